@@ -1,0 +1,69 @@
+/** Domain records, in the words of the product; no driver or socket types here. */
+
+export type UserId = number;
+export type DeviceId = number;
+export type ConversationId = number;
+
+export interface User {
+  id: UserId;
+  name: string;
+  passwordHash: string;
+}
+
+export interface Device {
+  id: DeviceId;
+  userId: UserId;
+  name: string;
+  createdAt: number;
+  lastActive: number;
+}
+
+export type ConversationKind = "direct" | "group";
+
+/** A conversation as one member sees it: where its stream stands and where the member's view starts. */
+export interface Membership {
+  conv: ConversationId;
+  kind: ConversationKind;
+  /** The other user's name (direct) or the group's name (group). */
+  title: string;
+  lastSeq: number;
+  /** The member sees messages after this sequence only (a late joiner sees nothing from before). */
+  joinedSeq: number;
+}
+
+export interface NewMessage {
+  conv: ConversationId;
+  senderId: UserId;
+  clientId: string;
+  text: string;
+  sentAt: number;
+}
+
+export type AppendResult =
+  | { ok: true; seq: number; sentAt: number; duplicate: boolean }
+  | { ok: false; reason: "not_member" };
+
+export interface StoredMessage {
+  conv: ConversationId;
+  seq: number;
+  clientId: string;
+  senderId: UserId;
+  sender: string;
+  text: string;
+  sentAt: number;
+}
+
+/** How far one member has got in a conversation: every message up to `delivered` reached a device, up to `read` was seen. */
+export interface Watermarks {
+  userId: UserId;
+  name: string;
+  delivered: number;
+  read: number;
+}
+
+export interface CursorUpdate {
+  device: DeviceId;
+  userId: UserId;
+  conv: ConversationId;
+  seq: number;
+}

@@ -1,0 +1,40 @@
+/**
+ * Every error the server sends carries one of these codes and a human sentence.
+ * `retryable` says whether the same request may succeed later unchanged; clients
+ * use it to decide between retrying (outbox) and showing the error.
+ */
+export const ERROR_CODES = {
+  bad_request: { retryable: false, meaning: "The request or frame is not valid JSON of the documented shape." },
+  frame_too_large: { retryable: false, meaning: "The frame is larger than the server accepts." },
+  text_too_long: { retryable: false, meaning: "The message text is longer than the server accepts." },
+  unauthorized: { retryable: false, meaning: "No valid session token: log in again." },
+  wrong_password: { retryable: false, meaning: "The name and password do not match." },
+  name_taken: { retryable: false, meaning: "Another account already has that name." },
+  unknown_user: { retryable: false, meaning: "No account has that name." },
+  unknown_group: { retryable: false, meaning: "No group has that name." },
+  unknown_conversation: { retryable: false, meaning: "The conversation does not exist or is not yours." },
+  not_member: { retryable: false, meaning: "You are not a member of that group." },
+  forbidden: { retryable: false, meaning: "You may not do that (for example: only admins may change a group)." },
+  not_found: { retryable: false, meaning: "Nothing is at that path." },
+  limit_reached: { retryable: false, meaning: "A cap was reached (devices, groups, members); the sentence names it." },
+  rate_limited: { retryable: true, meaning: "Too many requests; wait `retryAfterMs` and try again." },
+  store_unavailable: { retryable: true, meaning: "The store could not be reached; nothing was stored. Retry with the same id." },
+  cursor_expired: { retryable: false, meaning: "Messages after your cursor were deleted by retention; fetch history instead." },
+  not_ready: { retryable: false, meaning: "Send `hello` before other frames." },
+  internal: { retryable: true, meaning: "An unexpected server error; it was logged." },
+} as const satisfies Record<string, { retryable: boolean; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
+
+/** An error with a stable code and a sentence for people; thrown by the domain, rendered by the server. */
+export class ChatError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = "ChatError";
+  }
+}

@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/**
+ * Name rules, shared by users and groups so people only learn one:
+ * 3 to 32 characters, lower-case ASCII letters, digits, `_`, `-` and `.`,
+ * starting with a letter. Names are case-insensitive: input is trimmed and
+ * lower-cased before it is checked, so `Alice` and `alice` are one account.
+ */
+export const NAME_PATTERN = /^[a-z][a-z0-9_.-]{2,31}$/;
+export const NAME_RULES =
+  "3 to 32 characters: letters a-z, digits, '_', '-' or '.', starting with a letter (case does not matter)";
+
+export const Name = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(NAME_PATTERN, { message: `a name must be ${NAME_RULES}` });
+
+/** Groups are addressed with a leading `#` (`#team`) wherever a user name could also stand. */
+export const GROUP_PREFIX = "#";
+
+/** A recipient: a user name, or a group name with its `#`. */
+export const Recipient = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => NAME_PATTERN.test(value.startsWith(GROUP_PREFIX) ? value.slice(1) : value), {
+    message: `a recipient is a user name or #group, each ${NAME_RULES}`,
+  });
+
+export function isGroupAddress(recipient: string): boolean {
+  return recipient.startsWith(GROUP_PREFIX);
+}
+
+/** Client-chosen message id: unique per sender, reused on every retry of the same message. */
+export const MessageId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "an id is 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'" });
+
+/** A request id, chosen by the client to match replies to requests. */
+export const RequestId = MessageId;
+
+export const Password = z
+  .string()
+  .min(8, { message: "a password has at least 8 characters" })
+  .max(256, { message: "a password has at most 256 characters" });
+
+export const DeviceName = z.string().trim().min(1).max(64);

@@ -1,0 +1,66 @@
+import type {
+  AppendResult,
+  ConversationId,
+  CursorUpdate,
+  Device,
+  DeviceId,
+  Membership,
+  NewMessage,
+  StoredMessage,
+  User,
+  UserId,
+  Watermarks,
+} from "../domain/types.ts";
+
+/**
+ * Everything the server keeps, in domain terms. One driver per backend
+ * (SQLite for one machine, PostgreSQL for several). Every method is one
+ * transaction; a batch method commits its whole batch at once so callers
+ * can group the writes of one event-loop tick (group commit).
+ *
+ * Guarantees every driver gives:
+ * - `appendMessages` assigns each conversation dense, increasing sequences,
+ *   and keeps one copy per (sender, clientId): a repeat returns the original
+ *   seq and time with `duplicate: true`.
+ * - Watermarks and device cursors only move forward.
+ */
+export interface Store {
+  // accounts and devices
+  createUser(name: string, passwordHash: string, now: number): Promise<User | null>;
+  userByName(name: string): Promise<User | null>;
+  userById(id: UserId): Promise<User | null>;
+  /** A new device starts, in every conversation, where the user's delivery watermark stands: undelivered messages reach it, delivered ones stay in history. */
+  createDevice(userId: UserId, name: string, tokenHash: string, now: number): Promise<Device>;
+  deviceByTokenHash(tokenHash: string): Promise<Device | null>;
+  devicesOf(userId: UserId): Promise<Device[]>;
+  /** Deletes the device and its token; false when the user has no such device. */
+  revokeDevice(userId: UserId, deviceId: DeviceId): Promise<boolean>;
+  touchDevices(deviceIds: DeviceId[], now: number): Promise<void>;
+
+  // conversations
+  /** The direct conversation of two users, created with both as members on first use. */
+  directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId>;
+  membershipsOf(userId: UserId): Promise<Membership[]>;
+  membersOf(conv: ConversationId): Promise<Watermarks[]>;
+
+  // messages
+  appendMessages(batch: NewMessage[]): Promise<AppendResult[]>;
+  /** Messages of `conv` with seq > after, oldest first. */
+  messagesAfter(conv: ConversationId, after: number, limit: number): Promise<StoredMessage[]>;
+  /** Messages of `conv` with seq < before (or the newest), newest first. */
+  messagesBefore(conv: ConversationId, before: number | null, limit: number): Promise<StoredMessage[]>;
+  /** Oldest sequence still stored in `conv` (retention may have removed older ones); null when none. */
+  oldestSeq(conv: ConversationId): Promise<number | null>;
+  /** Deletes messages sent before `cutoff`; returns how many. */
+  deleteMessagesBefore(cutoff: number): Promise<number>;
+
+  // cursors and receipts
+  /** Device cursors per conversation (absent: the device has seen nothing of it). */
+  cursorsOf(device: DeviceId): Promise<Map<ConversationId, number>>;
+  /** Moves device cursors and the owners' delivery watermarks forward; returns the watermarks that moved. */
+  saveDelivered(updates: CursorUpdate[]): Promise<Array<{ conv: ConversationId; userId: UserId; delivered: number }>>;
+  /** Moves a read watermark forward; returns the new value, or null when it did not move or the user is not a member. */
+  saveRead(userId: UserId, conv: ConversationId, seq: number): Promise<number | null>;
+
+  close(): Promise<void>;
+}
