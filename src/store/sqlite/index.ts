@@ -1,0 +1,272 @@
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import type {
+  AppendResult,
+  ConversationId,
+  CursorUpdate,
+  Device,
+  DeviceId,
+  Membership,
+  NewMessage,
+  StoredMessage,
+  User,
+  UserId,
+  Watermarks,
+} from "../../domain/types.ts";
+import type { Store } from "../store.ts";
+import { MIGRATIONS } from "./schema.ts";
+
+export const SQLITE_FILE_NAME = "chat.db";
+
+/** Opens (creating if needed) the SQLite store in `dataDir`. */
+export function openSqliteStore(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, SQLITE_FILE_NAME), { create: true, strict: true });
+  // WAL lets readers run beside the writer; synchronous=FULL makes every
+  // acknowledged commit survive a power cut, and group commit keeps it fast.
+  db.run("PRAGMA journal_mode = WAL");
+  db.run("PRAGMA synchronous = FULL");
+  db.run("PRAGMA busy_timeout = 5000");
+  db.run("PRAGMA foreign_keys = ON");
+  migrate(db);
+  return sqliteStore(db);
+}
+
+function migrate(db: Database): void {
+  const { user_version: applied } = db.query("PRAGMA user_version").get() as { user_version: number };
+  for (let version = applied; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.run(MIGRATIONS[version]!);
+      db.run(`PRAGMA user_version = ${version + 1}`);
+    })();
+  }
+}
+
+interface MessageRow {
+  conv: number;
+  seq: number;
+  clientId: string;
+  senderId: number;
+  sender: string;
+  text: string;
+  sentAt: number;
+}
+
+const MESSAGE_COLUMNS = `m.conv_id AS conv, m.seq, m.client_id AS clientId, m.sender_id AS senderId,
+  u.name AS sender, m.body AS text, m.sent_at AS sentAt`;
+
+/** The driver over a migrated database; statements are prepared once here and reused. */
+function sqliteStore(db: Database): Store {
+  /** A cached prepared statement with its row type. */
+  const q = <Row = unknown>(sql: string) => db.query<Row, any[]>(sql);
+
+  const insertUser = q<{ id: number }>(
+    "INSERT INTO users (name, password_hash, created_at) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO NOTHING RETURNING id",
+  );
+  const selectUserByName = q<User>("SELECT id, name, password_hash AS passwordHash FROM users WHERE name = ?1");
+  const selectUserById = q<User>("SELECT id, name, password_hash AS passwordHash FROM users WHERE id = ?1");
+
+  const deviceColumns = "id, user_id AS userId, name, created_at AS createdAt, last_active AS lastActive";
+  const insertDevice = q<Device>(
+    `INSERT INTO devices (user_id, name, token_hash, created_at, last_active) VALUES (?1, ?2, ?3, ?4, ?4) RETURNING ${deviceColumns}`,
+  );
+  const seedDeviceCursors = q(
+    `INSERT INTO device_cursors (device_id, conv_id, seq)
+     SELECT ?1, conv_id, max(joined_seq, delivered_seq) FROM members WHERE user_id = ?2`,
+  );
+
+  const selectDeviceByToken = q<Device>(`SELECT ${deviceColumns} FROM devices WHERE token_hash = ?1`);
+  const selectDevicesOf = q<Device>(`SELECT ${deviceColumns} FROM devices WHERE user_id = ?1 ORDER BY id`);
+  const deleteDevice = q("DELETE FROM devices WHERE id = ?1 AND user_id = ?2");
+  const deleteDeviceCursors = q("DELETE FROM device_cursors WHERE device_id = ?1");
+  const updateLastActive = q("UPDATE devices SET last_active = ?2 WHERE id = ?1");
+
+  const selectDirect = q<{ id: number }>("SELECT id FROM conversations WHERE direct_key = ?1");
+  const insertDirect = q<{ id: number }>(
+    "INSERT INTO conversations (kind, direct_key, created_at) VALUES ('direct', ?1, ?2) RETURNING id",
+  );
+  const insertMember = q(
+    "INSERT INTO members (conv_id, user_id, joined_seq) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+  );
+  const seedCursorsForMember = q(
+    `INSERT INTO device_cursors (device_id, conv_id, seq) SELECT id, ?1, ?3 FROM devices WHERE user_id = ?2
+     ON CONFLICT DO NOTHING`,
+  );
+
+  /** Adds a member whose devices all start at `joinedSeq`. */
+  function addMember(conv: ConversationId, userId: UserId, joinedSeq: number): void {
+    insertMember.run(conv, userId, joinedSeq);
+    seedCursorsForMember.run(conv, userId, joinedSeq);
+  }
+
+  const selectMemberships = q<Membership>(
+    `SELECT c.id AS conv, c.kind, c.last_seq AS lastSeq, m.joined_seq AS joinedSeq,
+       CASE c.kind WHEN 'group' THEN c.name ELSE coalesce(
+         (SELECT u.name FROM members o JOIN users u ON u.id = o.user_id WHERE o.conv_id = c.id AND o.user_id != ?1),
+         (SELECT name FROM users WHERE id = ?1)) END AS title
+     FROM members m JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ?1`,
+  );
+  const selectMembers = q<Watermarks>(
+    `SELECT m.user_id AS userId, u.name, m.delivered_seq AS delivered, m.read_seq AS read
+     FROM members m JOIN users u ON u.id = m.user_id WHERE m.conv_id = ?1 ORDER BY u.name`,
+  );
+
+  const selectByClientId = q<{ seq: number; sentAt: number }>(
+    "SELECT seq, sent_at AS sentAt FROM messages WHERE sender_id = ?1 AND client_id = ?2",
+  );
+  const selectIsMember = q<{ one: number }>("SELECT 1 AS one FROM members WHERE conv_id = ?1 AND user_id = ?2");
+  const bumpSeq = q<{ seq: number }>("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?1 RETURNING last_seq AS seq");
+  const insertMessage = q(
+    "INSERT INTO messages (conv_id, seq, sender_id, client_id, body, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  );
+
+  const selectAfter = q<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
+     WHERE m.conv_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3`,
+  );
+  const selectBefore = q<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
+     WHERE m.conv_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3`,
+  );
+  const selectOldest = q<{ seq: number | null }>("SELECT min(seq) AS seq FROM messages WHERE conv_id = ?1");
+  const deleteOld = q("DELETE FROM messages WHERE sent_at < ?1");
+
+  const selectCursors = q<{ conv: number; seq: number }>(
+    "SELECT conv_id AS conv, seq FROM device_cursors WHERE device_id = ?1",
+  );
+  // A device may only move its cursor within conversations its user belongs to, and not past the end.
+  const upsertCursor = q(
+    `INSERT INTO device_cursors (device_id, conv_id, seq)
+     SELECT ?1, ?2, min(?4, c.last_seq) FROM conversations c JOIN members m ON m.conv_id = c.id AND m.user_id = ?3 WHERE c.id = ?2
+     ON CONFLICT (device_id, conv_id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > seq`,
+  );
+  const raiseDelivered = q<{ delivered: number }>(
+    `UPDATE members SET delivered_seq = min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
+     WHERE conv_id = ?1 AND user_id = ?2 AND delivered_seq < min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
+     RETURNING delivered_seq AS delivered`,
+  );
+  const raiseRead = q<{ read: number }>(
+    `UPDATE members SET read_seq = min(?3, (SELECT last_seq FROM conversations WHERE id = ?1)),
+       delivered_seq = max(delivered_seq, min(?3, (SELECT last_seq FROM conversations WHERE id = ?1)))
+     WHERE conv_id = ?1 AND user_id = ?2 AND read_seq < min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
+     RETURNING read_seq AS read`,
+  );
+
+  return {
+    async createUser(name: string, passwordHash: string, now: number): Promise<User | null> {
+      const row = insertUser.get(name, passwordHash, now);
+      return row ? { id: row.id, name, passwordHash } : null;
+    },
+
+    async userByName(name: string): Promise<User | null> {
+      return selectUserByName.get(name);
+    },
+
+    async userById(id: UserId): Promise<User | null> {
+      return selectUserById.get(id);
+    },
+
+    async createDevice(userId: UserId, name: string, tokenHash: string, now: number): Promise<Device> {
+      return db.transaction(() => {
+        const device = insertDevice.get(userId, name, tokenHash, now)!;
+        seedDeviceCursors.run(device.id, userId);
+        return device;
+      })();
+    },
+
+    async deviceByTokenHash(tokenHash: string): Promise<Device | null> {
+      return selectDeviceByToken.get(tokenHash);
+    },
+
+    async devicesOf(userId: UserId): Promise<Device[]> {
+      return selectDevicesOf.all(userId);
+    },
+
+    async revokeDevice(userId: UserId, deviceId: DeviceId): Promise<boolean> {
+      return db.transaction(() => {
+        const { changes } = deleteDevice.run(deviceId, userId);
+        if (changes > 0) deleteDeviceCursors.run(deviceId);
+        return changes > 0;
+      })();
+    },
+
+    async touchDevices(deviceIds: DeviceId[], now: number): Promise<void> {
+      db.transaction(() => {
+        for (const id of deviceIds) updateLastActive.run(id, now);
+      })();
+    },
+
+    async directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId> {
+      const key = a < b ? `${a}:${b}` : `${b}:${a}`;
+      const existing = selectDirect.get(key);
+      if (existing) return existing.id;
+      return db.transaction(() => {
+        const { id } = selectDirect.get(key) ?? insertDirect.get(key, now)!;
+        for (const user of new Set([a, b])) addMember(id, user, 0);
+        return id;
+      })();
+    },
+
+    async membershipsOf(userId: UserId): Promise<Membership[]> {
+      return selectMemberships.all(userId);
+    },
+
+    async membersOf(conv: ConversationId): Promise<Watermarks[]> {
+      return selectMembers.all(conv);
+    },
+
+    async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
+      return db.transaction(() =>
+        batch.map((message): AppendResult => {
+          const original = selectByClientId.get(message.senderId, message.clientId);
+          if (original) return { ok: true, ...original, duplicate: true };
+          if (!selectIsMember.get(message.conv, message.senderId)) return { ok: false, reason: "not_member" };
+          const { seq } = bumpSeq.get(message.conv)!;
+          insertMessage.run(message.conv, seq, message.senderId, message.clientId, message.text, message.sentAt);
+          return { ok: true, seq, sentAt: message.sentAt, duplicate: false };
+        }),
+      )();
+    },
+
+    async messagesAfter(conv: ConversationId, after: number, limit: number): Promise<StoredMessage[]> {
+      return selectAfter.all(conv, after, limit);
+    },
+
+    async messagesBefore(conv: ConversationId, before: number | null, limit: number): Promise<StoredMessage[]> {
+      return selectBefore.all(conv, before ?? Number.MAX_SAFE_INTEGER, limit);
+    },
+
+    async oldestSeq(conv: ConversationId): Promise<number | null> {
+      return selectOldest.get(conv)?.seq ?? null;
+    },
+
+    async deleteMessagesBefore(cutoff: number): Promise<number> {
+      return deleteOld.run(cutoff).changes;
+    },
+
+    async cursorsOf(device: DeviceId): Promise<Map<ConversationId, number>> {
+      return new Map(selectCursors.all(device).map((row) => [row.conv, row.seq]));
+    },
+
+    async saveDelivered(updates: CursorUpdate[]): Promise<Array<{ conv: ConversationId; userId: UserId; delivered: number }>> {
+      return db.transaction(() => {
+        const moved = new Map<string, { conv: ConversationId; userId: UserId; delivered: number }>();
+        for (const update of updates) {
+          upsertCursor.run(update.device, update.conv, update.userId, update.seq);
+          const raised = raiseDelivered.get(update.conv, update.userId, update.seq);
+          if (raised) moved.set(`${update.conv}:${update.userId}`, { conv: update.conv, userId: update.userId, delivered: raised.delivered });
+        }
+        return [...moved.values()];
+      })();
+    },
+
+    async saveRead(userId: UserId, conv: ConversationId, seq: number): Promise<number | null> {
+      return raiseRead.get(conv, userId, seq)?.read ?? null;
+    },
+
+    async close(): Promise<void> {
+      db.close();
+    },
+  } satisfies Store;
+}
