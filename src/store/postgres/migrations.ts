@@ -1,0 +1,35 @@
+import type { SQL } from "bun";
+import init from "./001_init.sql" with { type: "text" };
+
+/** Applied in order; a migration's version is its position + 1. Never edit one that has shipped: append a new one. */
+const MIGRATIONS: readonly string[] = [init];
+
+/**
+ * Brings `schema` up to the latest migration. Several servers may start at
+ * once against the same database: an advisory lock per schema lets one of
+ * them migrate while the others wait, then find nothing left to do.
+ */
+export async function migrate(sql: SQL, schema: string): Promise<void> {
+  await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(hashtext(${`chat-migrations:${schema}`}))`;
+    await tx`CREATE SCHEMA IF NOT EXISTS ${sql(schema)}`;
+    // The connections' search_path names the schema already; this covers one created just now.
+    await tx`SELECT set_config('search_path', ${schema}, true)`;
+    await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    integer PRIMARY KEY,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`;
+    const [applied] = await tx<{ version: number }[]>`SELECT coalesce(max(version), 0)::int AS version FROM schema_migrations`;
+    const version = applied?.version ?? 0;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `the database schema "${schema}" is at version ${version}, newer than this server knows (${MIGRATIONS.length}); upgrade the server`,
+      );
+    }
+    for (const [index, migration] of MIGRATIONS.entries()) {
+      if (index < version) continue;
+      await tx.unsafe(migration);
+      await tx`INSERT INTO schema_migrations (version) VALUES (${index + 1})`;
+    }
+  });
+}

@@ -1,0 +1,304 @@
+import { SQL } from "bun";
+import type {
+  AppendResult,
+  ConversationId,
+  CursorUpdate,
+  Device,
+  DeviceId,
+  Membership,
+  NewMessage,
+  StoredMessage,
+  User,
+  UserId,
+  Watermarks,
+} from "../../domain/types.ts";
+import type { Store } from "../store.ts";
+import { appendMessages } from "./append-messages.ts";
+import { migrate } from "./migrations.ts";
+import { retryOnConflict } from "./retry.ts";
+import { storableText } from "./storable-text.ts";
+
+export interface PostgresStoreOptions {
+  /** Schema holding the tables, created if missing (default `public`); lets tests and deployments share a database. */
+  schema?: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/**
+ * How long a query waits for a new connection. Short, because while PostgreSQL is
+ * down a send should fail fast with a retryable error rather than hang for Bun's 30 s.
+ */
+const CONNECT_TIMEOUT_SECONDS = 5;
+
+/**
+ * Opens the PostgreSQL store and applies pending migrations. Queries reject while
+ * PostgreSQL is unreachable; the pool opens fresh connections once it is back.
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  const schema = options.schema ?? "public";
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`"${schema}" is not a usable schema name: use lower-case letters, digits and '_' (at most 63)`);
+  }
+  const sql = new SQL(url, {
+    connection: { search_path: schema },
+    connectionTimeout: CONNECT_TIMEOUT_SECONDS,
+  });
+  try {
+    await migrate(sql, schema);
+  } catch (error) {
+    await sql.close({ timeout: 0 });
+    throw error;
+  }
+  return new PostgresStore(sql);
+}
+
+// int8 columns arrive as strings (Bun keeps them exact); ids, sequences and times all fit a double.
+type Int8 = string;
+
+interface UserRow {
+  id: Int8;
+  name: string;
+  password_hash: string;
+}
+interface DeviceRow {
+  id: Int8;
+  user_id: Int8;
+  name: string;
+  created_at: Int8;
+  last_active: Int8;
+}
+interface MessageRow {
+  conv_id: Int8;
+  seq: Int8;
+  client_id: string;
+  sender_id: Int8;
+  sender: string;
+  body: string;
+  sent_at: Int8;
+}
+
+const toUser = (row: UserRow): User => ({ id: Number(row.id), name: row.name, passwordHash: row.password_hash });
+const toDevice = (row: DeviceRow): Device => ({
+  id: Number(row.id),
+  userId: Number(row.user_id),
+  name: row.name,
+  createdAt: Number(row.created_at),
+  lastActive: Number(row.last_active),
+});
+const toMessage = (row: MessageRow): StoredMessage => ({
+  conv: Number(row.conv_id),
+  seq: Number(row.seq),
+  clientId: row.client_id,
+  senderId: Number(row.sender_id),
+  sender: row.sender,
+  text: row.body,
+  sentAt: Number(row.sent_at),
+});
+
+class PostgresStore implements Store {
+  constructor(private readonly sql: SQL) {}
+
+  async createUser(name: string, passwordHash: string, now: number): Promise<User | null> {
+    const [row] = await this.sql<UserRow[]>`
+      INSERT INTO users (name, password_hash, created_at) VALUES (${name.toLowerCase()}, ${passwordHash}, ${now})
+      ON CONFLICT (name) DO NOTHING
+      RETURNING id, name, password_hash`;
+    return row ? toUser(row) : null;
+  }
+
+  async userByName(name: string): Promise<User | null> {
+    const [row] = await this.sql<UserRow[]>`SELECT id, name, password_hash FROM users WHERE name = ${name.toLowerCase()}`;
+    return row ? toUser(row) : null;
+  }
+
+  async userById(id: UserId): Promise<User | null> {
+    const [row] = await this.sql<UserRow[]>`SELECT id, name, password_hash FROM users WHERE id = ${id}`;
+    return row ? toUser(row) : null;
+  }
+
+  async createDevice(userId: UserId, name: string, tokenHash: string, now: number): Promise<Device> {
+    const [row] = await this.sql<DeviceRow[]>`
+      WITH device AS (
+        INSERT INTO devices (user_id, name, token_hash, created_at, last_active)
+        VALUES (${userId}, ${storableText(name)}, ${tokenHash}, ${now}, ${now})
+        RETURNING id, user_id, name, created_at, last_active
+      ), cursors AS (
+        INSERT INTO device_cursors (device_id, conv_id, seq)
+        SELECT device.id, m.conv_id, GREATEST(m.delivered, m.joined_seq)
+        FROM device JOIN members m ON m.user_id = device.user_id
+      )
+      SELECT * FROM device`;
+    return toDevice(row!);
+  }
+
+  async deviceByTokenHash(tokenHash: string): Promise<Device | null> {
+    const [row] = await this.sql<DeviceRow[]>`
+      SELECT id, user_id, name, created_at, last_active FROM devices WHERE token_hash = ${tokenHash}`;
+    return row ? toDevice(row) : null;
+  }
+
+  async devicesOf(userId: UserId): Promise<Device[]> {
+    const rows = await this.sql<DeviceRow[]>`
+      SELECT id, user_id, name, created_at, last_active FROM devices WHERE user_id = ${userId} ORDER BY id`;
+    return rows.map(toDevice);
+  }
+
+  async revokeDevice(userId: UserId, deviceId: DeviceId): Promise<boolean> {
+    const rows = await this.sql`DELETE FROM devices WHERE id = ${deviceId} AND user_id = ${userId} RETURNING id`;
+    return rows.length > 0;
+  }
+
+  async touchDevices(deviceIds: DeviceId[], now: number): Promise<void> {
+    if (deviceIds.length === 0) return;
+    await retryOnConflict(
+      () => this.sql`
+        UPDATE devices SET last_active = GREATEST(last_active, ${now})
+        WHERE id = ANY(${deviceIds}::bigint[])`,
+    );
+  }
+
+  async directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId> {
+    const [low, high] = a <= b ? [a, b] : [b, a];
+    const [existing] = await this.sql<{ id: Int8 }[]>`
+      SELECT id FROM conversations WHERE direct_low = ${low} AND direct_high = ${high}`;
+    if (existing) return Number(existing.id);
+    // First use. Another server may create it at the same moment: DO UPDATE (not DO NOTHING)
+    // returns the row either way, and the members are inserted by whoever got there first.
+    const [created] = await this.sql<{ id: Int8 }[]>`
+      WITH conv AS (
+        INSERT INTO conversations (kind, direct_low, direct_high, created_at)
+        VALUES ('direct', ${low}, ${high}, ${now})
+        ON CONFLICT (direct_low, direct_high) DO UPDATE SET kind = EXCLUDED.kind
+        RETURNING id
+      ), joined AS (
+        INSERT INTO members (conv_id, user_id)
+        SELECT conv.id, member FROM conv, unnest(ARRAY[${low}, ${high}]::bigint[]) AS member
+        ON CONFLICT DO NOTHING
+      )
+      SELECT id FROM conv`;
+    return Number(created!.id);
+  }
+
+  async membershipsOf(userId: UserId): Promise<Membership[]> {
+    const rows = await this.sql<{ conv_id: Int8; kind: Membership["kind"]; title: string; last_seq: Int8; joined_seq: Int8 }[]>`
+      SELECT c.id AS conv_id, c.kind, c.last_seq, m.joined_seq,
+             CASE c.kind WHEN 'direct' THEN other.name ELSE c.title END AS title
+      FROM members m
+      JOIN conversations c ON c.id = m.conv_id
+      LEFT JOIN users other
+        ON other.id = CASE WHEN c.direct_low = m.user_id THEN c.direct_high ELSE c.direct_low END
+      WHERE m.user_id = ${userId}
+      ORDER BY c.id`;
+    return rows.map((row) => ({
+      conv: Number(row.conv_id),
+      kind: row.kind,
+      title: row.title,
+      lastSeq: Number(row.last_seq),
+      joinedSeq: Number(row.joined_seq),
+    }));
+  }
+
+  async membersOf(conv: ConversationId): Promise<Watermarks[]> {
+    const rows = await this.sql<{ user_id: Int8; name: string; delivered: Int8; read: Int8 }[]>`
+      SELECT m.user_id, u.name, m.delivered, m.read
+      FROM members m JOIN users u ON u.id = m.user_id
+      WHERE m.conv_id = ${conv}
+      ORDER BY m.user_id`;
+    return rows.map((row) => ({
+      userId: Number(row.user_id),
+      name: row.name,
+      delivered: Number(row.delivered),
+      read: Number(row.read),
+    }));
+  }
+
+  appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
+    return appendMessages(this.sql, batch);
+  }
+
+  async messagesAfter(conv: ConversationId, after: number, limit: number): Promise<StoredMessage[]> {
+    const rows = await this.sql<MessageRow[]>`
+      SELECT m.conv_id, m.seq, m.client_id, m.sender_id, u.name AS sender, m.body, m.sent_at
+      FROM messages m JOIN users u ON u.id = m.sender_id
+      WHERE m.conv_id = ${conv} AND m.seq > ${after}
+      ORDER BY m.seq
+      LIMIT ${limit}`;
+    return rows.map(toMessage);
+  }
+
+  async messagesBefore(conv: ConversationId, before: number | null, limit: number): Promise<StoredMessage[]> {
+    const rows = await this.sql<MessageRow[]>`
+      SELECT m.conv_id, m.seq, m.client_id, m.sender_id, u.name AS sender, m.body, m.sent_at
+      FROM messages m JOIN users u ON u.id = m.sender_id
+      WHERE m.conv_id = ${conv} AND (${before}::bigint IS NULL OR m.seq < ${before}::bigint)
+      ORDER BY m.seq DESC
+      LIMIT ${limit}`;
+    return rows.map(toMessage);
+  }
+
+  async oldestSeq(conv: ConversationId): Promise<number | null> {
+    const [row] = await this.sql<{ seq: Int8 | null }[]>`SELECT min(seq) AS seq FROM messages WHERE conv_id = ${conv}`;
+    return row?.seq == null ? null : Number(row.seq);
+  }
+
+  async deleteMessagesBefore(cutoff: number): Promise<number> {
+    const result = await this.sql`DELETE FROM messages WHERE sent_at < ${cutoff}`;
+    return result.count;
+  }
+
+  async cursorsOf(device: DeviceId): Promise<Map<ConversationId, number>> {
+    const rows = await this.sql<{ conv_id: Int8; seq: Int8 }[]>`
+      SELECT conv_id, seq FROM device_cursors WHERE device_id = ${device}`;
+    return new Map(rows.map((row) => [Number(row.conv_id), Number(row.seq)]));
+  }
+
+  /**
+   * One statement for the whole batch. An update for a revoked device, a device of
+   * someone else, or a conversation the user is not in is ignored; a sequence past
+   * the end of the conversation is taken as its end, so a confused client cannot
+   * mark messages delivered before they exist.
+   */
+  async saveDelivered(updates: CursorUpdate[]): Promise<Array<{ conv: ConversationId; userId: UserId; delivered: number }>> {
+    if (updates.length === 0) return [];
+    const rows = await retryOnConflict(
+      () => this.sql<{ conv_id: Int8; user_id: Int8; delivered: Int8 }[]>`
+        WITH input AS (
+          SELECT * FROM unnest(
+            ${updates.map((u) => u.device)}::bigint[], ${updates.map((u) => u.userId)}::bigint[],
+            ${updates.map((u) => u.conv)}::bigint[], ${updates.map((u) => u.seq)}::bigint[]
+          ) AS t(device_id, user_id, conv_id, seq)
+        ), valid AS (
+          SELECT i.device_id, i.user_id, i.conv_id, LEAST(i.seq, c.last_seq) AS seq
+          FROM input i
+          JOIN devices d ON d.id = i.device_id AND d.user_id = i.user_id
+          JOIN members m ON m.conv_id = i.conv_id AND m.user_id = i.user_id
+          JOIN conversations c ON c.id = i.conv_id
+        ), cursors AS (
+          INSERT INTO device_cursors (device_id, conv_id, seq)
+          SELECT device_id, conv_id, max(seq) FROM valid GROUP BY device_id, conv_id
+          ON CONFLICT (device_id, conv_id) DO UPDATE SET seq = GREATEST(device_cursors.seq, EXCLUDED.seq)
+        ), reached AS (
+          SELECT conv_id, user_id, max(seq) AS seq FROM valid GROUP BY conv_id, user_id
+        )
+        UPDATE members m SET delivered = reached.seq
+        FROM reached
+        WHERE m.conv_id = reached.conv_id AND m.user_id = reached.user_id AND m.delivered < reached.seq
+        RETURNING m.conv_id, m.user_id, m.delivered`,
+    );
+    return rows.map((row) => ({ conv: Number(row.conv_id), userId: Number(row.user_id), delivered: Number(row.delivered) }));
+  }
+
+  async saveRead(userId: UserId, conv: ConversationId, seq: number): Promise<number | null> {
+    const [row] = await this.sql<{ read: Int8 }[]>`
+      UPDATE members m SET read = LEAST(${seq}::bigint, c.last_seq)
+      FROM conversations c
+      WHERE c.id = m.conv_id AND m.conv_id = ${conv} AND m.user_id = ${userId}
+        AND m.read < LEAST(${seq}::bigint, c.last_seq)
+      RETURNING m.read`;
+    return row ? Number(row.read) : null;
+  }
+
+  async close(): Promise<void> {
+    await this.sql.close();
+  }
+}
