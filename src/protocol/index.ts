@@ -2,3 +2,4 @@ export * from "./errors.ts";
 export * from "./frames.ts";
 export * from "./http.ts";
 export * from "./names.ts";
+export * from "./validation.ts";

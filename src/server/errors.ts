@@ -1,0 +1,30 @@
+import { ChatError, type ErrorCode } from "../protocol/index.ts";
+
+/** HTTP status for each error code. */
+export const HTTP_STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503> = {
+  bad_request: 400,
+  frame_too_large: 413,
+  text_too_long: 413,
+  unauthorized: 401,
+  wrong_password: 401,
+  name_taken: 409,
+  unknown_user: 404,
+  unknown_group: 404,
+  unknown_conversation: 404,
+  not_member: 403,
+  forbidden: 403,
+  not_found: 404,
+  limit_reached: 403,
+  rate_limited: 429,
+  store_unavailable: 503,
+  cursor_expired: 409,
+  not_ready: 400,
+  internal: 500,
+};
+
+/** Any thrown value as a ChatError; unexpected ones are logged and become `internal`. */
+export function asChatError(error: unknown): ChatError {
+  if (error instanceof ChatError) return error;
+  console.error("unexpected error:", error);
+  return new ChatError("internal", "Something went wrong on the server; it has been logged.");
+}

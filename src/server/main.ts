@@ -1,0 +1,43 @@
+import { createLocalBus } from "../bus/in-process.ts";
+import { openSqliteStore } from "../store/sqlite/index.ts";
+import { ConfigError, parseServerArgs, serverUsage } from "./config.ts";
+import { startChatServer } from "./server.ts";
+
+/** Entry point of ./chat-server: the only place that chooses drivers. */
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseServerArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`chat-server: ${error.message}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(serverUsage());
+    return 0;
+  }
+  const { config } = args;
+  const server = await startChatServer(config, { store: openSqliteStore(config.dataDir), bus: createLocalBus() });
+  console.log(`Server starting on :${server.port}`);
+
+  const { promise: stopped, resolve } = Promise.withResolvers<number>();
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    server.stop().then(
+      () => resolve(0),
+      (error) => {
+        console.error("shutdown failed:", error);
+        resolve(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  return stopped;
+}
+
+process.exit(await main());

@@ -1,0 +1,68 @@
+import { ChatError, type Credentials } from "../protocol/index.ts";
+import { hashSessionToken, newSessionToken } from "../domain/tokens.ts";
+import type { Device, DeviceId, User } from "../domain/types.ts";
+import type { Store } from "../store/store.ts";
+
+/** Who is acting: established from a session token, never from anything the client claims. */
+export interface Actor {
+  userId: number;
+  name: string;
+  deviceId: DeviceId;
+}
+
+export interface IssuedSession {
+  user: string;
+  token: string;
+  device: { id: DeviceId; name: string };
+}
+
+const DEFAULT_DEVICE_NAME = "device";
+
+/** Registration, login and session tokens. */
+export class Accounts {
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async register(credentials: Credentials): Promise<IssuedSession> {
+    const hash = await Bun.password.hash(credentials.password);
+    const user = await this.store.createUser(credentials.name, hash, this.now());
+    if (!user) throw new ChatError("name_taken", `The name '${credentials.name}' is taken.`);
+    return this.issue(user, credentials.device);
+  }
+
+  async login(credentials: Credentials): Promise<IssuedSession> {
+    const user = await this.store.userByName(credentials.name);
+    if (!user) throw new ChatError("unknown_user", `There is no user named '${credentials.name}'.`);
+    if (!(await Bun.password.verify(credentials.password, user.passwordHash))) {
+      throw new ChatError("wrong_password", "The name and password do not match.");
+    }
+    return this.issue(user, credentials.device);
+  }
+
+  /** The actor behind a session token; throws `unauthorized` for an unknown or revoked one. */
+  async authenticate(token: string): Promise<Actor> {
+    const device = await this.store.deviceByTokenHash(hashSessionToken(token));
+    const user = device && (await this.store.userById(device.userId));
+    if (!device || !user) throw new ChatError("unauthorized", "The session token is not valid: log in again.");
+    return { userId: user.id, name: user.name, deviceId: device.id };
+  }
+
+  devices(actor: Actor): Promise<Device[]> {
+    return this.store.devicesOf(actor.userId);
+  }
+
+  /** Revokes one of the actor's devices; the caller closes its connection. */
+  async revokeDevice(actor: Actor, deviceId: DeviceId): Promise<void> {
+    if (!(await this.store.revokeDevice(actor.userId, deviceId))) {
+      throw new ChatError("not_found", `You have no device with id ${deviceId}.`);
+    }
+  }
+
+  private async issue(user: User, deviceName = DEFAULT_DEVICE_NAME): Promise<IssuedSession> {
+    const token = newSessionToken();
+    const device = await this.store.createDevice(user.id, deviceName, hashSessionToken(token), this.now());
+    return { user: user.name, token, device: { id: device.id, name: device.name } };
+  }
+}

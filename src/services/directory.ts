@@ -1,0 +1,43 @@
+import { ChatError } from "../protocol/index.ts";
+import type { ConversationId, User, UserId } from "../domain/types.ts";
+import type { Store } from "../store/store.ts";
+
+const MAX_CACHED = 100_000;
+
+/**
+ * Name and conversation look-ups with a memory: names never change owner and
+ * a direct conversation's members never change, so both are safe to cache.
+ */
+export class Directory {
+  private readonly usersByName = new Map<string, User>();
+  private readonly directByPair = new Map<string, ConversationId>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async user(name: string): Promise<User> {
+    const cached = this.usersByName.get(name);
+    if (cached) return cached;
+    const user = await this.store.userByName(name);
+    if (!user) throw new ChatError("unknown_user", `There is no user named '${name}'.`);
+    remember(this.usersByName, name, user);
+    return user;
+  }
+
+  async directConversation(a: UserId, b: UserId): Promise<ConversationId> {
+    const key = a < b ? `${a}:${b}` : `${b}:${a}`;
+    const cached = this.directByPair.get(key);
+    if (cached !== undefined) return cached;
+    const conv = await this.store.directConversation(a, b, this.now());
+    remember(this.directByPair, key, conv);
+    return conv;
+  }
+}
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  // A plain bound, not an LRU: a miss only costs one indexed query.
+  if (map.size >= MAX_CACHED) map.clear();
+  map.set(key, value);
+}

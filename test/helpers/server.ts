@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLocalBus } from "../../src/bus/in-process.ts";
+import type { Bus } from "../../src/bus/bus.ts";
+import { Session } from "../../src/protocol/index.ts";
+import type { ServerConfig } from "../../src/server/config.ts";
+import { startChatServer } from "../../src/server/server.ts";
+import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+import type { Store } from "../../src/store/store.ts";
+
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  port: number;
+  dataDir: string;
+  /** Stops the server; the data directory stays until `cleanup`. */
+  stop(): Promise<void>;
+  /** Stops the server (if running) and deletes its data directory. */
+  cleanup(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Reuse a data directory (a restart); a fresh temp dir otherwise. */
+  dataDir?: string;
+  config?: Partial<ServerConfig>;
+  store?: (dataDir: string) => Store;
+  bus?: () => Bus;
+}
+
+export function tempDir(prefix = "chat-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A real server on a free port (port 0) over a real SQLite file in a temp dir. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? tempDir();
+  const config: ServerConfig = {
+    port: 0,
+    host: "127.0.0.1",
+    dataDir,
+    retentionDays: 30,
+    maxMessageLength: 4096,
+    maxFrameBytes: 65536,
+    ...options.config,
+  };
+  const server = await startChatServer(config, {
+    store: (options.store ?? openSqliteStore)(dataDir),
+    bus: (options.bus ?? createLocalBus)(),
+  });
+  let running = true;
+  const stop = async () => {
+    if (!running) return;
+    running = false;
+    await server.stop();
+  };
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    wsUrl: `ws://127.0.0.1:${server.port}/ws`,
+    port: server.port,
+    dataDir,
+    stop,
+    async cleanup() {
+      await stop();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const TEST_PASSWORD = "correct horse battery staple";
+
+async function postCredentials(server: { url: string }, path: string, name: string, password: string, device?: string): Promise<Session> {
+  const response = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name, password, ...(device ? { device } : {}) }),
+  });
+  if (!response.ok) throw new Error(`${path} ${name}: ${response.status} ${await response.text()}`);
+  return Session.parse(await response.json());
+}
+
+export function registerUser(server: { url: string }, name: string, password = TEST_PASSWORD, device?: string): Promise<Session> {
+  return postCredentials(server, "/api/register", name, password, device);
+}
+
+/** Logs in again: a new device of the same user. */
+export function loginUser(server: { url: string }, name: string, password = TEST_PASSWORD, device?: string): Promise<Session> {
+  return postCredentials(server, "/api/login", name, password, device);
+}
