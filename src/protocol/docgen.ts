@@ -1,0 +1,126 @@
+import { z } from "zod";
+import { ERROR_CODES } from "./errors.ts";
+import * as frames from "./frames.ts";
+import * as http from "./http.ts";
+import { NAME_RULES } from "./names.ts";
+
+/**
+ * Renders docs/protocol.md from the schemas, so the document cannot drift from
+ * the code: `bun run docs` writes it, and a test fails when it is stale.
+ * Every example is checked against its schema while rendering.
+ */
+
+interface Meta {
+  description?: string;
+  examples?: unknown[];
+}
+
+function metaOf(schema: z.ZodType): Meta {
+  return (z.globalRegistry.get(schema) ?? {}) as Meta;
+}
+
+function fieldsTable(schema: z.ZodType): string {
+  const json = z.toJSONSchema(schema, { unrepresentable: "any", io: "input" }) as {
+    properties?: Record<string, { description?: string; type?: unknown; const?: unknown; enum?: unknown[] }>;
+    required?: string[];
+  };
+  const rows = Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const type = property.const !== undefined ? JSON.stringify(property.const) : property.enum ? property.enum.map((v) => JSON.stringify(v)).join(" \\| ") : String(property.type ?? "object");
+    const required = json.required?.includes(name) ? "yes" : "no";
+    return `| \`${name}\` | ${type} | ${required} | ${property.description ?? ""} |`;
+  });
+  return ["| field | type | required | meaning |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+function section(title: string, schema: z.ZodType): string {
+  const meta = metaOf(schema);
+  const examples = (meta.examples ?? []).map((example) => {
+    schema.parse(example);
+    return "```json\n" + JSON.stringify(example) + "\n```";
+  });
+  return [`### ${title}`, "", meta.description ?? "", "", fieldsTable(schema), "", ...examples, ""].join("\n");
+}
+
+const frameTitle = (schema: z.ZodType) => {
+  const json = z.toJSONSchema(schema, { unrepresentable: "any" }) as { properties: { type: { const: string } } };
+  return `\`${json.properties.type.const}\``;
+};
+
+export function renderProtocolDoc(): string {
+  const clientFrames = [frames.HelloFrame, frames.SendFrame, frames.ReceivedFrame, frames.ReadFrame, frames.TypingFrame];
+  const serverFrames = [
+    frames.ReadyFrame,
+    frames.SentFrame,
+    frames.MessageFrame,
+    frames.ReceiptFrame,
+    frames.TypingNoticeFrame,
+    frames.PresenceFrame,
+    frames.GapFrame,
+    frames.ErrorFrame,
+  ];
+  const errorRows = Object.entries(ERROR_CODES).map(([code, { retryable, meaning }]) => `| \`${code}\` | ${retryable ? "yes" : "no"} | ${meaning} |`);
+  const closeRows = Object.entries(frames.CLOSE_CODES).map(([name, code]) => `| ${code} | ${name} |`);
+  return [
+    "# Chat protocol",
+    "",
+    "<!-- Generated from src/protocol by `bun run docs`; edit the schemas, not this file. -->",
+    "",
+    "Clients talk to the server over HTTP (accounts, history, devices) and one WebSocket per device (messages, acks, receipts).",
+    "Every body and frame is JSON, validated by the zod schemas in `src/protocol/`. Unknown fields are dropped: the server",
+    "decides who the sender is from the session token, never from the frame.",
+    "",
+    "## Names",
+    "",
+    `User and group names are ${NAME_RULES}. Groups are addressed as \`#name\`.`,
+    "",
+    "## HTTP",
+    "",
+    "| method and path | auth | body / query | answer |",
+    "| --- | --- | --- | --- |",
+    "| `POST /api/register` | none | Credentials | 201 Session; 409 `name_taken` |",
+    "| `POST /api/login` | none | Credentials | 200 Session; 404 `unknown_user`; 401 `wrong_password` |",
+    "| `GET /api/history?with=NAME&before=SEQ&limit=N` | bearer | HistoryQuery | 200 HistoryPage |",
+    "| `GET /api/devices` | bearer | | 200 DeviceList |",
+    "| `DELETE /api/devices/:id` | bearer | | 204; the device's socket closes with 4001 |",
+    "| `POST /api/logout` | bearer | | 204; this token stops working |",
+    "| `GET /healthz` | none | | 200 `ok` |",
+    "| `GET /ws` | bearer | WebSocket upgrade | 101, or 401 with ErrorBody |",
+    "",
+    "Authenticated routes take `Authorization: Bearer <token>` with the token from register or login. Every 4xx/5xx answer is an ErrorBody.",
+    "",
+    section("Credentials", http.Credentials),
+    section("Session", http.Session),
+    section("HistoryQuery", http.HistoryQuery),
+    section("HistoryPage", http.HistoryPage),
+    section("DeviceList", http.DeviceList),
+    section("ErrorBody", http.ErrorBody),
+    "## WebSocket",
+    "",
+    "Open `GET /ws` with the bearer token, send `hello`, and wait for `ready`: everything stored for this device since its",
+    "cursors arrives before `ready`; after it, messages arrive live. Messages of one conversation carry dense, increasing",
+    "`seq` numbers: process them in order, drop a `seq` already processed, and acknowledge with `received` (cumulative; one",
+    "per conversation now and then, not one per message). A repeat can arrive, since live delivery starts before the replay",
+    "ends; a later `seq` can arrive before an earlier one for the same reason, so hold it until the gap fills.",
+    "",
+    "### Client → server",
+    "",
+    ...clientFrames.map((schema) => section(frameTitle(schema), schema)),
+    "### Server → client",
+    "",
+    ...serverFrames.map((schema) => section(frameTitle(schema), schema)),
+    "## Error codes",
+    "",
+    "| code | retry can help | meaning |",
+    "| --- | --- | --- |",
+    ...errorRows,
+    "",
+    "## Close codes",
+    "",
+    "| code | meaning |",
+    "| --- | --- |",
+    ...closeRows,
+    "",
+  ].join("\n");
+}
+
+if (import.meta.main) process.stdout.write(renderProtocolDoc());

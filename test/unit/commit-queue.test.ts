@@ -1,0 +1,44 @@
+import { describe, expect, test } from "bun:test";
+import { CommitQueue } from "../../src/services/commit-queue.ts";
+
+describe("group commit", () => {
+  test("items pushed in one turn commit as one batch, in order, each caller getting its own result", async () => {
+    const batches: number[][] = [];
+    const queue = new CommitQueue<number, number>(async (items) => {
+      batches.push(items);
+      return items.map((item) => item * 10);
+    });
+    const results = await Promise.all([1, 2, 3].map((item) => queue.push(item)));
+    expect(results).toEqual([10, 20, 30]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  test("a failed batch rejects every caller in it, and the next batch still commits", async () => {
+    let fail = true;
+    const queue = new CommitQueue<string, string>(async (items) => {
+      if (fail) throw new Error("disk on fire");
+      return items;
+    });
+    const failed = await Promise.allSettled([queue.push("a"), queue.push("b")]);
+    expect(failed.map((result) => result.status)).toEqual(["rejected", "rejected"]);
+    fail = false;
+    expect(await queue.push("c")).toBe("c");
+  });
+
+  test("pushes during a commit wait for it and go in the next batch", async () => {
+    const batches: number[][] = [];
+    const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+    const queue = new CommitQueue<number, number>(async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await gate;
+      return items;
+    });
+    const first = queue.push(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = queue.push(2);
+    const third = queue.push(3);
+    open();
+    expect(await Promise.all([first, second, third])).toEqual([1, 2, 3]);
+    expect(batches).toEqual([[1], [2, 3]]);
+  });
+});

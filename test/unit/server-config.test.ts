@@ -1,0 +1,39 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, parseServerArgs, serverUsage } from "../../src/server/config.ts";
+
+const configOf = (argv: string[], env: Record<string, string> = {}) => {
+  const parsed = parseServerArgs(argv, env);
+  if (parsed.help) throw new Error("unexpected help");
+  return parsed.config;
+};
+
+describe("server options", () => {
+  test("defaults: port 8080 on every address, data in ./data", () => {
+    expect(configOf([])).toMatchObject({ port: 8080, host: "0.0.0.0", dataDir: "./data", retentionDays: 30 });
+  });
+  test("a flag wins over its environment variable, which wins over the default", () => {
+    expect(configOf([], { PORT: "9000" }).port).toBe(9000);
+    expect(configOf(["--port", "9001"], { PORT: "9000" }).port).toBe(9001);
+    expect(configOf(["--data", "/tmp/x"], { CHAT_DATA_DIR: "/tmp/y" }).dataDir).toBe("/tmp/x");
+    expect(configOf([], { CHAT_DATA_DIR: "/tmp/y" }).dataDir).toBe("/tmp/y");
+  });
+  test.each([
+    [["--port", "http"], "--port"],
+    [["--port", "70000"], "--port"],
+    [["--retention-days", "-1"], "--retention-days"],
+    [["--max-frame-bytes", "10"], "--max-frame-bytes"],
+  ])("a bad value stops it with a sentence naming the option: %j", (argv, option) => {
+    expect(() => parseServerArgs(argv, {})).toThrow(ConfigError);
+    expect(() => parseServerArgs(argv, {})).toThrow(option);
+  });
+  test("a bad environment value names the variable too", () => {
+    expect(() => parseServerArgs([], { PORT: "abc" })).toThrow("PORT");
+  });
+  test("an unknown flag is refused", () => {
+    expect(() => parseServerArgs(["--prot", "1"], {})).toThrow("--prot");
+  });
+  test("--help lists every option with its variable", () => {
+    expect(parseServerArgs(["--help"], {})).toEqual({ help: true });
+    for (const word of ["--port", "PORT", "--data", "CHAT_DATA_DIR", "--host", "HOST"]) expect(serverUsage()).toContain(word);
+  });
+});
