@@ -29,10 +29,15 @@ const APPEND = (sql: SQL, m: Columns) => sql<AppendRow[]>`
       WITH ORDINALITY AS t(conv_id, sender_id, client_id, body, sent_at, idx)
   ),
   classified AS (
-    SELECT i.*, m.user_id IS NOT NULL AS is_member, e.seq AS existing_seq, e.sent_at AS existing_sent_at
+    -- EXISTS in the select list and LIMIT in the lateral keep these as index probes
+    -- per message; as joins the planner may hash the whole messages table.
+    SELECT i.*,
+           EXISTS (SELECT 1 FROM members m WHERE m.conv_id = i.conv_id AND m.user_id = i.sender_id) AS is_member,
+           e.seq AS existing_seq, e.sent_at AS existing_sent_at
     FROM input i
-    LEFT JOIN members m ON m.conv_id = i.conv_id AND m.user_id = i.sender_id
-    LEFT JOIN messages e ON e.sender_id = i.sender_id AND e.client_id = i.client_id
+    LEFT JOIN LATERAL (
+      SELECT seq, sent_at FROM messages WHERE sender_id = i.sender_id AND client_id = i.client_id LIMIT 1
+    ) e ON true
   ),
   fresh AS (
     SELECT *, row_number() OVER (PARTITION BY conv_id ORDER BY idx) AS position

@@ -163,7 +163,7 @@ class PostgresStore implements Store {
       SELECT id FROM conversations WHERE direct_low = ${low} AND direct_high = ${high}`;
     if (existing) return Number(existing.id);
     // First use. Another server may create it at the same moment: DO UPDATE (not DO NOTHING)
-    // returns the row either way, and the members are inserted by whoever got there first.
+    // returns the row either way, and members and device cursors are added by whoever got there first.
     const [created] = await this.sql<{ id: Int8 }[]>`
       WITH conv AS (
         INSERT INTO conversations (kind, direct_low, direct_high, created_at)
@@ -173,6 +173,10 @@ class PostgresStore implements Store {
       ), joined AS (
         INSERT INTO members (conv_id, user_id)
         SELECT conv.id, member FROM conv, unnest(ARRAY[${low}, ${high}]::bigint[]) AS member
+        ON CONFLICT DO NOTHING
+      ), cursors AS (
+        INSERT INTO device_cursors (device_id, conv_id, seq)
+        SELECT d.id, conv.id, 0 FROM conv JOIN devices d ON d.user_id IN (${low}, ${high})
         ON CONFLICT DO NOTHING
       )
       SELECT id FROM conv`;
@@ -203,7 +207,7 @@ class PostgresStore implements Store {
       SELECT m.user_id, u.name, m.delivered, m.read
       FROM members m JOIN users u ON u.id = m.user_id
       WHERE m.conv_id = ${conv}
-      ORDER BY m.user_id`;
+      ORDER BY u.name`;
     return rows.map((row) => ({
       userId: Number(row.user_id),
       name: row.name,
@@ -288,9 +292,12 @@ class PostgresStore implements Store {
     return rows.map((row) => ({ conv: Number(row.conv_id), userId: Number(row.user_id), delivered: Number(row.delivered) }));
   }
 
+  /** Seen implies delivered: the delivery watermark is raised along with the read one. */
   async saveRead(userId: UserId, conv: ConversationId, seq: number): Promise<number | null> {
     const [row] = await this.sql<{ read: Int8 }[]>`
-      UPDATE members m SET read = LEAST(${seq}::bigint, c.last_seq)
+      UPDATE members m
+      SET read = LEAST(${seq}::bigint, c.last_seq),
+          delivered = GREATEST(m.delivered, LEAST(${seq}::bigint, c.last_seq))
       FROM conversations c
       WHERE c.id = m.conv_id AND m.conv_id = ${conv} AND m.user_id = ${userId}
         AND m.read < LEAST(${seq}::bigint, c.last_seq)

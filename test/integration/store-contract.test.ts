@@ -1,0 +1,485 @@
+/**
+ * One set of behaviour tests for every Store driver: whatever backs the store,
+ * the service above it sees the same accounts, sequences, cursors and receipts.
+ */
+import { SQL } from "bun";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ConversationId, NewMessage, User } from "../../src/domain/types.ts";
+import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
+import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+import type { Store } from "../../src/store/store.ts";
+
+const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** Fresh, empty storage; `open` may be called several times for stores sharing it, as several servers would. */
+interface Storage {
+  open(): Promise<Store>;
+  destroy(): Promise<void>;
+}
+
+interface Backend {
+  name: string;
+  create(): Promise<Storage>;
+  dispose(): Promise<void>;
+}
+
+const sqliteBackend: Backend = {
+  name: "sqlite",
+  async create() {
+    const dir = mkdtempSync(join(tmpdir(), "chat-store-contract-"));
+    return {
+      open: async () => openSqliteStore(dir),
+      destroy: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+  async dispose() {},
+};
+
+function postgresBackend(): Backend {
+  const admin = new SQL(POSTGRES_URL);
+  return {
+    name: "postgres",
+    async create() {
+      const schema = `chat_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+      return {
+        open: () => openPostgresStore(POSTGRES_URL, { schema }),
+        destroy: async () => {
+          await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
+        },
+      };
+    },
+    dispose: () => admin.close(),
+  };
+}
+
+const backends: Backend[] = [sqliteBackend, postgresBackend()];
+
+afterAll(async () => {
+  await Promise.all(backends.map((backend) => backend.dispose()));
+});
+
+for (const backend of backends) {
+  describe(`${backend.name} store`, () => {
+    let storage: Storage;
+    let opened: Store[];
+    let store: Store;
+
+    /** Another store over the same storage: a second server sharing the database. */
+    async function openAnother(): Promise<Store> {
+      const another = await storage.open();
+      opened.push(another);
+      return another;
+    }
+
+    beforeEach(async () => {
+      storage = await backend.create();
+      opened = [];
+      store = await openAnother();
+    });
+
+    afterEach(async () => {
+      await Promise.all(opened.map((s) => s.close()));
+      await storage.destroy();
+    });
+
+    async function user(name: string): Promise<User> {
+      const created = await store.createUser(name, `hash-of-${name}`, 1_000);
+      if (!created) throw new Error(`${name} exists already`);
+      return created;
+    }
+
+    /** alice and bob with their direct conversation. */
+    async function aliceAndBob() {
+      const alice = await user("alice");
+      const bob = await user("bob");
+      const conv = await store.directConversation(alice.id, bob.id, 2_000);
+      return { alice, bob, conv };
+    }
+
+    let clock = 10_000;
+    function message(conv: ConversationId, from: User, clientId: string, text = `text of ${clientId}`): NewMessage {
+      return { conv, senderId: from.id, clientId, text, sentAt: clock++ };
+    }
+
+    const seqsOf = async (conv: ConversationId) => (await store.messagesAfter(conv, 0, 1_000)).map((m) => m.seq);
+
+    describe("accounts", () => {
+      test("a user is found by name and by id; a taken name is refused", async () => {
+        const alice = await user("alice");
+        expect(alice).toMatchObject({ name: "alice", passwordHash: "hash-of-alice" });
+        expect(await store.userByName("alice")).toEqual(alice);
+        expect(await store.userById(alice.id)).toEqual(alice);
+        expect(await store.createUser("alice", "another hash", 2_000)).toBeNull();
+        expect(await store.userByName("alice")).toEqual(alice);
+        expect(await store.userByName("nobody")).toBeNull();
+        expect(await store.userById(alice.id + 1_000)).toBeNull();
+      });
+    });
+
+    describe("devices", () => {
+      test("a device is found by its token hash and listed with its user's others", async () => {
+        const alice = await user("alice");
+        const phone = await store.createDevice(alice.id, "phone", "token-1", 5_000);
+        const laptop = await store.createDevice(alice.id, "laptop", "token-2", 6_000);
+        expect(phone).toMatchObject({ userId: alice.id, name: "phone", createdAt: 5_000, lastActive: 5_000 });
+        expect(await store.deviceByTokenHash("token-2")).toEqual(laptop);
+        expect(await store.deviceByTokenHash("token-3")).toBeNull();
+        expect(await store.devicesOf(alice.id)).toEqual([phone, laptop]);
+      });
+
+      test("touching devices records when they were last active", async () => {
+        const alice = await user("alice");
+        const phone = await store.createDevice(alice.id, "phone", "token-1", 5_000);
+        const laptop = await store.createDevice(alice.id, "laptop", "token-2", 5_000);
+        await store.touchDevices([phone.id], 9_000);
+        await store.touchDevices([], 9_500);
+        const byId = new Map((await store.devicesOf(alice.id)).map((d) => [d.id, d.lastActive]));
+        expect(byId.get(phone.id)).toBe(9_000);
+        expect(byId.get(laptop.id)).toBe(5_000);
+      });
+
+      test("a revoked device loses its token and cursors; only its owner can revoke it", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const phone = await store.createDevice(alice.id, "phone", "token-1", 5_000);
+        expect(await store.revokeDevice(bob.id, phone.id)).toBe(false);
+        expect(await store.deviceByTokenHash("token-1")).not.toBeNull();
+
+        expect(await store.revokeDevice(alice.id, phone.id)).toBe(true);
+        expect(await store.deviceByTokenHash("token-1")).toBeNull();
+        expect(await store.devicesOf(alice.id)).toEqual([]);
+        expect((await store.cursorsOf(phone.id)).has(conv)).toBe(false);
+        expect(await store.revokeDevice(alice.id, phone.id)).toBe(false);
+      });
+
+      test("a new device starts where its user's delivery stands: undelivered messages still reach it", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
+        await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 2 }]);
+
+        const laptop = await store.createDevice(bob.id, "laptop", "token-2", 6_000);
+        const start = (await store.cursorsOf(laptop.id)).get(conv) ?? 0;
+        expect(start).toBe(2);
+        expect((await store.messagesAfter(conv, start, 100)).map((m) => m.clientId)).toEqual(["a3"]);
+      });
+    });
+
+    describe("conversations", () => {
+      test("a direct conversation is created once, on first use, with both users as members from the start", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        expect(await store.directConversation(bob.id, alice.id, 3_000)).toBe(conv);
+
+        expect(await store.membershipsOf(alice.id)).toEqual([{ conv, kind: "direct", title: "bob", lastSeq: 0, joinedSeq: 0 }]);
+        expect(await store.membershipsOf(bob.id)).toEqual([{ conv, kind: "direct", title: "alice", lastSeq: 0, joinedSeq: 0 }]);
+        expect(await store.membersOf(conv)).toEqual([
+          { userId: alice.id, name: "alice", delivered: 0, read: 0 },
+          { userId: bob.id, name: "bob", delivered: 0, read: 0 },
+        ]);
+      });
+
+      test("each pair of users has its own conversation", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        const aliceCarol = await store.directConversation(carol.id, alice.id, 3_000);
+        expect(aliceCarol).not.toBe(conv);
+        const titles = (await store.membershipsOf(alice.id)).map((m) => m.title).sort();
+        expect(titles).toEqual(["bob", "carol"]);
+        expect(await store.membershipsOf(bob.id)).toHaveLength(1);
+        expect(await store.membersOf(aliceCarol + conv + 1_000)).toEqual([]);
+      });
+
+      test("two servers opening the same conversation at once get one conversation", async () => {
+        const alice = await user("alice");
+        const bob = await user("bob");
+        const other = await openAnother();
+        const ids = await Promise.all([
+          store.directConversation(alice.id, bob.id, 2_000),
+          other.directConversation(bob.id, alice.id, 2_000),
+          store.directConversation(bob.id, alice.id, 2_000),
+          other.directConversation(alice.id, bob.id, 2_000),
+        ]);
+        expect(new Set(ids).size).toBe(1);
+        expect(await store.membershipsOf(alice.id)).toHaveLength(1);
+        expect(await store.membersOf(ids[0]!)).toHaveLength(2);
+      });
+
+      test("membership shows how far the conversation's stream has got", async () => {
+        const { alice, conv } = await aliceAndBob();
+        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
+        expect((await store.membershipsOf(alice.id))[0]?.lastSeq).toBe(2);
+      });
+    });
+
+    describe("appending messages", () => {
+      test("a batch gets dense, increasing sequences per conversation, in batch order", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        const other = await store.directConversation(alice.id, carol.id, 3_000);
+        const batch = [
+          message(conv, alice, "a1"),
+          message(other, alice, "c1"),
+          message(conv, bob, "b1"),
+          message(conv, alice, "a2"),
+          message(other, carol, "c2"),
+        ];
+        const results = await store.appendMessages(batch);
+        expect(results).toEqual([
+          { ok: true, seq: 1, sentAt: batch[0]!.sentAt, duplicate: false },
+          { ok: true, seq: 1, sentAt: batch[1]!.sentAt, duplicate: false },
+          { ok: true, seq: 2, sentAt: batch[2]!.sentAt, duplicate: false },
+          { ok: true, seq: 3, sentAt: batch[3]!.sentAt, duplicate: false },
+          { ok: true, seq: 2, sentAt: batch[4]!.sentAt, duplicate: false },
+        ]);
+        const next = await store.appendMessages([message(conv, bob, "b2")]);
+        expect(next[0]).toMatchObject({ ok: true, seq: 4 });
+      });
+
+      test("stored messages come back whole, with their sender's name", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const text = "Hello Bob 👋 — «quotes», 'apostrophes', {braces}, back\\slash, NULL,\nand a second line";
+        const sent = message(conv, alice, "m-01HZX", text);
+        await store.appendMessages([sent, message(conv, bob, "m-01HZX", "same id, other sender")]);
+        const [first, second] = await store.messagesAfter(conv, 0, 10);
+        expect(first).toEqual({ conv, seq: 1, clientId: "m-01HZX", senderId: alice.id, sender: "alice", text, sentAt: sent.sentAt });
+        expect(second).toMatchObject({ seq: 2, sender: "bob", text: "same id, other sender" });
+      });
+
+      test("an empty batch stores nothing", async () => {
+        expect(await store.appendMessages([])).toEqual([]);
+      });
+
+      test("a sender who is not a member is refused, and the rest of the batch is stored", async () => {
+        const { alice, conv } = await aliceAndBob();
+        const mallory = await user("mallory");
+        const results = await store.appendMessages([message(conv, mallory, "x1"), message(conv, alice, "a1")]);
+        expect(results[0]).toEqual({ ok: false, reason: "not_member" });
+        expect(results[1]).toMatchObject({ ok: true, seq: 1 });
+        expect((await store.messagesAfter(conv, 0, 10)).map((m) => m.sender)).toEqual(["alice"]);
+      });
+
+      test("a retried message is stored once and answered with its original sequence and time", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const original = message(conv, alice, "a1");
+        const [stored] = await store.appendMessages([original]);
+        const retry = { ...original, text: "edited on retry", sentAt: original.sentAt + 5_000 };
+        const results = await store.appendMessages([message(conv, bob, "b1"), retry]);
+        expect(results[1]).toEqual({ ok: true, seq: 1, sentAt: original.sentAt, duplicate: true });
+        expect(stored).toEqual({ ok: true, seq: 1, sentAt: original.sentAt, duplicate: false });
+        const messages = await store.messagesAfter(conv, 0, 10);
+        expect(messages.map((m) => [m.seq, m.clientId, m.text])).toEqual([
+          [1, "a1", original.text],
+          [2, "b1", "text of b1"],
+        ]);
+      });
+
+      test("a message repeated within one batch is stored once", async () => {
+        const { alice, conv } = await aliceAndBob();
+        const first = message(conv, alice, "a1");
+        const results = await store.appendMessages([first, message(conv, alice, "a2"), { ...first, sentAt: first.sentAt + 1 }]);
+        expect(results).toEqual([
+          { ok: true, seq: 1, sentAt: first.sentAt, duplicate: false },
+          { ok: true, seq: 2, sentAt: expect.any(Number), duplicate: false },
+          { ok: true, seq: 1, sentAt: first.sentAt, duplicate: true },
+        ]);
+        expect(await seqsOf(conv)).toEqual([1, 2]);
+      });
+
+      test("two servers appending at once, retrying the same messages, keep one copy each and no gaps", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const other = await openAnother();
+        const sends = Array.from({ length: 40 }, (_, i) => message(conv, i % 2 === 0 ? alice : bob, `m${i}`));
+        const batches = Array.from({ length: 10 }, (_, i) => sends.slice(i * 4, i * 4 + 4));
+        // Each batch goes to both servers at once, as when a client retries on another server.
+        const answers = await Promise.all(
+          batches.flatMap((batch) => [store.appendMessages(batch), other.appendMessages([...batch].reverse())]),
+        );
+
+        const seqOfId = new Map<string, number>();
+        for (const [i, answer] of answers.entries()) {
+          const batch = i % 2 === 0 ? batches[i / 2]! : [...batches[(i - 1) / 2]!].reverse();
+          for (const [j, result] of answer.entries()) {
+            if (!result.ok) throw new Error(`${batch[j]!.clientId} was refused`);
+            const id = batch[j]!.clientId;
+            expect(seqOfId.get(id) ?? result.seq).toBe(result.seq);
+            seqOfId.set(id, result.seq);
+          }
+        }
+        const stored = await store.messagesAfter(conv, 0, 1_000);
+        expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+        expect(new Set(stored.map((m) => m.clientId)).size).toBe(40);
+        for (const m of stored) expect(seqOfId.get(m.clientId)).toBe(m.seq);
+        expect((await other.membershipsOf(alice.id))[0]?.lastSeq).toBe(40);
+      });
+    });
+
+    describe("reading messages", () => {
+      test("messages after a cursor come oldest first, up to the limit", async () => {
+        const { alice, conv } = await aliceAndBob();
+        await store.appendMessages(Array.from({ length: 5 }, (_, i) => message(conv, alice, `a${i + 1}`)));
+        expect((await store.messagesAfter(conv, 1, 3)).map((m) => m.seq)).toEqual([2, 3, 4]);
+        expect((await store.messagesAfter(conv, 5, 3)).map((m) => m.seq)).toEqual([]);
+      });
+
+      test("history pages go newest first, each page before the last one seen", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        await store.appendMessages(Array.from({ length: 5 }, (_, i) => message(conv, i % 2 ? bob : alice, `m${i + 1}`)));
+        const page1 = await store.messagesBefore(conv, null, 2);
+        expect(page1.map((m) => m.seq)).toEqual([5, 4]);
+        const page2 = await store.messagesBefore(conv, page1.at(-1)!.seq, 2);
+        expect(page2.map((m) => m.seq)).toEqual([3, 2]);
+        const page3 = await store.messagesBefore(conv, page2.at(-1)!.seq, 2);
+        expect(page3.map((m) => [m.seq, m.sender])).toEqual([[1, "alice"]]);
+      });
+
+      test("messages of one conversation never show in another", async () => {
+        const { alice, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        const other = await store.directConversation(alice.id, carol.id, 3_000);
+        await store.appendMessages([message(conv, alice, "to-bob"), message(other, alice, "to-carol")]);
+        expect((await store.messagesAfter(other, 0, 10)).map((m) => m.clientId)).toEqual(["to-carol"]);
+        expect((await store.messagesBefore(conv, null, 10)).map((m) => m.clientId)).toEqual(["to-bob"]);
+      });
+    });
+
+    describe("retention", () => {
+      test("old messages are deleted, the oldest kept sequence says so, and numbering carries on", async () => {
+        const { alice, conv } = await aliceAndBob();
+        expect(await store.oldestSeq(conv)).toBeNull();
+        const batch = [message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")];
+        await store.appendMessages(batch);
+        expect(await store.oldestSeq(conv)).toBe(1);
+
+        expect(await store.deleteMessagesBefore(batch[2]!.sentAt)).toBe(2);
+        expect(await store.oldestSeq(conv)).toBe(3);
+        expect(await seqsOf(conv)).toEqual([3]);
+        expect(await store.deleteMessagesBefore(batch[0]!.sentAt)).toBe(0);
+
+        const [next] = await store.appendMessages([message(conv, alice, "a4")]);
+        expect(next).toMatchObject({ ok: true, seq: 4 });
+        expect(await store.deleteMessagesBefore(clock + 1)).toBe(2);
+        expect(await store.oldestSeq(conv)).toBeNull();
+      });
+    });
+
+    describe("cursors and receipts", () => {
+      test("an ack moves the device's cursor and its user's delivery watermark, forward only", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
+
+        expect(await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 2 }])).toEqual([
+          { conv, userId: bob.id, delivered: 2 },
+        ]);
+        expect((await store.cursorsOf(phone.id)).get(conv)).toBe(2);
+
+        expect(await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 1 }])).toEqual([]);
+        expect((await store.cursorsOf(phone.id)).get(conv)).toBe(2);
+        const bobMarks = (await store.membersOf(conv)).find((m) => m.userId === bob.id);
+        expect(bobMarks).toEqual({ userId: bob.id, name: "bob", delivered: 2, read: 0 });
+      });
+
+      test("each device keeps its own cursor; the watermark is the furthest any of them got", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        const laptop = await store.createDevice(bob.id, "laptop", "token-2", 5_000);
+        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
+
+        const moved = await store.saveDelivered([
+          { device: phone.id, userId: bob.id, conv, seq: 1 },
+          { device: laptop.id, userId: bob.id, conv, seq: 3 },
+          { device: phone.id, userId: bob.id, conv, seq: 2 },
+        ]);
+        expect(moved).toEqual([{ conv, userId: bob.id, delivered: 3 }]);
+        expect((await store.cursorsOf(phone.id)).get(conv)).toBe(2);
+        expect((await store.cursorsOf(laptop.id)).get(conv)).toBe(3);
+
+        expect(await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 3 }])).toEqual([]);
+        expect((await store.cursorsOf(phone.id)).get(conv)).toBe(3);
+      });
+
+      test("acks for several conversations and users are saved in one call", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        const other = await store.directConversation(alice.id, carol.id, 3_000);
+        const bobPhone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        const alicePhone = await store.createDevice(alice.id, "phone", "token-2", 5_000);
+        await store.appendMessages([message(conv, bob, "b1"), message(other, carol, "c1"), message(conv, alice, "a1")]);
+
+        const moved = await store.saveDelivered([
+          { device: alicePhone.id, userId: alice.id, conv, seq: 2 },
+          { device: alicePhone.id, userId: alice.id, conv: other, seq: 1 },
+          { device: bobPhone.id, userId: bob.id, conv, seq: 2 },
+        ]);
+        const key = (w: { conv: number; userId: number }) => `${w.conv}/${w.userId}`;
+        expect(moved.map(key).sort()).toEqual([key({ conv, userId: alice.id }), key({ conv: other, userId: alice.id }), key({ conv, userId: bob.id })].sort());
+        expect(await store.cursorsOf(alicePhone.id)).toEqual(new Map([[conv, 2], [other, 1]]));
+      });
+
+      test("an ack past the end of the conversation counts only up to its last message", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        await store.appendMessages([message(conv, alice, "a1")]);
+        expect(await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 99 }])).toEqual([
+          { conv, userId: bob.id, delivered: 1 },
+        ]);
+        expect((await store.cursorsOf(phone.id)).get(conv)).toBe(1);
+        // so the next message is not skipped
+        await store.appendMessages([message(conv, alice, "a2")]);
+        expect((await store.messagesAfter(conv, 1, 10)).map((m) => m.clientId)).toEqual(["a2"]);
+      });
+
+      test("an ack for a conversation the user is not in changes nothing", async () => {
+        const { alice, conv } = await aliceAndBob();
+        const mallory = await user("mallory");
+        const device = await store.createDevice(mallory.id, "laptop", "token-1", 5_000);
+        await store.appendMessages([message(conv, alice, "a1")]);
+        expect(await store.saveDelivered([{ device: device.id, userId: mallory.id, conv, seq: 1 }])).toEqual([]);
+        expect((await store.cursorsOf(device.id)).has(conv)).toBe(false);
+        expect(await store.membersOf(conv)).toHaveLength(2);
+      });
+
+      test("the read watermark only moves forward, and what was read counts as delivered", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
+        expect(await store.saveRead(bob.id, conv, 2)).toBe(2);
+        expect(await store.saveRead(bob.id, conv, 2)).toBeNull();
+        expect(await store.saveRead(bob.id, conv, 1)).toBeNull();
+        expect(await store.saveRead(bob.id, conv, 99)).toBe(3);
+        const bobMarks = (await store.membersOf(conv)).find((m) => m.userId === bob.id);
+        expect(bobMarks).toEqual({ userId: bob.id, name: "bob", delivered: 3, read: 3 });
+      });
+
+      test("someone outside the conversation cannot mark it read", async () => {
+        const { alice, conv } = await aliceAndBob();
+        const mallory = await user("mallory");
+        await store.appendMessages([message(conv, alice, "a1")]);
+        expect(await store.saveRead(mallory.id, conv, 1)).toBeNull();
+        expect((await store.membersOf(conv)).map((m) => m.read)).toEqual([0, 0]);
+      });
+    });
+
+    test("everything is still there after the store is closed and opened again", async () => {
+      const { alice, bob, conv } = await aliceAndBob();
+      const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+      await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
+      await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 1 }]);
+      await store.saveRead(bob.id, conv, 1);
+      await store.close();
+      opened.splice(opened.indexOf(store), 1);
+
+      const reopened = await openAnother();
+      expect(await reopened.userByName("alice")).toEqual(alice);
+      expect(await reopened.deviceByTokenHash("token-1")).toEqual(phone);
+      expect(await reopened.cursorsOf(phone.id)).toEqual(new Map([[conv, 1]]));
+      expect((await reopened.membersOf(conv)).map((m) => [m.name, m.delivered, m.read])).toEqual([
+        ["alice", 0, 0],
+        ["bob", 1, 1],
+      ]);
+      const [next] = await reopened.appendMessages([message(conv, bob, "b1")]);
+      expect(next).toMatchObject({ ok: true, seq: 3 });
+    });
+  });
+}
