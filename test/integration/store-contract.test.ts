@@ -206,6 +206,12 @@ for (const backend of backends) {
         expect(await store.membersOf(ids[0]!)).toHaveLength(2);
       });
 
+      test("a direct conversation is known as such, without a name; an unknown one is not known", async () => {
+        const { conv } = await aliceAndBob();
+        expect(await store.conversationInfo(conv)).toEqual({ kind: "direct", name: null });
+        expect(await store.conversationInfo(conv + 1_000)).toBeNull();
+      });
+
       test("membership shows how far the conversation's stream has got", async () => {
         const { alice, conv } = await aliceAndBob();
         await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
@@ -245,6 +251,15 @@ for (const backend of backends) {
         const [first, second] = await store.messagesAfter(conv, 0, 10);
         expect(first).toEqual({ conv, seq: 1, clientId: "m-01HZX", senderId: alice.id, sender: "alice", text, sentAt: sent.sentAt });
         expect(second).toMatchObject({ seq: 2, sender: "bob", text: "same id, other sender" });
+      });
+
+      test("senders have seen what they wrote: their own delivered and read marks move up to it", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        await store.appendMessages([message(conv, alice, "a1"), message(conv, bob, "b1"), message(conv, alice, "a2")]);
+        expect((await store.membersOf(conv)).map((m) => [m.name, m.delivered, m.read])).toEqual([
+          ["alice", 3, 3],
+          ["bob", 2, 2],
+        ]);
       });
 
       test("an empty batch stores nothing", async () => {
@@ -405,17 +420,26 @@ for (const backend of backends) {
         const carol = await user("carol");
         const other = await store.directConversation(alice.id, carol.id, 3_000);
         const bobPhone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
-        const alicePhone = await store.createDevice(alice.id, "phone", "token-2", 5_000);
-        await store.appendMessages([message(conv, bob, "b1"), message(other, carol, "c1"), message(conv, alice, "a1")]);
+        const carolPhone = await store.createDevice(carol.id, "phone", "token-2", 5_000);
+        const alicePhone = await store.createDevice(alice.id, "phone", "token-3", 5_000);
+        await store.appendMessages([message(conv, alice, "a1"), message(other, alice, "a2"), message(other, alice, "a3")]);
 
         const moved = await store.saveDelivered([
-          { device: alicePhone.id, userId: alice.id, conv, seq: 2 },
-          { device: alicePhone.id, userId: alice.id, conv: other, seq: 1 },
-          { device: bobPhone.id, userId: bob.id, conv, seq: 2 },
+          { device: bobPhone.id, userId: bob.id, conv, seq: 1 },
+          { device: carolPhone.id, userId: carol.id, conv: other, seq: 2 },
+          // alice's own messages count as delivered to her already; her device still moves on
+          { device: alicePhone.id, userId: alice.id, conv: other, seq: 2 },
         ]);
-        const key = (w: { conv: number; userId: number }) => `${w.conv}/${w.userId}`;
-        expect(moved.map(key).sort()).toEqual([key({ conv, userId: alice.id }), key({ conv: other, userId: alice.id }), key({ conv, userId: bob.id })].sort());
-        expect(await store.cursorsOf(alicePhone.id)).toEqual(new Map([[conv, 2], [other, 1]]));
+        const byMark = (a: { conv: number; userId: number }, b: { conv: number; userId: number }) => a.conv - b.conv || a.userId - b.userId;
+        expect(moved.sort(byMark)).toEqual(
+          [
+            { conv, userId: bob.id, delivered: 1 },
+            { conv: other, userId: carol.id, delivered: 2 },
+          ].sort(byMark),
+        );
+        expect(await store.cursorsOf(bobPhone.id)).toEqual(new Map([[conv, 1]]));
+        expect(await store.cursorsOf(carolPhone.id)).toEqual(new Map([[other, 2]]));
+        expect((await store.cursorsOf(alicePhone.id)).get(other)).toBe(2);
       });
 
       test("an ack past the end of the conversation counts only up to its last message", async () => {
@@ -457,7 +481,10 @@ for (const backend of backends) {
         const mallory = await user("mallory");
         await store.appendMessages([message(conv, alice, "a1")]);
         expect(await store.saveRead(mallory.id, conv, 1)).toBeNull();
-        expect((await store.membersOf(conv)).map((m) => m.read)).toEqual([0, 0]);
+        expect((await store.membersOf(conv)).map((m) => [m.name, m.read])).toEqual([
+          ["alice", 1],
+          ["bob", 0],
+        ]);
       });
     });
 
@@ -475,7 +502,7 @@ for (const backend of backends) {
       expect(await reopened.deviceByTokenHash("token-1")).toEqual(phone);
       expect(await reopened.cursorsOf(phone.id)).toEqual(new Map([[conv, 1]]));
       expect((await reopened.membersOf(conv)).map((m) => [m.name, m.delivered, m.read])).toEqual([
-        ["alice", 0, 0],
+        ["alice", 2, 2],
         ["bob", 1, 1],
       ]);
       const [next] = await reopened.appendMessages([message(conv, bob, "b1")]);

@@ -25,7 +25,7 @@ CREATE TABLE conversations (
   -- a direct conversation is found by its two users, lower id first
   direct_low  bigint REFERENCES users ON DELETE CASCADE,
   direct_high bigint REFERENCES users ON DELETE CASCADE,
-  title       text,
+  name        text,  -- a group's name
   last_seq    bigint NOT NULL DEFAULT 0,
   created_at  bigint NOT NULL,
   UNIQUE (direct_low, direct_high),

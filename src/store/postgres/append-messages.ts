@@ -18,7 +18,8 @@ interface AppendRow {
  * - a sender who is not a member is refused;
  * - the rest get the next sequences of their conversation. The conversation
  *   rows are locked in id order before `last_seq` moves, so writers on every
- *   server queue behind each other and cannot deadlock on them.
+ *   server queue behind each other and cannot deadlock on them;
+ * - senders' own delivered and read marks move up to what they sent.
  * A copy committed by another server after this statement's snapshot was taken
  * makes the insert fail on the unique index; the whole statement is then undone
  * (no sequence is burnt) and run again, and the rerun sees that copy.
@@ -29,12 +30,13 @@ const APPEND = (sql: SQL, m: Columns) => sql<AppendRow[]>`
       WITH ORDINALITY AS t(conv_id, sender_id, client_id, body, sent_at, idx)
   ),
   classified AS (
-    -- EXISTS in the select list and LIMIT in the lateral keep these as index probes
-    -- per message; as joins the planner may hash the whole messages table.
-    SELECT i.*,
-           EXISTS (SELECT 1 FROM members m WHERE m.conv_id = i.conv_id AND m.user_id = i.sender_id) AS is_member,
-           e.seq AS existing_seq, e.sent_at AS existing_sent_at
+    -- LIMIT keeps each lookup an index probe per message; as plain joins the
+    -- planner may choose to hash the whole messages or members table.
+    SELECT i.*, m.is_member IS NOT NULL AS is_member, e.seq AS existing_seq, e.sent_at AS existing_sent_at
     FROM input i
+    LEFT JOIN LATERAL (
+      SELECT true AS is_member FROM members WHERE conv_id = i.conv_id AND user_id = i.sender_id LIMIT 1
+    ) m ON true
     LEFT JOIN LATERAL (
       SELECT seq, sent_at FROM messages WHERE sender_id = i.sender_id AND client_id = i.client_id LIMIT 1
     ) e ON true
@@ -60,7 +62,13 @@ const APPEND = (sql: SQL, m: Columns) => sql<AppendRow[]>`
     INSERT INTO messages (conv_id, seq, sender_id, client_id, body, sent_at)
     SELECT f.conv_id, r.base + f.position, f.sender_id, f.client_id, f.body, f.sent_at
     FROM fresh f JOIN reserved r ON r.id = f.conv_id
-    RETURNING sender_id, client_id, seq, sent_at
+    RETURNING conv_id, sender_id, client_id, seq, sent_at
+  ),
+  own_marks AS (
+    -- you have seen what you wrote
+    UPDATE members m SET delivered = GREATEST(m.delivered, mine.seq), read = GREATEST(m.read, mine.seq)
+    FROM (SELECT conv_id, sender_id, max(seq) AS seq FROM stored GROUP BY conv_id, sender_id) mine
+    WHERE m.conv_id = mine.conv_id AND m.user_id = mine.sender_id
   )
   SELECT c.idx::int AS idx, c.is_member,
          coalesce(s.seq, c.existing_seq) AS seq,

@@ -2,6 +2,7 @@ import { SQL } from "bun";
 import type {
   AppendResult,
   ConversationId,
+  ConversationKind,
   CursorUpdate,
   Device,
   DeviceId,
@@ -40,7 +41,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     throw new Error(`"${schema}" is not a usable schema name: use lower-case letters, digits and '_' (at most 63)`);
   }
   const sql = new SQL(url, {
-    connection: { search_path: schema },
+    connection: {
+      search_path: schema,
+      // Every statement here is a fixed shape of key lookups. Planning the append
+      // afresh for each call (PostgreSQL's default for its first runs, and whenever a
+      // custom plan looks cheaper) cost more than executing it for small batches.
+      plan_cache_mode: "force_generic_plan",
+    },
     connectionTimeout: CONNECT_TIMEOUT_SECONDS,
   });
   try {
@@ -184,9 +191,9 @@ class PostgresStore implements Store {
   }
 
   async membershipsOf(userId: UserId): Promise<Membership[]> {
-    const rows = await this.sql<{ conv_id: Int8; kind: Membership["kind"]; title: string; last_seq: Int8; joined_seq: Int8 }[]>`
+    const rows = await this.sql<{ conv_id: Int8; kind: ConversationKind; title: string; last_seq: Int8; joined_seq: Int8 }[]>`
       SELECT c.id AS conv_id, c.kind, c.last_seq, m.joined_seq,
-             CASE c.kind WHEN 'direct' THEN other.name ELSE c.title END AS title
+             CASE c.kind WHEN 'direct' THEN other.name ELSE c.name END AS title
       FROM members m
       JOIN conversations c ON c.id = m.conv_id
       LEFT JOIN users other
@@ -200,6 +207,12 @@ class PostgresStore implements Store {
       lastSeq: Number(row.last_seq),
       joinedSeq: Number(row.joined_seq),
     }));
+  }
+
+  async conversationInfo(conv: ConversationId): Promise<{ kind: ConversationKind; name: string | null } | null> {
+    const [row] = await this.sql<{ kind: ConversationKind; name: string | null }[]>`
+      SELECT kind, name FROM conversations WHERE id = ${conv}`;
+    return row ? { kind: row.kind, name: row.name } : null;
   }
 
   async membersOf(conv: ConversationId): Promise<Watermarks[]> {
