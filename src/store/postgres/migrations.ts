@@ -12,7 +12,10 @@ const MIGRATIONS: readonly string[] = [init];
 export async function migrate(sql: SQL, schema: string): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(hashtext(${`chat-migrations:${schema}`}))`;
-    await tx`CREATE SCHEMA IF NOT EXISTS ${sql(schema)}`;
+    // CREATE SCHEMA IF NOT EXISTS still needs the right to create schemas; a deployment
+    // whose role may only use an existing schema (public, say) must get past this.
+    const [existing] = await tx`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`;
+    if (!existing) await tx`CREATE SCHEMA ${sql(schema)}`;
     // The connections' search_path names the schema already; this covers one created just now.
     await tx`SELECT set_config('search_path', ${schema}, true)`;
     await tx`CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -59,6 +59,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   return new PostgresStore(sql);
 }
 
+/** Above every sequence: "before the newest" is "before this". */
+const NEWEST = Number.MAX_SAFE_INTEGER;
+
 // int8 columns arrive as strings (Bun keeps them exact); ids, sequences and times all fit a double.
 type Int8 = string;
 
@@ -243,11 +246,12 @@ class PostgresStore implements Store {
     return rows.map(toMessage);
   }
 
+  /** A plain range on seq (no "IS NULL OR") keeps deep pages an index range scan under a generic plan. */
   async messagesBefore(conv: ConversationId, before: number | null, limit: number): Promise<StoredMessage[]> {
     const rows = await this.sql<MessageRow[]>`
       SELECT m.conv_id, m.seq, m.client_id, m.sender_id, u.name AS sender, m.body, m.sent_at
       FROM messages m JOIN users u ON u.id = m.sender_id
-      WHERE m.conv_id = ${conv} AND (${before}::bigint IS NULL OR m.seq < ${before}::bigint)
+      WHERE m.conv_id = ${conv} AND m.seq < ${before ?? NEWEST}
       ORDER BY m.seq DESC
       LIMIT ${limit}`;
     return rows.map(toMessage);
