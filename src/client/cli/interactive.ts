@@ -1,0 +1,193 @@
+import { cancel, intro, outro } from "@clack/prompts";
+import { ChatError } from "../../protocol/index.ts";
+import { ChatApi } from "../sdk/api.ts";
+import type { ChatConnection, ConnectionStatus } from "../sdk/connection.ts";
+import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
+import { type CommandContext, runCommand } from "./commands.ts";
+import { makeStyle, messageLine, type Style, tickMark, timed } from "./format.ts";
+import { parseInputLine } from "./input.ts";
+import { LoginFailed, obtainSession } from "./login.ts";
+import type { ClientOptions } from "./options.ts";
+import { type OwnMessage, OwnMessages } from "./own-messages.ts";
+import { sanitize } from "./sanitize.ts";
+import { PromptScreen } from "./screen.ts";
+import { forgetSession, openConnection, SESSION_ENDED } from "./session.ts";
+import { terminalPrompts } from "./terminal-login.ts";
+import { TypingIndicator } from "./typing.ts";
+
+type ChatOutcome = "quit" | "session-ended";
+
+/** Standard input is a terminal: clack login screens, then the chat screen; a session that ends leads back to the login. */
+export async function runInteractive(options: ClientOptions, state: DeviceState): Promise<number> {
+  const style = makeStyle(options.color);
+  for (;;) {
+    let session: SavedSession;
+    const needsLogin = state.data.session === null;
+    if (needsLogin) intro(`chat · ${options.server.display}`);
+    try {
+      session = await obtainSession(options, state, terminalPrompts(options));
+    } catch (error) {
+      if (!(error instanceof LoginFailed)) throw error;
+      cancel(error.message);
+      return 1;
+    }
+    if (needsLogin) outro(`Logged in as ${state.data.user}.`);
+    const outcome = await chat(options, state, session, style);
+    if (outcome === "quit") return 0;
+    forgetSession(state);
+  }
+}
+
+function chat(options: ClientOptions, state: DeviceState, session: SavedSession, style: Style): Promise<ChatOutcome> {
+  const screen = new PromptScreen(process.stdin, process.stdout);
+  const connection = openConnection(options, state, session);
+  const me = connection.user;
+  const own = new OwnMessages();
+  const typing = new TypingIndicator(connection, () => screen.currentLine, () => showStatus());
+  let connectionLabel = "[connecting…]";
+  let everConnected = false;
+  let outage = false;
+
+  const showStatus = () => {
+    const status = [connectionLabel, typing.label()].filter(Boolean).join(" ");
+    screen.setStatus(status && style.dim(status));
+  };
+  const ownLine = (message: OwnMessage) =>
+    `${timed(messageLine({ from: me, to: message.entry.to, text: message.entry.text }, me), message.ts, style)} ${tickMark(message.tick, style)}`;
+  const context: CommandContext = {
+    me,
+    deviceId: session.deviceId,
+    token: session.token,
+    api: new ChatApi(options.server),
+    style,
+    print: (line) => screen.print(line),
+    report: (line) => screen.print(style.error(line)),
+  };
+
+  return new Promise<ChatOutcome>((resolve) => {
+    let finished = false;
+    const finish = async (outcome: ChatOutcome) => {
+      if (finished) return;
+      finished = true;
+      typing.dispose();
+      await connection.stop();
+      screen.close();
+      const queued = connection.outbox.length;
+      if (outcome === "quit" && queued > 0) {
+        process.stdout.write(`${queued} message(s) are not sent yet; they are kept and sent the next time you start chat-client.\n`);
+      }
+      resolve(outcome);
+    };
+
+    connection.on("status", (status: ConnectionStatus) => {
+      switch (status.state) {
+        case "connecting":
+          connectionLabel = everConnected ? "[reconnecting…]" : "[connecting…]";
+          break;
+        case "ready":
+          connectionLabel = "";
+          if (!everConnected) {
+            screen.print(`Connected to ${options.server.display} as ${me}. Type "<name> <message>" to send; /help lists the commands.`);
+          } else {
+            screen.print(style.dim("· Connected again."));
+          }
+          everConnected = true;
+          outage = false;
+          break;
+        case "offline":
+          connectionLabel = `[offline · retrying in ${Math.ceil(status.retryInMs / 1000)} s]`;
+          if (!outage) {
+            screen.print(
+              style.warn(
+                everConnected
+                  ? `Connection lost (${status.reason}); reconnecting…`
+                  : `Cannot reach the chat server at ${options.server.display} (${status.reason}); retrying…`,
+              ),
+            );
+          }
+          outage = true;
+          break;
+        case "stopped":
+          if (status.reason !== "closed") {
+            screen.print(style.warn(`${SESSION_ENDED[status.reason]} Log in again to continue.`));
+            void finish("session-ended");
+          }
+          return;
+      }
+      showStatus();
+    });
+
+    connection.on("message", (frame) => {
+      typing.stopped(frame.from, frame.to);
+      screen.print(timed(messageLine(frame, me), frame.ts, style));
+      connection.markRead(frame.conv, frame.seq);
+    });
+    connection.on("stored", ({ entry, conv, seq, ts }) => {
+      const message = own.stored(entry.id, conv, seq, ts);
+      if (message && !screen.update(entry.id, ownLine(message))) screen.print(ownLine(message), entry.id);
+    });
+    connection.on("rejected", ({ entry, message }) => {
+      const failed = own.failed(entry.id);
+      if (failed) screen.update(entry.id, ownLine(failed));
+      screen.print(style.error(`Message to ${entry.to} not sent: ${sanitize(message)}`));
+    });
+    connection.on("receipt", (receipt) => {
+      if (receipt.by === me) return; // this user's own reading on another device
+      const raised = own.applyReceipt(receipt.conv, receipt.delivered, receipt.read);
+      const notShown = raised.filter((message) => !screen.update(message.entry.id, ownLine(message)));
+      const newest = notShown.at(-1);
+      if (newest) screen.print(style.dim(`${tickMark(newest.tick, style)} ${newest.entry.to}: "${snippet(newest.entry.text)}"`));
+    });
+    connection.on("typing", (frame) => typing.started(frame.from, frame.to));
+    connection.on("presence", (frame) => screen.print(style.dim(`· ${frame.user} is ${frame.online ? "online" : "offline"}`)));
+    connection.on("group", (frame) => {
+      const who = frame.user ? ` ${frame.user}` : "";
+      screen.print(style.dim(`· #${frame.group}: ${frame.by} ${frame.change}${who}`));
+    });
+    connection.on("gap", (frame) => {
+      const title = connection.titleOf(frame.conv) ?? `conversation ${frame.conv}`;
+      screen.print(style.warn(`Some messages with ${title} expired on the server before this device got them.`));
+    });
+    connection.on("serverError", (frame) => screen.print(style.error(`Server error: ${sanitize(frame.message)}`)));
+
+    screen.editor.on("line", (line) => void handleLine(line));
+    screen.editor.on("close", () => void finish("quit"));
+    screen.editor.on("SIGINT", () => void finish("quit"));
+    process.stdin.on("keypress", typing.keypress);
+
+    async function handleLine(line: string): Promise<void> {
+      const input = parseInputLine(line);
+      if (input.kind === "message") {
+        try {
+          const message = own.add(connection.send(input.to, input.text));
+          screen.replaceEnteredLine(line, ownLine(message), message.entry.id);
+        } catch (error) {
+          if (!(error instanceof ChatError)) throw error;
+          screen.keepEnteredLine(line);
+          screen.print(style.error(error.message));
+        }
+        return;
+      }
+      screen.keepEnteredLine(line);
+      if (input.kind === "invalid") screen.print(style.error(input.reason));
+      if (input.kind !== "command") return screen.refresh();
+      const outcome = await runCommand(context, input.name, input.args);
+      if (outcome === "quit") return finish("quit");
+      if (outcome === "logged-out") {
+        forgetSession(state);
+        return finish("quit");
+      }
+      screen.refresh();
+    }
+
+    showStatus();
+    screen.start();
+    for (const entry of connection.outbox) screen.print(ownLine(own.add(entry)), entry.id);
+    connection.start();
+  });
+}
+
+function snippet(text: string): string {
+  const clean = sanitize(text);
+  return clean.length > 40 ? `${clean.slice(0, 39)}…` : clean;
+}

@@ -1,0 +1,95 @@
+import { parseArgs } from "node:util";
+import { Name } from "../../protocol/index.ts";
+import { DEFAULT_SERVER, parseServerAddress, ServerAddressError, type ServerAddress } from "../sdk/address.ts";
+import { configDirectory } from "../sdk/state-file.ts";
+
+export interface ClientOptions {
+  name: string;
+  server: ServerAddress;
+  password: string | undefined;
+  deviceName: string | undefined;
+  receipts: boolean;
+  configDir: string;
+  color: boolean;
+}
+
+export type CommandLine = { kind: "help" } | { kind: "run"; options: ClientOptions } | { kind: "usage-error"; message: string };
+
+export const USAGE = `Usage: chat-client <name> [options]
+
+Logs in as <name> (registering the name the first time) and chats.
+In a terminal: type "<recipient> <message>" to send (recipient: a user or #group), /help for commands.
+With input from a pipe or file (script mode): each line "<recipient> <message>" is sent, slash commands run,
+incoming messages are printed as "[sender]: text", and the client exits once every message was acknowledged.
+
+Options:
+  --server URL    chat server: host:port, http(s)://host[:port] or ws(s)://host[:port]
+                  (default: $CHAT_SERVER, else ${DEFAULT_SERVER})
+  --device NAME   a label for this device in the device list (default: the host name)
+  --receipts      script mode: also print receipt lines on standard output:
+                    receipt sent <to> <seq> <message-id>
+                    receipt delivered <conversation> <seq> <by>
+                    receipt read <conversation> <seq> <by>
+  -h, --help      show this help
+
+Environment:
+  CHAT_SERVER       server address when --server is not given
+  CHAT_PASSWORD     password (otherwise asked for in a terminal; needed in script mode for the first login)
+  XDG_CONFIG_HOME   config directory base (default ~/.config); state is kept in <base>/chat/
+  NO_COLOR          turn colours off
+
+Exit status: 0 on success; 1 if login fails, the server cannot be reached, or sent messages were not
+acknowledged in time (they stay queued for the next run); 2 for a usage error.`;
+
+/** Reads the command line and environment once; a bad value is a usage error with a sentence naming it. */
+export function parseCommandLine(argv: string[], env: Record<string, string | undefined>, isTerminal: boolean): CommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        server: { type: "string" },
+        device: { type: "string" },
+        receipts: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    return { kind: "usage-error", message: `${(error as Error).message.replace(/\.$/, "")}. See --help.` };
+  }
+  if (parsed.values.help) return { kind: "help" };
+  if (parsed.positionals.length !== 1) {
+    return { kind: "usage-error", message: "Give exactly one name to log in as, e.g. `chat-client alice`. See --help." };
+  }
+  const name = Name.safeParse(parsed.positionals[0]);
+  if (!name.success) return { kind: "usage-error", message: `The name '${parsed.positionals[0]}' is not valid: ${name.error.issues[0]?.message}.` };
+
+  const serverText = parsed.values.server ?? env.CHAT_SERVER ?? DEFAULT_SERVER;
+  let server: ServerAddress;
+  try {
+    server = parseServerAddress(serverText);
+  } catch (error) {
+    if (!(error instanceof ServerAddressError)) throw error;
+    const source = parsed.values.server !== undefined ? "--server" : env.CHAT_SERVER !== undefined ? "CHAT_SERVER" : "default";
+    return { kind: "usage-error", message: `${source}: ${error.message}` };
+  }
+  const deviceName = parsed.values.device?.trim();
+  if (deviceName !== undefined && (deviceName.length === 0 || deviceName.length > 64)) {
+    return { kind: "usage-error", message: "--device: a device label has 1 to 64 characters." };
+  }
+
+  return {
+    kind: "run",
+    options: {
+      name: name.data,
+      server,
+      password: env.CHAT_PASSWORD || undefined,
+      deviceName,
+      receipts: parsed.values.receipts,
+      configDir: configDirectory(env),
+      color: isTerminal && !env.NO_COLOR && env.TERM !== "dumb",
+    },
+  };
+}

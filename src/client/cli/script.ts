@@ -1,0 +1,180 @@
+import { createInterface } from "node:readline";
+import { ChatError } from "../../protocol/index.ts";
+import { ChatApi } from "../sdk/api.ts";
+import type { ChatConnection } from "../sdk/connection.ts";
+import { ServerUnreachableError } from "../sdk/errors.ts";
+import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
+import { type CommandContext, runCommand } from "./commands.ts";
+import { messageLine, PLAIN, receiptLines } from "./format.ts";
+import { parseInputLine } from "./input.ts";
+import { LoginFailed, type LoginPrompts, obtainSession } from "./login.ts";
+import type { ClientOptions } from "./options.ts";
+import { sanitize } from "./sanitize.ts";
+import { firstContact, forgetSession, openConnection, SESSION_ENDED } from "./session.ts";
+import { WatermarkDedupe } from "./watermark-dedupe.ts";
+
+/** After end of input, how long to wait for the server to acknowledge what was sent. */
+const ACK_WAIT_MS = 5_000;
+/** After losing the connection mid-run, how long to keep trying before giving up. */
+const RECONNECT_FOR_MS = 30_000;
+
+/** Script mode never asks: the password comes from CHAT_PASSWORD and a new name is registered directly. */
+const NO_PROMPTS: LoginPrompts = {
+  askPassword: async () => undefined,
+  confirmRegistration: async () => true,
+  step: (_label, request) => request(),
+};
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * Standard input is not a terminal: read `<recipient> <message>` lines and slash commands
+ * until end of input, print incoming messages as `[sender]: text` on stdout and problems
+ * as one line each on stderr, then wait (bounded) for every sent message to be acknowledged.
+ * Resolves with the exit status.
+ */
+export async function runScript(options: ClientOptions, state: DeviceState): Promise<number> {
+  const connected = await connect(options, state, (connection) => reportEvents(connection, options));
+  if (typeof connected === "number") return connected;
+  const { connection, session } = connected;
+  err(`connected as ${connection.user} to ${options.server.display}`);
+
+  let leaving = false;
+  const fatal = watchConnection(connection, options, () => leaving);
+  const context: CommandContext = {
+    me: connection.user,
+    deviceId: session.deviceId,
+    token: session.token,
+    api: new ChatApi(options.server),
+    style: PLAIN,
+    print: out,
+    report: err,
+  };
+  const ended = await Promise.race([readInput(connection, context), fatal]);
+  if (typeof ended === "number") return ended;
+  if (ended === "logged-out") {
+    leaving = true;
+    forgetSession(state);
+    await connection.stop();
+    return 0;
+  }
+
+  const drained = await Promise.race([connection.waitForOutbox(ACK_WAIT_MS), fatal]);
+  if (typeof drained === "number") return drained;
+  const unacknowledged = connection.outbox.length;
+  await connection.stop();
+  if (drained) return 0;
+  err(
+    `${unacknowledged} message(s) were not acknowledged by the server within ${ACK_WAIT_MS / 1000} s; ` +
+      "they stay queued and are sent on the next run.",
+  );
+  return 1;
+}
+
+async function connect(
+  options: ClientOptions,
+  state: DeviceState,
+  wire: (connection: ChatConnection) => void,
+): Promise<{ connection: ChatConnection; session: SavedSession } | number> {
+  for (let attempt = 1; ; attempt++) {
+    let session: SavedSession;
+    try {
+      session = await obtainSession(options, state, NO_PROMPTS);
+    } catch (error) {
+      if (error instanceof LoginFailed || error instanceof ServerUnreachableError) {
+        err(sanitize(error.message));
+        return 1;
+      }
+      throw error;
+    }
+    const connection = openConnection(options, state, session);
+    wire(connection);
+    const contact = await firstContact(connection);
+    if (contact.kind === "ready") return { connection, session };
+    await connection.stop();
+    if (contact.kind === "offline") {
+      err(`Cannot reach the chat server at ${options.server.display} (${contact.reason}).`);
+      return 1;
+    }
+    if (contact.kind === "stopped" && contact.reason !== "closed") {
+      forgetSession(state);
+      // A saved session that ended can be replaced once, when the password is at hand.
+      if (attempt === 1 && options.password) continue;
+      err(`${SESSION_ENDED[contact.reason]} Set CHAT_PASSWORD to log in again.`);
+      return 1;
+    }
+    return 1;
+  }
+}
+
+/** Resolves with an exit status if the connection ends for good while the script runs. */
+function watchConnection(connection: ChatConnection, options: ClientOptions, leaving: () => boolean): Promise<number> {
+  return new Promise((resolve) => {
+    let giveUp: ReturnType<typeof setTimeout> | undefined;
+    connection.on("status", (status) => {
+      if (status.state === "ready") {
+        if (giveUp) err("Connection restored.");
+        clearTimeout(giveUp);
+        giveUp = undefined;
+      } else if (status.state === "offline" && !giveUp) {
+        err(`Lost the connection to the server at ${options.server.display} (${status.reason}); reconnecting.`);
+        giveUp = setTimeout(() => {
+          err(`Could not reconnect to the server at ${options.server.display} within ${RECONNECT_FOR_MS / 1000} s; unsent messages stay queued.`);
+          void connection.stop().then(() => resolve(1));
+        }, RECONNECT_FOR_MS);
+      } else if (status.state === "stopped" && status.reason !== "closed" && !leaving()) {
+        clearTimeout(giveUp);
+        err(`${SESSION_ENDED[status.reason]} Log in again to continue.`);
+        resolve(1);
+      }
+    });
+  });
+}
+
+function reportEvents(connection: ChatConnection, options: ClientOptions): void {
+  const me = connection.user;
+  connection.on("message", (frame) => out(messageLine(frame, me)));
+  connection.on("rejected", ({ entry, message }) => err(`Message to ${entry.to} not sent: ${sanitize(message)}`));
+  connection.on("serverError", (frame) => err(`Server error (${frame.code}): ${sanitize(frame.message)}`));
+  connection.on("gap", (frame) => {
+    const title = connection.titleOf(frame.conv) ?? `conversation ${frame.conv}`;
+    err(`Messages ${frame.after + 1} to ${frame.until} with ${title} expired on the server before this device got them.`);
+  });
+  if (!options.receipts) return;
+  const seen = new WatermarkDedupe();
+  connection.on("stored", ({ entry, seq }) => out(receiptLines.sent(entry.to, seq, entry.id)));
+  connection.on("receipt", (receipt) => {
+    if (receipt.by === me) return; // this user's own reading on another device
+    const title = connection.titleOf(receipt.conv) ?? `conv:${receipt.conv}`;
+    for (const kind of ["delivered", "read"] as const) {
+      const seq = receipt[kind];
+      if (seq !== undefined && seen.isNew(receipt.conv, receipt.by, kind, seq)) out(receiptLines.watermark(kind, title, seq, receipt.by));
+    }
+  });
+}
+
+/** Sends each line or runs it as a command, until end of input, /quit or /logout. */
+async function readInput(connection: ChatConnection, context: CommandContext): Promise<"ended" | "logged-out"> {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    const input = parseInputLine(line);
+    if (input.kind === "invalid") err(input.reason);
+    if (input.kind === "message") {
+      try {
+        connection.send(input.to, input.text);
+      } catch (error) {
+        if (!(error instanceof ChatError)) throw error;
+        err(`Message to ${input.to} not sent: ${error.message}`);
+      }
+    }
+    if (input.kind === "command") {
+      // A command sees the effect of the lines before it, e.g. /history after a send.
+      await connection.waitForOutbox(ACK_WAIT_MS);
+      const outcome = await runCommand(context, input.name, input.args);
+      if (outcome === "logged-out") return "logged-out";
+      if (outcome === "quit") break;
+    }
+  }
+  return "ended";
+}

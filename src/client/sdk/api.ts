@@ -1,0 +1,111 @@
+import { z } from "zod";
+import {
+  ChatError,
+  type Credentials,
+  DeviceList,
+  ErrorBody,
+  HistoryPage,
+  Session,
+} from "../../protocol/index.ts";
+import type { ServerAddress } from "./address.ts";
+import { networkReason, ServerUnreachableError } from "./errors.ts";
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface HistoryRequest {
+  with: string;
+  before?: number;
+  limit?: number;
+}
+
+/**
+ * The HTTP side of the server: accounts, history, devices. Every answer is checked
+ * against its schema; a server error becomes a `ChatError` with its code and sentence,
+ * a network failure a `ServerUnreachableError`.
+ */
+export class ChatApi {
+  constructor(readonly server: ServerAddress) {}
+
+  login(credentials: Credentials): Promise<Session> {
+    return this.request("POST", "/api/login", { body: credentials, answer: Session });
+  }
+
+  register(credentials: Credentials): Promise<Session> {
+    return this.request("POST", "/api/register", { body: credentials, answer: Session });
+  }
+
+  history(token: string, query: HistoryRequest): Promise<HistoryPage> {
+    const params = new URLSearchParams({ with: query.with });
+    if (query.before !== undefined) params.set("before", String(query.before));
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    return this.request("GET", `/api/history?${params}`, { token, answer: HistoryPage });
+  }
+
+  devices(token: string): Promise<DeviceList> {
+    return this.request("GET", "/api/devices", { token, answer: DeviceList });
+  }
+
+  async revokeDevice(token: string, deviceId: number): Promise<void> {
+    await this.request("DELETE", `/api/devices/${deviceId}`, { token });
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.request("POST", "/api/logout", { token });
+  }
+
+  /** Whether the server accepts this token; unreachable servers throw. */
+  async tokenIsValid(token: string): Promise<boolean> {
+    try {
+      await this.devices(token);
+      return true;
+    } catch (error) {
+      if (error instanceof ChatError && error.code === "unauthorized") return false;
+      throw error;
+    }
+  }
+
+  private async request<T = undefined>(
+    method: string,
+    path: string,
+    options: { body?: unknown; token?: string; answer?: z.ZodType<T> },
+  ): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.server.http}${path}`, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new ServerUnreachableError(this.server.display, networkReason(error));
+    }
+    const text = await response.text().catch(() => "");
+    if (!response.ok) throw errorFromResponse(response.status, text);
+    if (!options.answer) return undefined as T;
+    const parsed = options.answer.safeParse(parseJson(text));
+    if (!parsed.success) {
+      throw new ChatError("internal", `The server sent an answer to ${method} ${path.split("?")[0]} that this client does not understand.`);
+    }
+    return parsed.data;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorFromResponse(status: number, text: string): ChatError {
+  const body = ErrorBody.safeParse(parseJson(text));
+  if (body.success) return new ChatError(body.data.error.code, body.data.error.message, body.data.error.retryAfterMs);
+  if (status === 401) return new ChatError("unauthorized", "The server did not accept this device's session.");
+  if (status === 404) return new ChatError("not_found", "The server has nothing at that address; is it a chat server?");
+  return new ChatError(status >= 500 ? "internal" : "bad_request", `The server answered with HTTP status ${status}.`);
+}

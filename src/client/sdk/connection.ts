@@ -1,0 +1,465 @@
+import {
+  CLOSE_CODES,
+  ERROR_CODES,
+  type ClientFrame,
+  type ErrorCode,
+  type ErrorFrame,
+  type MessageFrame,
+  type ReceiptFrame,
+  ChatError,
+  isGroupAddress,
+  SendFrame,
+  ServerFrame,
+} from "../../protocol/index.ts";
+import type { ServerAddress } from "./address.ts";
+import { ChatApi } from "./api.ts";
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
+import { Emitter } from "./emitter.ts";
+import { ServerUnreachableError } from "./errors.ts";
+import { InOrderDelivery } from "./in-order-delivery.ts";
+import type { DeviceState, OutboxEntry } from "./state-file.ts";
+import { WatermarkBatcher } from "./watermark-batcher.ts";
+
+export type StopReason = "closed" | "revoked" | "unauthorized";
+
+export type ConnectionStatus =
+  | { state: "connecting"; attempt: number }
+  | { state: "ready"; user: string; device: number }
+  | { state: "offline"; attempt: number; retryInMs: number; reason: string; wasReady: boolean }
+  | { state: "stopped"; reason: StopReason };
+
+export interface StoredMessage {
+  entry: OutboxEntry;
+  conv: number;
+  seq: number;
+  ts: number;
+}
+
+export interface RejectedMessage {
+  entry: OutboxEntry;
+  code: ErrorCode;
+  message: string;
+}
+
+type ServerFrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
+
+export interface ConnectionEvents extends Record<string, unknown> {
+  status: ConnectionStatus;
+  /** A message for this device, each exactly once, in sequence order per conversation. */
+  message: MessageFrame;
+  /** One of this device's messages is stored by the server (✓). */
+  stored: StoredMessage;
+  /** The server refused one of this device's messages for good; it left the outbox. */
+  rejected: RejectedMessage;
+  receipt: ReceiptFrame;
+  typing: ServerFrameOf<"typing">;
+  presence: ServerFrameOf<"presence">;
+  gap: ServerFrameOf<"gap">;
+  /** A group this user is in changed (created, members, admins, name). */
+  group: ServerFrameOf<"group">;
+  /** An error the server sent that is not about one of this device's messages. */
+  serverError: ErrorFrame;
+}
+
+export interface ConnectionOptions {
+  server: ServerAddress;
+  token: string;
+  state: DeviceState;
+  backoff?: BackoffPolicy;
+  /** Acks and read marks are sent at most once per conversation per this interval. */
+  ackIntervalMs?: number;
+  /** How long a gap in a conversation may stay open after the replay before the connection is resumed to fill it. */
+  gapWaitMs?: number;
+  /** A message without an answer for this long means the connection is dead. */
+  answerTimeoutMs?: number;
+}
+
+const DEFAULTS = { ackIntervalMs: 50, gapWaitMs: 2_000, answerTimeoutMs: 10_000 };
+const CLIENT_GOING_AWAY = 4000;
+
+/**
+ * One device's chat connection: connects with its token, resumes each conversation
+ * from the cursors in its state file, hands out messages once and in order, acks
+ * them, keeps unacknowledged sends in an outbox on disk and resends them with the
+ * same id, and reconnects with backoff until stopped.
+ */
+export class ChatConnection extends Emitter<ConnectionEvents> {
+  readonly user: string;
+  private readonly options: Required<Omit<ConnectionOptions, "backoff">> & { backoff: BackoffPolicy };
+  private readonly api: ChatApi;
+  private readonly delivery: InOrderDelivery<MessageFrame>;
+  private readonly receivedMarks: WatermarkBatcher;
+  private readonly readMarks: WatermarkBatcher;
+  private socket: WebSocket | undefined;
+  private live = false;
+  private stopped = false;
+  private wasReady = false;
+  private failures = 0;
+  private helloCount = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly answerTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly retryCounts = new Map<string, number>();
+  private readonly gapTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  private readonly unsent: string[] = [];
+  private commitScheduled = false;
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(options: ConnectionOptions) {
+    super();
+    this.options = { ...DEFAULTS, backoff: DEFAULT_BACKOFF, ...options };
+    this.api = new ChatApi(options.server);
+    this.user = options.state.data.user;
+    this.delivery = new InOrderDelivery(options.state.data.cursors, (conv, seq, frame) => this.processed(conv, seq, frame));
+    this.receivedMarks = new WatermarkBatcher(this.options.ackIntervalMs, (batch) => this.sendMarks("received", batch));
+    this.readMarks = new WatermarkBatcher(this.options.ackIntervalMs, (batch) => this.sendMarks("read", batch));
+  }
+
+  get state(): DeviceState {
+    return this.options.state;
+  }
+
+  /** Messages typed on this device that the server has not acknowledged yet, oldest first. */
+  get outbox(): readonly OutboxEntry[] {
+    return this.state.data.outbox;
+  }
+
+  /** The name of a conversation as this device knows it: a user name or `#group`. */
+  titleOf(conv: number): string | undefined {
+    return this.state.data.titles[String(conv)];
+  }
+
+  start(): void {
+    if (this.stopped || this.socket || this.reconnectTimer) return;
+    this.openSocket();
+  }
+
+  /**
+   * Queues a message in the outbox and sends it as soon as the connection is ready.
+   * Throws a `ChatError` when the recipient or text is not acceptable.
+   */
+  send(to: string, text: string): OutboxEntry {
+    const frame = SendFrame.safeParse({ type: "send", id: Bun.randomUUIDv7(), to, text });
+    if (!frame.success) throw new ChatError("bad_request", frame.error.issues[0]?.message ?? "That message cannot be sent.");
+    const entry: OutboxEntry = { id: frame.data.id, to: frame.data.to, text: frame.data.text, createdAt: Date.now() };
+    this.state.data.outbox.push(entry);
+    this.unsent.push(entry.id);
+    this.scheduleCommit();
+    return entry;
+  }
+
+  /** The user has seen `conv` up to `seq`. */
+  markRead(conv: number, seq: number): void {
+    this.readMarks.raise(conv, seq);
+  }
+
+  /** Tells `to` that the user is typing, when connected; typing is never queued. */
+  typing(to: string): void {
+    if (this.live) this.transmit({ type: "typing", to });
+  }
+
+  /** Resolves true once the outbox is empty, false if it is not within `timeoutMs`. */
+  waitForOutbox(timeoutMs: number): Promise<boolean> {
+    if (this.outbox.length === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (drained: boolean) => {
+        clearTimeout(timer);
+        this.drainWaiters = this.drainWaiters.filter((waiter) => waiter !== onDrained);
+        resolve(drained);
+      };
+      const onDrained = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.drainWaiters.push(onDrained);
+    });
+  }
+
+  /** Sends the pending acks, saves the state and closes the connection. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.receivedMarks.flush();
+    this.readMarks.flush();
+    const socket = this.socket;
+    this.halt("closed");
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      const closed = new Promise<void>((resolve) => socket.addEventListener("close", () => resolve(), { once: true }));
+      socket.close(1000, "client closing");
+      await Promise.race([closed, Bun.sleep(1_000)]);
+    }
+  }
+
+  // ---------- connection lifecycle ----------
+
+  private openSocket(): void {
+    this.reconnectTimer = undefined;
+    this.emit("status", { state: "connecting", attempt: this.failures + 1 });
+    const socket = new WebSocket(this.options.server.ws, { headers: { Authorization: `Bearer ${this.options.token}` } });
+    this.socket = socket;
+    let opened = false;
+    socket.addEventListener("open", () => {
+      opened = true;
+      this.delivery.beginReplay();
+      this.helloCount += 1;
+      this.transmit({ type: "hello", id: `hello-${this.helloCount}`, cursors: { ...this.state.data.cursors } });
+      this.expectAnswer(`hello-${this.helloCount}`);
+    });
+    socket.addEventListener("message", (event) => this.receive(event.data));
+    socket.addEventListener("close", (event) => void this.closed(socket, opened, event.code, event.reason));
+  }
+
+  private async closed(socket: WebSocket, opened: boolean, code: number, reason: string): Promise<void> {
+    if (socket !== this.socket) return;
+    this.socket = undefined;
+    this.live = false;
+    this.clearTimers(this.answerTimers);
+    this.clearTimers(this.gapTimers);
+    if (this.stopped) return;
+    if (code === CLOSE_CODES.revoked) return this.halt("revoked");
+    let why = describeClose(code, reason);
+    if (!opened) {
+      try {
+        if (!(await this.api.tokenIsValid(this.options.token))) return this.halt("unauthorized");
+        why = "the server refused the connection";
+      } catch (error) {
+        why = error instanceof ServerUnreachableError ? error.reason : "the server refused the connection";
+      }
+      if (this.stopped) return;
+    }
+    this.failures += 1;
+    const retryInMs = backoffDelay(this.failures, this.options.backoff);
+    this.emit("status", { state: "offline", attempt: this.failures, retryInMs, reason: why, wasReady: this.wasReady });
+    if (!this.stopped) this.reconnectTimer = setTimeout(() => this.openSocket(), retryInMs);
+  }
+
+  /** Closes the current socket so that the usual reconnect resumes from the cursors. */
+  private resume(why: string): void {
+    this.socket?.close(CLIENT_GOING_AWAY, why.slice(0, 120));
+  }
+
+  private halt(reason: StopReason): void {
+    this.stopped = true;
+    this.live = false;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.receivedMarks.dispose();
+    this.readMarks.dispose();
+    this.clearTimers(this.answerTimers);
+    this.clearTimers(this.retryTimers);
+    this.clearTimers(this.gapTimers);
+    this.state.save();
+    if (reason !== "closed") this.socket?.close(1000, reason);
+    this.socket = undefined;
+    this.emit("status", { state: "stopped", reason });
+  }
+
+  // ---------- frames from the server ----------
+
+  private receive(data: unknown): void {
+    let frame: ServerFrame;
+    try {
+      frame = ServerFrame.parse(JSON.parse(String(data)));
+    } catch {
+      this.emit("serverError", { type: "error", code: "bad_request", message: "The server sent a frame this client does not understand." });
+      return;
+    }
+    switch (frame.type) {
+      case "ready":
+        return this.ready(frame);
+      case "sent":
+        return this.acknowledged(frame.id, frame.conv, frame.seq, frame.ts);
+      case "message":
+        return this.incoming(frame);
+      case "error":
+        return this.refused(frame);
+      case "gap":
+        this.delivery.skipTo(frame.conv, frame.until);
+        return this.emit("gap", frame);
+      case "receipt":
+        return this.emit("receipt", frame);
+      case "typing":
+        return this.emit("typing", frame);
+      case "presence":
+        return this.emit("presence", frame);
+      case "group":
+        this.rememberTitle(frame.conv, `#${frame.group}`);
+        return this.emit("group", frame);
+    }
+  }
+
+  private ready(frame: ServerFrameOf<"ready">): void {
+    this.clearAnswerTimer(frame.id);
+    this.live = true;
+    this.wasReady = true;
+    this.failures = 0;
+    this.emit("status", { state: "ready", user: frame.user, device: frame.device });
+    this.delivery.finishReplay();
+    this.unsent.length = 0;
+    for (const entry of this.outbox) if (!this.retryTimers.has(entry.id)) this.transmitMessage(entry);
+    this.receivedMarks.flush();
+    this.readMarks.flush();
+  }
+
+  private incoming(frame: MessageFrame): void {
+    const ownPendingEntry = frame.from === this.user && this.outbox.some((entry) => entry.id === frame.id);
+    if (ownPendingEntry) return this.acknowledged(frame.id, frame.conv, frame.seq, frame.ts);
+    this.rememberTitle(frame.conv, frame.from === this.user || isGroupAddress(frame.to) ? frame.to : frame.from);
+    if (this.delivery.offer(frame.conv, frame.seq, frame) === "held" && this.live) this.watchGap(frame.conv);
+  }
+
+  private acknowledged(id: string, conv: number, seq: number, ts: number): void {
+    this.clearAnswerTimer(id);
+    const entry = this.settle(id);
+    if (!entry) return; // the answer to a retry of a message already settled
+    this.rememberTitle(conv, entry.to);
+    if (this.delivery.offer(conv, seq) === "held" && this.live) this.watchGap(conv);
+    this.emit("stored", { entry, conv, seq, ts });
+    this.notifyIfDrained();
+  }
+
+  private refused(frame: ErrorFrame): void {
+    const entry = frame.id === undefined ? undefined : this.outbox.find((candidate) => candidate.id === frame.id);
+    if (frame.id?.startsWith("hello-")) {
+      this.emit("serverError", frame);
+      return this.resume("hello refused");
+    }
+    if (!entry) return this.emit("serverError", frame);
+    this.clearAnswerTimer(entry.id);
+    if (ERROR_CODES[frame.code].retryable || frame.code === "not_ready") {
+      const retries = (this.retryCounts.get(entry.id) ?? 0) + 1;
+      this.retryCounts.set(entry.id, retries);
+      const delay = frame.retryAfterMs ?? backoffDelay(retries, this.options.backoff);
+      this.retryTimers.set(
+        entry.id,
+        setTimeout(() => {
+          this.retryTimers.delete(entry.id);
+          this.transmitMessage(entry);
+        }, delay),
+      );
+      return;
+    }
+    this.settle(entry.id);
+    this.emit("rejected", { entry, code: frame.code, message: frame.message });
+    this.notifyIfDrained();
+  }
+
+  // ---------- bookkeeping ----------
+
+  /** Called by the in-order delivery for every sequence number this device has now processed. */
+  private processed(conv: number, seq: number, frame: MessageFrame | undefined): void {
+    this.state.data.cursors[String(conv)] = seq;
+    this.receivedMarks.raise(conv, seq);
+    if (!this.delivery.isWaiting(conv)) this.clearTimer(this.gapTimers, conv);
+    if (frame) this.emit("message", frame);
+  }
+
+  private settle(id: string): OutboxEntry | undefined {
+    const index = this.outbox.findIndex((entry) => entry.id === id);
+    if (index < 0) return undefined;
+    const [entry] = this.state.data.outbox.splice(index, 1);
+    this.clearTimer(this.retryTimers, id);
+    this.retryCounts.delete(id);
+    this.saveSoon();
+    return entry;
+  }
+
+  private notifyIfDrained(): void {
+    if (this.outbox.length > 0) return;
+    for (const waiter of this.drainWaiters) waiter();
+  }
+
+  private rememberTitle(conv: number, title: string): void {
+    if (this.state.data.titles[String(conv)] === title) return;
+    this.state.data.titles[String(conv)] = title;
+    this.saveSoon();
+  }
+
+  private watchGap(conv: number): void {
+    if (this.gapTimers.has(conv)) return;
+    this.gapTimers.set(
+      conv,
+      setTimeout(() => {
+        this.gapTimers.delete(conv);
+        if (this.delivery.isWaiting(conv)) this.resume(`messages missing in conversation ${conv}`);
+      }, this.options.gapWaitMs),
+    );
+  }
+
+  /** New sends of one tick are saved together, then sent: the outbox is on disk before anything leaves. */
+  private scheduleCommit(): void {
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    setImmediate(() => {
+      this.commitScheduled = false;
+      if (this.stopped) return;
+      this.saveNow();
+      const ids = this.unsent.splice(0);
+      if (!this.live) return;
+      for (const id of ids) {
+        const entry = this.outbox.find((candidate) => candidate.id === id);
+        if (entry) this.transmitMessage(entry);
+      }
+    });
+  }
+
+  private saveSoon(): void {
+    this.saveTimer ??= setTimeout(() => this.saveNow(), this.options.ackIntervalMs);
+  }
+
+  private saveNow(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.state.save();
+  }
+
+  // ---------- frames to the server ----------
+
+  private transmitMessage(entry: OutboxEntry): void {
+    if (!this.live || this.answerTimers.has(entry.id)) return;
+    this.transmit({ type: "send", id: entry.id, to: entry.to, text: entry.text });
+    this.expectAnswer(entry.id);
+  }
+
+  /** Cursors reach the disk before the server hears they were processed. */
+  private sendMarks(type: "received" | "read", batch: ReadonlyMap<number, number>): boolean {
+    if (type === "received") this.saveNow();
+    if (!this.live) return false;
+    for (const [conv, seq] of batch) this.transmit({ type, conv, seq });
+    return true;
+  }
+
+  private transmit(frame: ClientFrame): void {
+    this.socket?.send(JSON.stringify(frame));
+  }
+
+  private expectAnswer(id: string): void {
+    this.answerTimers.set(
+      id,
+      setTimeout(() => {
+        this.answerTimers.delete(id);
+        this.resume("the server stopped answering");
+      }, this.options.answerTimeoutMs),
+    );
+  }
+
+  private clearAnswerTimer(id: string): void {
+    this.clearTimer(this.answerTimers, id);
+  }
+
+  private clearTimer<K>(timers: Map<K, ReturnType<typeof setTimeout>>, key: K): void {
+    const timer = timers.get(key);
+    if (timer) clearTimeout(timer);
+    timers.delete(key);
+  }
+
+  private clearTimers<K>(timers: Map<K, ReturnType<typeof setTimeout>>): void {
+    for (const timer of timers.values()) clearTimeout(timer);
+    timers.clear();
+  }
+}
+
+function describeClose(code: number, reason: string): string {
+  if (code === CLOSE_CODES.goingAway) return "the server is shutting down";
+  if (code === CLOSE_CODES.tooSlow) return "the server dropped this device for reading too slowly";
+  if (code === 1006) return "the connection was lost";
+  return reason ? `the connection closed (${reason})` : `the connection closed (code ${code})`;
+}
