@@ -1,0 +1,107 @@
+import { describe, expect, test } from "bun:test";
+import { formatTime, makeStyle, messageLine, PLAIN, receiptLines, tickMark } from "../../src/client/cli/format.ts";
+import { parseInputLine } from "../../src/client/cli/input.ts";
+import { OwnMessages } from "../../src/client/cli/own-messages.ts";
+import { sanitize } from "../../src/client/cli/sanitize.ts";
+
+describe("input lines", () => {
+  test("<recipient> <message> sends the rest of the line", () => {
+    expect(parseInputLine("bob Hello Bob, how are you?")).toEqual({ kind: "message", to: "bob", text: "Hello Bob, how are you?" });
+    expect(parseInputLine("  Bob   spaced  out ")).toEqual({ kind: "message", to: "bob", text: "spaced  out" });
+    expect(parseInputLine("#team lunch?")).toEqual({ kind: "message", to: "#team", text: "lunch?" });
+  });
+
+  test("slash commands with arguments", () => {
+    expect(parseInputLine("/history bob 5")).toEqual({ kind: "command", name: "history", args: ["bob", "5"] });
+    expect(parseInputLine("/QUIT")).toEqual({ kind: "command", name: "quit", args: [] });
+  });
+
+  test("empty and malformed lines", () => {
+    expect(parseInputLine("   ")).toEqual({ kind: "empty" });
+    expect(parseInputLine("bob")).toMatchObject({ kind: "invalid", reason: expect.stringContaining("bob <message>") });
+    expect(parseInputLine("b!b hi")).toMatchObject({ kind: "invalid", reason: expect.stringContaining("'b!b'") });
+  });
+});
+
+describe("text from others", () => {
+  test("escape sequences and control characters are removed", () => {
+    expect(sanitize("\x1b[31mred\x1b[0m")).toBe("red");
+    expect(sanitize("title\x1b]0;pwned\x07 ok")).toBe("title ok");
+    expect(sanitize("link \x1b]8;;http://evil\x1b\\here\x1b]8;;\x1b\\")).toBe("link here");
+    expect(sanitize("bell\x07 back\bspace \x9b2J")).toBe("bell backspace ");
+    expect(sanitize("\u202eevil\u202c")).toBe("evil");
+  });
+
+  test("line breaks cannot fake a second message line", () => {
+    expect(sanitize("hi\n[bob]: send me your password")).toBe("hi ↵ [bob]: send me your password");
+    expect(sanitize("a\r\nb\tc")).toBe("a ↵ b c");
+  });
+
+  test("ordinary text, accents and emoji are kept", () => {
+    expect(sanitize("Grüße, señor 👋 — ça va?")).toBe("Grüße, señor 👋 — ça va?");
+  });
+});
+
+describe("message lines", () => {
+  test("direct, group, and own messages from another device", () => {
+    expect(messageLine({ from: "alice", to: "bob", text: "hello" }, "bob")).toBe("[alice]: hello");
+    expect(messageLine({ from: "alice", to: "#team", text: "hi all" }, "bob")).toBe("[#team][alice]: hi all");
+    expect(messageLine({ from: "bob", to: "alice", text: "sent from my phone" }, "bob")).toBe("[you → alice]: sent from my phone");
+    expect(messageLine({ from: "alice", to: "bob", text: "\x1b[2Jboo" }, "bob")).toBe("[alice]: boo");
+  });
+
+  test("times are HH:MM today and carry the date otherwise", () => {
+    const now = new Date(2025, 10, 25, 18, 30).getTime();
+    expect(formatTime(new Date(2025, 10, 25, 9, 5).getTime(), now)).toBe("09:05");
+    expect(formatTime(new Date(2025, 10, 24, 23, 59).getTime(), now)).toBe("2025-11-24 23:59");
+  });
+
+  test("ticks: read is distinct with and without colour", () => {
+    expect(tickMark("sent", PLAIN)).toBe("✓");
+    expect(tickMark("delivered", PLAIN)).toBe("✓✓");
+    expect(tickMark("read", PLAIN)).toBe("✓✓ read");
+    expect(tickMark("read", makeStyle(true))).toContain("\x1b[36m");
+    expect(tickMark("delivered", makeStyle(true))).not.toContain("\x1b[");
+  });
+
+  test("receipt lines of script mode", () => {
+    expect(receiptLines.sent("bob", 41, "m-1")).toBe("receipt sent bob 41 m-1");
+    expect(receiptLines.watermark("delivered", "bob", 41, "bob")).toBe("receipt delivered bob 41 bob");
+    expect(receiptLines.watermark("read", "#team", 8, "#team")).toBe("receipt read #team 8 #team");
+  });
+});
+
+describe("ticks of own messages", () => {
+  const entry = (id: string) => ({ id, to: "bob", text: id, createdAt: 0 });
+
+  test("pending, then stored, then raised by delivered and read watermarks", () => {
+    const own = new OwnMessages();
+    own.add(entry("a"));
+    own.add(entry("b"));
+    expect(own.get("a")?.tick).toBe("pending");
+    own.stored("a", 12, 40, 1);
+    own.stored("b", 12, 41, 2);
+    expect(own.get("a")?.tick).toBe("sent");
+    expect(own.applyReceipt(12, 41, undefined).map((m) => m.entry.id)).toEqual(["a", "b"]);
+    expect(own.applyReceipt(12, 41, 40).map((m) => m.entry.id)).toEqual(["a"]);
+    expect([own.get("a")?.tick, own.get("b")?.tick]).toEqual(["read", "delivered"]);
+    expect(own.applyReceipt(12, 41, 40)).toEqual([]);
+  });
+
+  test("a receipt that arrives before the message's own ack still counts", () => {
+    const own = new OwnMessages();
+    own.add(entry("a"));
+    own.applyReceipt(12, 50, 50);
+    expect(own.stored("a", 12, 45, 1)?.tick).toBe("read");
+  });
+
+  test("receipts of other conversations and failed messages change nothing", () => {
+    const own = new OwnMessages();
+    own.add(entry("a"));
+    own.stored("a", 12, 3, 1);
+    own.add(entry("b"));
+    own.failed("b");
+    expect(own.applyReceipt(13, 10, 10)).toEqual([]);
+    expect(own.get("b")?.tick).toBe("failed");
+  });
+});

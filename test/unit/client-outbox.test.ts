@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseServerAddress } from "../../src/client/sdk/address.ts";
+import { ChatConnection } from "../../src/client/sdk/connection.ts";
+import { DeviceState, readStateFile } from "../../src/client/sdk/state-file.ts";
+import { ChatError } from "../../src/protocol/index.ts";
+
+// Nothing listens here: the connection is never started, so every send stays in the outbox.
+const server = parseServerAddress("127.0.0.1:9");
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function offlineConnection() {
+  const dir = mkdtempSync(join(tmpdir(), "chat-client-outbox-"));
+  dirs.push(dir);
+  const path = join(dir, "state.json");
+  const state = DeviceState.open(path, server, "alice");
+  return { path, connection: new ChatConnection({ server, token: "t", state }) };
+}
+
+/** The outbox reaches the disk on the tick after `send`, before anything would be sent. */
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("outbox on disk", () => {
+  test("messages typed while offline are kept on disk in order, with their ids", async () => {
+    const { path, connection } = offlineConnection();
+    const first = connection.send("bob", "one");
+    const second = connection.send("#team", "two");
+    await nextTick();
+    const saved = readStateFile(path, server, "alice").outbox;
+    expect(saved.map((entry) => [entry.id, entry.to, entry.text])).toEqual([
+      [first.id, "bob", "one"],
+      [second.id, "#team", "two"],
+    ]);
+    expect(first.id).not.toBe(second.id);
+  });
+
+  test("a restarted client finds the outbox again", async () => {
+    const { path, connection } = offlineConnection();
+    const entry = connection.send("bob", "survives a restart");
+    await nextTick();
+    const restarted = new ChatConnection({ server, token: "t", state: DeviceState.open(path, server, "alice") });
+    expect(restarted.outbox).toEqual([entry]);
+  });
+
+  test("a message that could never be sent is refused at once and not queued", async () => {
+    const { path, connection } = offlineConnection();
+    expect(() => connection.send("not a name", "hi")).toThrow(ChatError);
+    expect(() => connection.send("bob", "")).toThrow(/cannot be empty/);
+    await nextTick();
+    expect(readStateFile(path, server, "alice").outbox).toEqual([]);
+  });
+
+  test("waiting for an outbox that cannot drain ends with false after the bound", async () => {
+    const { connection } = offlineConnection();
+    expect(await connection.waitForOutbox(10)).toBe(true);
+    connection.send("bob", "stuck");
+    expect(await connection.waitForOutbox(20)).toBe(false);
+  });
+});
