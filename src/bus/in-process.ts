@@ -50,6 +50,9 @@ export class InProcessHub {
       // Nothing between in-process buses can drop a frame.
       onMissedFrames() {},
       async ready() {},
+      async ping() {
+        if (!hub.has(member)) throw new Error("This bus was closed.");
+      },
       async close() {
         hub.delete(member);
       },
