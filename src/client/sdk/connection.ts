@@ -291,8 +291,9 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.live = true;
     this.wasReady = true;
     this.failures = 0;
-    this.emit("status", { state: "ready", user: frame.user, device: frame.device });
+    // The backlog goes out first, so that `ready` means: everything stored so far has been handed out.
     this.delivery.finishReplay();
+    this.emit("status", { state: "ready", user: frame.user, device: frame.device });
     this.unsent.length = 0;
     for (const entry of this.outbox) if (!this.retryTimers.has(entry.id)) this.transmitMessage(entry);
     this.receivedMarks.flush();
