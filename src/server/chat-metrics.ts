@@ -1,0 +1,96 @@
+import type { Fanout } from "../services/fanout.ts";
+import type { Store } from "../store/store.ts";
+import { type Counter, type Histogram, MetricsRegistry } from "./metrics.ts";
+
+/** Counts the server reads when scraped. */
+export interface LiveCounts {
+  /** Open WebSocket connections, hello said or not. */
+  connections(): number;
+  /** Devices with a connection here (a device has at most one). */
+  devices(): number;
+  /** Bytes queued for slow clients, across every connection. */
+  bufferedBytes(): number;
+}
+
+/** Every server frame is encoded with `type` first, so a message frame is known by its start without parsing it. */
+const MESSAGE_FRAME_START = '{"type":"message"';
+
+/** The metrics of a chat server, and the wrappers that feed them. */
+export class ChatMetrics {
+  readonly registry = new MetricsRegistry();
+  readonly messagesIn: Counter;
+  readonly messagesOut: Counter;
+  readonly deliverySeconds: Histogram;
+  readonly storeSeconds: Histogram;
+  readonly errors: Counter;
+
+  constructor(live: LiveCounts) {
+    const registry = this.registry;
+    registry.gauge("chat_connections", "Open WebSocket connections.", live.connections);
+    registry.gauge("chat_devices_connected", "Devices connected to this server.", live.devices);
+    registry.gauge("chat_buffered_bytes", "Bytes waiting to be sent to slow clients.", live.bufferedBytes);
+    registry.gauge("process_resident_memory_bytes", "Resident memory of the server process.", () => process.memoryUsage.rss());
+    this.messagesIn = registry.counter("chat_messages_in_total", "New messages stored (a retried send is counted once).");
+    this.messagesOut = registry.counter("chat_messages_out_total", "Message frames sent to devices on this server, live or replayed.");
+    this.deliverySeconds = registry.histogram(
+      "chat_delivery_seconds",
+      "Seconds from a send frame's arrival to its message being stored and handed to the recipients' connections.",
+    );
+    this.storeSeconds = registry.histogram(
+      "chat_store_seconds",
+      "Seconds per store call, by operation; each write is one commit (appendMessages commits a batch of messages).",
+    );
+    this.errors = registry.counter("chat_errors_total", "Errors answered to clients, by code.");
+  }
+
+  /** Counts `frame` as a message sent, to this many devices, when it is one. */
+  countOut(frame: string, devices = 1): void {
+    if (devices > 0 && frame.startsWith(MESSAGE_FRAME_START)) this.messagesOut.inc({}, devices);
+  }
+
+  /** The same store, timing every call and counting new messages. */
+  meterStore(store: Store): Store {
+    const timed = new Map<PropertyKey, unknown>();
+    const metrics = this;
+    return new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== "function" || typeof property !== "string" || property === "close") return value;
+        if (!timed.has(property)) {
+          timed.set(property, async (...args: unknown[]) => {
+            const started = performance.now();
+            try {
+              const result = await (value as (...args: unknown[]) => Promise<unknown>).apply(target, args);
+              if (property === "appendMessages") metrics.countNewMessages(result as Awaited<ReturnType<Store["appendMessages"]>>);
+              return result;
+            } finally {
+              metrics.storeSeconds.observe((performance.now() - started) / 1000, { operation: property });
+            }
+          });
+        }
+        return timed.get(property);
+      },
+    });
+  }
+
+  /** The same fan-out, counting the message frames it hands to devices connected here. */
+  meterFanout<F extends Fanout>(fanout: F, localSubscribers: (topic: string) => number): F {
+    const publish: Fanout["publish"] = (topic, frame, except) => {
+      // The sending device is subscribed to its own user's topic but is skipped.
+      this.countOut(frame, localSubscribers(topic) - (except === undefined ? 0 : 1));
+      fanout.publish(topic, frame, except);
+    };
+    return new Proxy(fanout, {
+      get(target, property) {
+        if (property === "publish") return publish;
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  private countNewMessages(results: Awaited<ReturnType<Store["appendMessages"]>>): void {
+    const stored = results.filter((result) => result.ok && !result.duplicate).length;
+    if (stored > 0) this.messagesIn.inc({}, stored);
+  }
+}
