@@ -21,3 +21,8 @@ export function statusOf(seq: number, recipient: Pick<Watermarks, "delivered" | 
 export function userTopic(userId: number): string {
   return `u${userId}`;
 }
+
+/** Topic of every device of every member of a group. */
+export function groupTopic(conv: number): string {
+  return `g${conv}`;
+}

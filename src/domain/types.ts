@@ -10,6 +10,33 @@ export interface User {
   passwordHash: string;
 }
 
+/** What a user lets others see; whoever hides something does not see it of others either. */
+export interface Privacy {
+  hideLastSeen: boolean;
+  readReceipts: boolean;
+}
+
+export type Role = "admin" | "member";
+
+export interface GroupMember {
+  userId: UserId;
+  name: string;
+  role: Role;
+}
+
+export interface Group {
+  conv: ConversationId;
+  name: string;
+}
+
+/** A user others may see the presence of: someone they share a conversation with. */
+export interface Contact {
+  userId: UserId;
+  name: string;
+  lastSeen: number | null;
+  hideLastSeen: boolean;
+}
+
 export interface Device {
   id: DeviceId;
   userId: UserId;

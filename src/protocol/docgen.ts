@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ERROR_CODES } from "./errors.ts";
 import * as frames from "./frames.ts";
+import * as groups from "./groups.ts";
 import * as http from "./http.ts";
 import { NAME_RULES } from "./names.ts";
 
@@ -42,7 +43,7 @@ function section(title: string, schema: z.ZodType): string {
 }
 
 const frameTitle = (schema: z.ZodType) => {
-  const json = z.toJSONSchema(schema, { unrepresentable: "any" }) as { properties: { type: { const: string } } };
+  const json = z.toJSONSchema(schema, { unrepresentable: "any" }) as unknown as { properties: { type: { const: string } } };
   return `\`${json.properties.type.const}\``;
 };
 
@@ -56,6 +57,7 @@ export function renderProtocolDoc(): string {
     frames.TypingNoticeFrame,
     frames.PresenceFrame,
     frames.GapFrame,
+    frames.GroupFrame,
     frames.ErrorFrame,
   ];
   const errorRows = Object.entries(ERROR_CODES).map(([code, { retryable, meaning }]) => `| \`${code}\` | ${retryable ? "yes" : "no"} | ${meaning} |`);
@@ -83,6 +85,16 @@ export function renderProtocolDoc(): string {
     "| `GET /api/devices` | bearer | | 200 DeviceList |",
     "| `DELETE /api/devices/:id` | bearer | | 204; the device's socket closes with 4001 |",
     "| `POST /api/logout` | bearer | | 204; this token stops working |",
+    "| `GET /api/settings` | bearer | | 200 PrivacySettings |",
+    "| `PATCH /api/settings` | bearer | part of PrivacySettings | 200 PrivacySettings |",
+    "| `POST /api/groups` | bearer | CreateGroup | 201 GroupInfo; 409 `name_taken` |",
+    "| `GET /api/groups` | bearer | | 200 GroupList |",
+    "| `GET /api/groups/:name` | bearer, member | | 200 GroupInfo |",
+    "| `PATCH /api/groups/:name` | bearer, admin | RenameGroup | 200 GroupInfo |",
+    "| `POST /api/groups/:name/members` | bearer, admin | GroupUser | 200 GroupInfo |",
+    "| `DELETE /api/groups/:name/members/:user` | bearer, admin (or the user: leave) | | 204 |",
+    "| `POST /api/groups/:name/admins` | bearer, admin | GroupUser | 200 GroupInfo |",
+    "| `GET /api/groups/:name/receipts?seq=N` | bearer, member | | 200 MessageReceipts |",
     "| `GET /healthz` | none | | 200 `ok` |",
     "| `GET /ws` | bearer | WebSocket upgrade | 101, or 401 with ErrorBody |",
     "",
@@ -93,6 +105,13 @@ export function renderProtocolDoc(): string {
     section("HistoryQuery", http.HistoryQuery),
     section("HistoryPage", http.HistoryPage),
     section("DeviceList", http.DeviceList),
+    section("PrivacySettings", groups.PrivacySettings),
+    section("CreateGroup", groups.CreateGroup),
+    section("GroupUser", groups.GroupUser),
+    section("RenameGroup", groups.RenameGroup),
+    section("GroupInfo", groups.GroupInfo),
+    section("GroupList", groups.GroupList),
+    section("MessageReceipts", groups.MessageReceipts),
     section("ErrorBody", http.ErrorBody),
     "## WebSocket",
     "",

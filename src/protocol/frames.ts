@@ -106,14 +106,17 @@ export const ReceiptFrame = z
   .object({
     type: z.literal("receipt"),
     conv: ConversationId,
-    by: Name,
+    by: Recipient.meta({ description: "a user, or the `#group` itself for the whole group's watermarks" }),
     delivered: Seq.optional(),
     read: Seq.optional(),
   })
   .meta({
     description:
-      "Watermarks of user `by` in `conv`: every message up to `delivered` reached one of their devices (✓✓), up to `read` was seen.",
-    examples: [{ type: "receipt", conv: 12, by: "bob", delivered: 41, read: 40 }],
+      "Watermarks of user `by` in `conv`: every message up to `delivered` reached one of their devices (✓✓), up to `read` was seen. In a group, `by` is the `#group` and the marks are the lowest over its members (✓✓ once every member has it); who exactly is in `GET /api/groups/:name/receipts`.",
+    examples: [
+      { type: "receipt", conv: 12, by: "bob", delivered: 41, read: 40 },
+      { type: "receipt", conv: 17, by: "#team", delivered: 8, read: 5 },
+    ],
   });
 
 export const TypingNoticeFrame = z
@@ -138,6 +141,25 @@ export const GapFrame = z
     examples: [{ type: "gap", conv: 12, after: 3, until: 17 }],
   });
 
+export const GroupChange = z.enum(["created", "added", "removed", "left", "promoted", "renamed"]);
+export type GroupChange = z.infer<typeof GroupChange>;
+
+export const GroupFrame = z
+  .object({
+    type: z.literal("group"),
+    group: Name.meta({ description: "the group's name (after a rename: the new one)" }),
+    conv: ConversationId,
+    change: GroupChange,
+    by: Name.meta({ description: "who made the change" }),
+    user: Name.optional().meta({ description: "who was added, removed, promoted, or left" }),
+    previousName: Name.optional().meta({ description: "the name before a rename" }),
+  })
+  .meta({
+    description:
+      "A group you are in (or were just removed from) changed. Not stored: a device that was offline lists its groups with `GET /api/groups`.",
+    examples: [{ type: "group", group: "team", conv: 17, change: "added", by: "alice", user: "carol" }],
+  });
+
 export const ErrorFrame = z
   .object({
     type: z.literal("error"),
@@ -159,12 +181,14 @@ export const ServerFrame = z.discriminatedUnion("type", [
   TypingNoticeFrame,
   PresenceFrame,
   GapFrame,
+  GroupFrame,
   ErrorFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type MessageFrame = z.infer<typeof MessageFrame>;
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
 export type ReceiptFrame = z.infer<typeof ReceiptFrame>;
+export type GroupFrame = z.infer<typeof GroupFrame>;
 
 /** WebSocket close codes the server uses beyond the standard ones. */
 export const CLOSE_CODES = {

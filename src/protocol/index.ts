@@ -3,3 +3,4 @@ export * from "./frames.ts";
 export * from "./http.ts";
 export * from "./names.ts";
 export * from "./validation.ts";
+export * from "./groups.ts";

@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { describeIssues } from "../protocol/index.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
 
 /** Every server option: flag, environment variable, default, and what it means. One table drives parsing and `--help`. */
 const OPTIONS = {
@@ -10,6 +12,35 @@ const OPTIONS = {
   "retention-days": { env: "CHAT_RETENTION_DAYS", default: "30", help: "days a message is kept, delivered or not (0 keeps forever)" },
   "max-message-length": { env: "CHAT_MAX_MESSAGE_LENGTH", default: "4096", help: "longest message text, in characters" },
   "max-frame-bytes": { env: "CHAT_MAX_FRAME_BYTES", default: "65536", help: "largest WebSocket frame accepted, in bytes" },
+  "tls-cert": { env: "CHAT_TLS_CERT", default: "", help: "PEM certificate file: serve https and wss (with --tls-key)" },
+  "tls-key": { env: "CHAT_TLS_KEY", default: "", help: "PEM private key file of --tls-cert" },
+  "log-format": { env: "CHAT_LOG_FORMAT", default: "human", help: "log lines for people (human) or machines (json)" },
+  "log-level": { env: "CHAT_LOG_LEVEL", default: "info", help: "least important events logged: debug, info, warn or error" },
+  "max-devices": { env: "CHAT_MAX_DEVICES", default: "10", help: "most devices (logged-in sessions) one account may have" },
+  "max-buffered-bytes": {
+    env: "CHAT_MAX_BUFFERED_BYTES",
+    default: "8388608",
+    help: "bytes queued for a client that does not keep up before it is disconnected (it catches up when it reconnects)",
+  },
+  "dead-after-seconds": {
+    env: "CHAT_DEAD_AFTER_SECONDS",
+    default: "60",
+    help: "a connection silent this long (no frame, no pong) is closed; pings go out every third of it",
+  },
+  "connection-frame-rate": { env: "CHAT_CONNECTION_FRAME_RATE", default: "50", help: "frames per second one connection may send on average (0: no limit)" },
+  "connection-frame-burst": { env: "CHAT_CONNECTION_FRAME_BURST", default: "200", help: "frames one connection may send at once, above that rate" },
+  "user-message-rate": { env: "CHAT_USER_MESSAGE_RATE", default: "10", help: "messages per second one user may send on average, all devices together (0: no limit)" },
+  "user-message-burst": { env: "CHAT_USER_MESSAGE_BURST", default: "100", help: "messages one user may send at once, above that rate" },
+  "login-failures": { env: "CHAT_LOGIN_FAILURES", default: "5", help: "failed logins of one name before it is locked (0: no limit)" },
+  "login-lockout-seconds": { env: "CHAT_LOGIN_LOCKOUT_SECONDS", default: "60", help: "a locked name gets one more try this often" },
+  "auth-attempts-per-minute": {
+    env: "CHAT_AUTH_ATTEMPTS_PER_MINUTE",
+    default: "30",
+    help: "logins and registrations one client address may try per minute (0: no limit)",
+  },
+  "max-group-members": { env: "CHAT_MAX_GROUP_MEMBERS", default: "1024", help: "most members a group may have" },
+  "presence-settle-ms": { env: "CHAT_PRESENCE_SETTLE_MS", default: "1000", help: "how long presence must hold before contacts hear of it" },
+  "group-receipt-delay-ms": { env: "CHAT_GROUP_RECEIPT_DELAY_MS", default: "1000", help: "how often a group's ✓✓/read marks are sent at most" },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -21,6 +52,23 @@ const ConfigSchema = z.object({
   "retention-days": z.coerce.number().int().min(0).max(36500),
   "max-message-length": z.coerce.number().int().min(1).max(1_000_000),
   "max-frame-bytes": z.coerce.number().int().min(1024).max(16 * 1024 * 1024),
+  "tls-cert": z.string().refine((path) => path === "" || existsSync(path), { message: "no such file" }),
+  "tls-key": z.string().refine((path) => path === "" || existsSync(path), { message: "no such file" }),
+  "log-format": z.enum(LOG_FORMATS),
+  "log-level": z.enum(LOG_LEVELS),
+  "max-devices": z.coerce.number().int().min(1).max(1000),
+  "max-buffered-bytes": z.coerce.number().int().min(256 * 1024).max(1024 * 1024 * 1024),
+  "dead-after-seconds": z.coerce.number().int().min(1).max(3600),
+  "connection-frame-rate": z.coerce.number().min(0).max(1_000_000),
+  "connection-frame-burst": z.coerce.number().int().min(1).max(1_000_000),
+  "user-message-rate": z.coerce.number().min(0).max(1_000_000),
+  "user-message-burst": z.coerce.number().int().min(1).max(1_000_000),
+  "login-failures": z.coerce.number().int().min(0).max(1_000_000),
+  "login-lockout-seconds": z.coerce.number().int().min(1).max(86_400),
+  "auth-attempts-per-minute": z.coerce.number().int().min(0).max(1_000_000),
+  "max-group-members": z.coerce.number().int().min(2).max(100_000),
+  "presence-settle-ms": z.coerce.number().int().min(0).max(60_000),
+  "group-receipt-delay-ms": z.coerce.number().int().min(0).max(60_000),
 });
 
 export interface ServerConfig {
@@ -30,6 +78,26 @@ export interface ServerConfig {
   retentionDays: number;
   maxMessageLength: number;
   maxFrameBytes: number;
+  /** PEM files; both set means https and wss. */
+  tls: { cert: string; key: string } | undefined;
+  logFormat: LogFormat;
+  logLevel: LogLevel;
+  maxDevices: number;
+  maxBufferedBytes: number;
+  deadAfterSeconds: number;
+  /** Token buckets; a rate of 0 means no limit. */
+  connectionFrameRate: number;
+  connectionFrameBurst: number;
+  userMessageRate: number;
+  userMessageBurst: number;
+  /** 0 means names are never locked. */
+  loginFailures: number;
+  loginLockoutSeconds: number;
+  /** 0 means addresses are not limited. */
+  authAttemptsPerMinute: number;
+  maxGroupMembers: number;
+  presenceSettleMs: number;
+  groupReceiptDelayMs: number;
 }
 
 export type ParsedArgs = { help: true } | { help: false; config: ServerConfig };
@@ -68,6 +136,9 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
     );
   }
   const values = result.data;
+  if ((values["tls-cert"] === "") !== (values["tls-key"] === "")) {
+    throw new ConfigError("TLS needs both --tls-cert (CHAT_TLS_CERT) and --tls-key (CHAT_TLS_KEY), or neither.");
+  }
   return {
     help: false,
     config: {
@@ -77,19 +148,45 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       retentionDays: values["retention-days"],
       maxMessageLength: values["max-message-length"],
       maxFrameBytes: values["max-frame-bytes"],
+      tls: values["tls-cert"] === "" ? undefined : { cert: values["tls-cert"], key: values["tls-key"] },
+      logFormat: values["log-format"],
+      logLevel: values["log-level"],
+      maxDevices: values["max-devices"],
+      maxBufferedBytes: values["max-buffered-bytes"],
+      deadAfterSeconds: values["dead-after-seconds"],
+      connectionFrameRate: values["connection-frame-rate"],
+      connectionFrameBurst: values["connection-frame-burst"],
+      userMessageRate: values["user-message-rate"],
+      userMessageBurst: values["user-message-burst"],
+      loginFailures: values["login-failures"],
+      loginLockoutSeconds: values["login-lockout-seconds"],
+      authAttemptsPerMinute: values["auth-attempts-per-minute"],
+      maxGroupMembers: values["max-group-members"],
+      presenceSettleMs: values["presence-settle-ms"],
+      groupReceiptDelayMs: values["group-receipt-delay-ms"],
     },
   };
 }
 
+/** Every option at its default, as if given no flags and no environment. */
+export function defaultServerConfig(): ServerConfig {
+  const parsed = parseServerArgs([], {});
+  if (parsed.help) throw new Error("unreachable: no flags cannot ask for help");
+  return parsed.config;
+}
+
 export function serverUsage(): string {
+  const nameWidth = Math.max(...Object.keys(OPTIONS).map((name) => name.length));
+  const envWidth = Math.max(...Object.values(OPTIONS).map((option) => option.env.length));
   const rows = Object.entries(OPTIONS).map(
-    ([name, option]) => `  --${name.padEnd(20)} ${option.env.padEnd(24)} ${option.help} (default ${option.default})`,
+    ([name, option]) =>
+      `  --${name.padEnd(nameWidth)} ${option.env.padEnd(envWidth)} ${option.help} (default ${option.default === "" ? "none" : option.default})`,
   );
   return [
     "Usage: chat-server [options]",
     "",
     "Options (flag, environment variable, meaning):",
     ...rows,
-    "  --help                                        show this help",
+    `  ${"--help".padEnd(nameWidth + 2)} ${"".padEnd(envWidth)} show this help`,
   ].join("\n");
 }

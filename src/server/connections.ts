@@ -1,6 +1,7 @@
 import type { Server, ServerWebSocket } from "bun";
+import { z } from "zod";
 import type { Bus } from "../bus/bus.ts";
-import type { DeviceId } from "../domain/types.ts";
+import type { DeviceId, UserId } from "../domain/types.ts";
 import type { Actor } from "../services/accounts.ts";
 import type { Fanout } from "../services/fanout.ts";
 
@@ -17,17 +18,40 @@ export interface SocketState {
 
 export type ChatSocket = ServerWebSocket<SocketState>;
 
+/** Instructions between servers about a user's sockets, on the user's control topic. */
+const ControlMessage = z.discriminatedUnion("op", [
+  z.object({ op: z.literal("join"), topic: z.string() }),
+  z.object({ op: z.literal("leave"), topic: z.string() }),
+  z.object({ op: z.literal("disconnect"), device: z.number().int(), code: z.number().int(), reason: z.string() }),
+]);
+type ControlMessage = z.infer<typeof ControlMessage>;
+
+const controlTopic = (userId: UserId) => `x${userId}`;
+
+function parseControl(encoded: string): ControlMessage | undefined {
+  try {
+    return ControlMessage.parse(JSON.parse(encoded));
+  } catch {
+    return undefined;
+  }
+}
+const CONTROL_PREFIX = "x";
+
 /**
- * The sockets on this server, by device, and delivery to them: locally through
- * Bun's topic publish (one serialisation, one call per topic, however many
- * subscribers), to other servers through the bus.
+ * The sockets on this server, by device and by user, and delivery to them:
+ * locally through Bun's topic publish (one serialisation, one call per topic,
+ * however many subscribers), to other servers through the bus.
  */
 export class Connections implements Fanout {
   private readonly byDevice = new Map<DeviceId, ChatSocket>();
+  private readonly byUser = new Map<UserId, Set<ChatSocket>>();
   private server: Server<SocketState> | undefined;
 
   constructor(private readonly bus: Bus) {
-    bus.onFrame((topic, frame) => this.server?.publish(topic, frame));
+    bus.onFrame((topic, frame) => {
+      if (topic.startsWith(CONTROL_PREFIX)) this.applyControl(Number(topic.slice(CONTROL_PREFIX.length)), frame);
+      else this.server?.publish(topic, frame);
+    });
   }
 
   attach(server: Server<SocketState>): void {
@@ -35,28 +59,42 @@ export class Connections implements Fanout {
   }
 
   /** Registers a socket; an older socket of the same device is replaced (closed). */
-  add(ws: ChatSocket): void {
-    const previous = this.byDevice.get(ws.data.actor.deviceId);
-    this.byDevice.set(ws.data.actor.deviceId, ws);
+  async add(ws: ChatSocket): Promise<void> {
+    const { deviceId, userId } = ws.data.actor;
+    const previous = this.byDevice.get(deviceId);
+    this.byDevice.set(deviceId, ws);
     previous?.close(1000, "replaced by a newer connection of this device");
+    let sockets = this.byUser.get(userId);
+    if (!sockets) {
+      sockets = new Set();
+      this.byUser.set(userId, sockets);
+    }
+    sockets.add(ws);
+    await this.subscribe(ws, controlTopic(userId));
   }
 
   remove(ws: ChatSocket): void {
-    if (this.byDevice.get(ws.data.actor.deviceId) === ws) this.byDevice.delete(ws.data.actor.deviceId);
-    for (const topic of ws.data.topics) this.bus.unwatch(topic);
+    const { deviceId, userId } = ws.data.actor;
+    if (this.byDevice.get(deviceId) === ws) this.byDevice.delete(deviceId);
+    const sockets = this.byUser.get(userId);
+    sockets?.delete(ws);
+    if (sockets?.size === 0) this.byUser.delete(userId);
+    for (const topic of ws.data.topics) void this.bus.unwatch(topic);
     ws.data.topics.clear();
   }
 
-  subscribe(ws: ChatSocket, topic: string): void {
+  /** Subscribes the socket here and makes sure frames for the topic published on other servers arrive. */
+  async subscribe(ws: ChatSocket, topic: string): Promise<void> {
     if (ws.data.topics.has(topic)) return;
     ws.data.topics.add(topic);
     ws.subscribe(topic);
-    this.bus.watch(topic);
+    await this.bus.watch(topic);
   }
 
-  /** Closes the socket of a device, if it is on this server. */
-  disconnect(deviceId: DeviceId, code: number, reason: string): void {
-    this.byDevice.get(deviceId)?.close(code, reason);
+  unsubscribe(ws: ChatSocket, topic: string): void {
+    if (!ws.data.topics.delete(topic)) return;
+    ws.unsubscribe(topic);
+    void this.bus.unwatch(topic);
   }
 
   publish(topic: string, frame: string, except?: DeviceId): void {
@@ -67,6 +105,18 @@ export class Connections implements Fanout {
     this.bus.publish(topic, frame);
   }
 
+  join(userId: UserId, topic: string): void {
+    this.control(userId, { op: "join", topic });
+  }
+
+  leave(userId: UserId, topic: string): void {
+    this.control(userId, { op: "leave", topic });
+  }
+
+  disconnect(userId: UserId, deviceId: DeviceId, code: number, reason: string): void {
+    this.control(userId, { op: "disconnect", device: deviceId, code, reason });
+  }
+
   /** Closes every socket with "going away", so clients reconnect elsewhere or later. */
   closeAll(reason: string): void {
     for (const ws of this.byDevice.values()) ws.close(1001, reason);
@@ -74,5 +124,21 @@ export class Connections implements Fanout {
 
   get size(): number {
     return this.byDevice.size;
+  }
+
+  private control(userId: UserId, message: ControlMessage): void {
+    const encoded = JSON.stringify(message);
+    this.applyControl(userId, encoded);
+    this.bus.publish(controlTopic(userId), encoded);
+  }
+
+  private applyControl(userId: UserId, encoded: string): void {
+    const message = parseControl(encoded);
+    if (!message) return console.error("ignored a malformed control message from the bus");
+    for (const ws of this.byUser.get(userId) ?? []) {
+      if (message.op === "join") void this.subscribe(ws, message.topic);
+      else if (message.op === "leave") this.unsubscribe(ws, message.topic);
+      else if (ws.data.actor.deviceId === message.device) ws.close(message.code, message.reason);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { ChatError, type ErrorCode } from "../protocol/index.ts";
+import type { Logger } from "./log.ts";
 
 /** HTTP status for each error code. */
 export const HTTP_STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503> = {
@@ -23,8 +24,8 @@ export const HTTP_STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 
 };
 
 /** Any thrown value as a ChatError; unexpected ones are logged and become `internal`. */
-export function asChatError(error: unknown): ChatError {
+export function asChatError(error: unknown, log: Logger): ChatError {
   if (error instanceof ChatError) return error;
-  console.error("unexpected error:", error);
+  log.error("unexpected error", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   return new ChatError("internal", "Something went wrong on the server; it has been logged.");
 }

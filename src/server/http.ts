@@ -1,15 +1,38 @@
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
-import { CLOSE_CODES, ChatError, Credentials, describeIssues, HistoryQuery, type ErrorBody } from "../protocol/index.ts";
+import {
+  CLOSE_CODES,
+  ChatError,
+  CreateGroup,
+  Credentials,
+  describeIssues,
+  GroupUser,
+  HistoryQuery,
+  Name,
+  PrivacyUpdate,
+  ReceiptsQuery,
+  RenameGroup,
+  type ErrorBody,
+} from "../protocol/index.ts";
 import type { Accounts, Actor } from "../services/accounts.ts";
+import type { Groups } from "../services/groups.ts";
 import type { Messaging } from "../services/messaging.ts";
+import type { LoginThrottle } from "../services/login-throttle.ts";
+import type { ChatMetrics } from "./chat-metrics.ts";
 import type { Connections } from "./connections.ts";
 import { asChatError, HTTP_STATUS } from "./errors.ts";
+import type { Logger } from "./log.ts";
 
 export interface HttpDeps {
   accounts: Accounts;
   messaging: Messaging;
+  groups: Groups;
   connections: Connections;
+  logins: LoginThrottle;
+  metrics: ChatMetrics;
+  log: Logger;
+  /** The address of the peer that sent the request, for per-address limits. */
+  clientAddress: (request: Request) => string;
 }
 
 type Env = { Variables: { actor: Actor } };
@@ -38,23 +61,53 @@ function parseQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<T> {
   return parsed.data;
 }
 
-/** The HTTP routes: accounts, history, devices, health. */
-export function httpApp({ accounts, messaging, connections }: HttpDeps): Hono<Env> {
+/** A name taken from the path, checked by the same rules as in bodies. */
+function nameParam(c: Context, key: string): string {
+  const parsed = Name.safeParse(c.req.param(key));
+  if (!parsed.success) throw new ChatError("bad_request", `Invalid ${key} in the path: ${describeIssues(parsed.error)}.`);
+  return parsed.data;
+}
+
+/** The HTTP routes: accounts, history, devices, groups, settings, health. */
+export function httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress }: HttpDeps): Hono<Env> {
   const app = new Hono<Env>();
 
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    log.debug("http request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+  });
+
   app.onError((error, c) => {
-    const chatError = asChatError(error);
+    const chatError = asChatError(error, log);
+    metrics.errors.inc({ code: chatError.code });
+    if (chatError.retryAfterMs !== undefined) c.header("Retry-After", String(Math.ceil(chatError.retryAfterMs / 1000)));
     const body: ErrorBody = {
       error: { code: chatError.code, message: chatError.message, ...(chatError.retryAfterMs ? { retryAfterMs: chatError.retryAfterMs } : {}) },
     };
     return c.json(body, HTTP_STATUS[chatError.code]);
   });
-  app.notFound((c) => c.json({ error: { code: "not_found", message: `Nothing is at ${c.req.method} ${c.req.path}.` } } satisfies ErrorBody, 404));
+  app.notFound((c) => {
+    metrics.errors.inc({ code: "not_found" });
+    return c.json({ error: { code: "not_found", message: `Nothing is at ${c.req.method} ${c.req.path}.` } } satisfies ErrorBody, 404);
+  });
 
   app.get("/healthz", (c) => c.text("ok"));
 
-  app.post("/api/register", async (c) => c.json(await accounts.register(await parseJsonBody(c, Credentials)), 201));
-  app.post("/api/login", async (c) => c.json(await accounts.login(await parseJsonBody(c, Credentials))));
+  app.post("/api/register", async (c) => {
+    const credentials = await parseJsonBody(c, Credentials);
+    return c.json(await logins.register(clientAddress(c.req.raw), () => accounts.register(credentials)), 201);
+  });
+  app.post("/api/login", async (c) => {
+    const credentials = await parseJsonBody(c, Credentials);
+    const address = clientAddress(c.req.raw);
+    try {
+      return c.json(await logins.login(credentials.name, address, () => accounts.login(credentials)));
+    } catch (error) {
+      if (error instanceof ChatError) log.warn("login refused", { user: credentials.name, address, code: error.code });
+      throw error;
+    }
+  });
 
   const authenticated = new Hono<Env>();
   authenticated.use(async (c, next) => {
@@ -85,16 +138,47 @@ export function httpApp({ accounts, messaging, connections }: HttpDeps): Hono<En
 
   authenticated.delete("/devices/:id{[0-9]+}", async (c) => {
     const deviceId = Number(c.req.param("id"));
-    await accounts.revokeDevice(c.get("actor"), deviceId);
-    connections.disconnect(deviceId, CLOSE_CODES.revoked, "this device was logged out");
+    const actor = c.get("actor");
+    await accounts.revokeDevice(actor, deviceId);
+    connections.disconnect(actor.userId, deviceId, CLOSE_CODES.revoked, "this device was logged out");
     return c.body(null, 204);
   });
 
   authenticated.post("/logout", async (c) => {
     const actor = c.get("actor");
     await accounts.revokeDevice(actor, actor.deviceId);
-    connections.disconnect(actor.deviceId, CLOSE_CODES.revoked, "this device was logged out");
+    connections.disconnect(actor.userId, actor.deviceId, CLOSE_CODES.revoked, "this device was logged out");
     return c.body(null, 204);
+  });
+
+  authenticated.get("/settings", async (c) => c.json(await accounts.privacy(c.get("actor"))));
+  authenticated.patch("/settings", async (c) => c.json(await accounts.setPrivacy(c.get("actor"), await parseJsonBody(c, PrivacyUpdate))));
+
+  authenticated.post("/groups", async (c) => {
+    const body = await parseJsonBody(c, CreateGroup);
+    return c.json(await groups.create(c.get("actor"), body.name, body.members), 201);
+  });
+  authenticated.get("/groups", async (c) => c.json(await groups.list(c.get("actor"))));
+  authenticated.get("/groups/:name", async (c) => c.json(await groups.info(c.get("actor"), nameParam(c, "name"))));
+  authenticated.patch("/groups/:name", async (c) => {
+    const body = await parseJsonBody(c, RenameGroup);
+    return c.json(await groups.rename(c.get("actor"), nameParam(c, "name"), body.name));
+  });
+  authenticated.post("/groups/:name/members", async (c) => {
+    const body = await parseJsonBody(c, GroupUser);
+    return c.json(await groups.add(c.get("actor"), nameParam(c, "name"), body.user));
+  });
+  authenticated.delete("/groups/:name/members/:user", async (c) => {
+    await groups.remove(c.get("actor"), nameParam(c, "name"), nameParam(c, "user"));
+    return c.body(null, 204);
+  });
+  authenticated.post("/groups/:name/admins", async (c) => {
+    const body = await parseJsonBody(c, GroupUser);
+    return c.json(await groups.promote(c.get("actor"), nameParam(c, "name"), body.user));
+  });
+  authenticated.get("/groups/:name/receipts", async (c) => {
+    const query = parseQuery(c, ReceiptsQuery);
+    return c.json(await groups.receipts(c.get("actor"), nameParam(c, "name"), query.seq));
   });
 
   app.route("/api", authenticated);

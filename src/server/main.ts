@@ -1,6 +1,7 @@
 import { createLocalBus } from "../bus/in-process.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
 import { ConfigError, parseServerArgs, serverUsage } from "./config.ts";
+import { createLogger } from "./log.ts";
 import { startChatServer } from "./server.ts";
 
 /** Entry point of ./chat-server: the only place that chooses drivers. */
@@ -18,7 +19,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const { config } = args;
-  const server = await startChatServer(config, { store: openSqliteStore(config.dataDir), bus: createLocalBus() });
+  const log = createLogger({ format: config.logFormat, level: config.logLevel });
+  const server = await startChatServer(config, { store: openSqliteStore(config.dataDir), bus: createLocalBus() }, log);
+  // Logs go to standard error; this line on standard output is for people and scripts waiting for the port.
   console.log(`Server starting on :${server.port}`);
 
   const { promise: stopped, resolve } = Promise.withResolvers<number>();
@@ -26,11 +29,14 @@ async function main(): Promise<number> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: shutting down`);
+    log.info("shutting down", { signal });
     server.stop().then(
-      () => resolve(0),
+      () => {
+        log.info("stopped");
+        resolve(0);
+      },
       (error) => {
-        console.error("shutdown failed:", error);
+        log.error("shutdown failed", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
         resolve(1);
       },
     );

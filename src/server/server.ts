@@ -2,13 +2,24 @@ import type { Bus } from "../bus/bus.ts";
 import type { Store } from "../store/store.ts";
 import { Accounts } from "../services/accounts.ts";
 import { Directory } from "../services/directory.ts";
+import { Groups } from "../services/groups.ts";
 import { Messaging } from "../services/messaging.ts";
+import { LocalOnlineRegistry, PresenceService } from "../services/presence.ts";
+import { Receipts } from "../services/receipts.ts";
+import { Typing } from "../services/typing.ts";
 import { startRetention } from "../services/retention.ts";
+import { LoginThrottle } from "../services/login-throttle.ts";
+import { MemoryRateLimiter } from "../services/rate-limiter.ts";
 import { ChatError } from "../protocol/index.ts";
 import type { ServerConfig } from "./config.ts";
-import { Connections, type SocketState } from "./connections.ts";
+import { ChatMetrics } from "./chat-metrics.ts";
+import { Connections, type ChatSocket, type SocketState } from "./connections.ts";
 import { asChatError, HTTP_STATUS } from "./errors.ts";
+import { Heartbeat } from "./heartbeat.ts";
 import { bearerToken, httpApp } from "./http.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { operationsRoutes } from "./operations.ts";
+import { TrafficLimits } from "./traffic-limits.ts";
 import { webSocketHandler } from "./websocket.ts";
 
 export interface ChatServer {
@@ -23,17 +34,50 @@ export interface Drivers {
 }
 
 /** Wires the services to Bun.serve: Hono for HTTP, Bun's WebSocket server for chat. */
-export async function startChatServer(config: ServerConfig, { store, bus }: Drivers): Promise<ChatServer> {
+export async function startChatServer(
+  config: ServerConfig,
+  drivers: Drivers,
+  log: Logger = createLogger({ format: config.logFormat, level: config.logLevel }),
+): Promise<ChatServer> {
+  const { bus } = drivers;
   await bus.ready();
-  const connections = new Connections(bus);
-  const accounts = new Accounts(store);
-  const messaging = new Messaging(store, new Directory(store), connections, { maxTextLength: config.maxMessageLength });
-  const app = httpApp({ accounts, messaging, connections });
+  const heartbeat = new Heartbeat<ChatSocket>(config.deadAfterSeconds * 1000, (ws) =>
+    log.warn("connection dead: no answer to pings", { user: ws.data.actor.name, device: ws.data.actor.deviceId }),
+  );
+  const metrics = new ChatMetrics({
+    connections: () => heartbeat.size,
+    devices: (): number => connections.size,
+    bufferedBytes: () => [...heartbeat.sockets()].reduce((total, ws) => total + ws.getBufferedAmount(), 0),
+  });
+  const store = metrics.meterStore(drivers.store);
+  const connections = metrics.meterFanout(new Connections(bus), (topic): number => server.subscriberCount(topic));
+  const limits = new TrafficLimits(
+    config.connectionFrameRate > 0 ? { capacity: config.connectionFrameBurst, perSecond: config.connectionFrameRate } : undefined,
+    config.userMessageRate > 0 ? new MemoryRateLimiter({ capacity: config.userMessageBurst, perSecond: config.userMessageRate }) : undefined,
+  );
+  const logins = new LoginThrottle({
+    attemptsPerAddress: config.authAttemptsPerMinute > 0
+      ? new MemoryRateLimiter({ capacity: config.authAttemptsPerMinute, perSecond: config.authAttemptsPerMinute / 60 })
+      : undefined,
+    failuresPerName: config.loginFailures > 0
+      ? new MemoryRateLimiter({ capacity: config.loginFailures, perSecond: 1 / config.loginLockoutSeconds })
+      : undefined,
+  });
+  const directory = new Directory(store);
+  const accounts = new Accounts(store, { maxDevices: config.maxDevices });
+  const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs);
+  const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength });
+  const groups = new Groups(store, directory, connections, { maxMembers: config.maxGroupMembers });
+  const presence = new PresenceService(store, new LocalOnlineRegistry(), connections, config.presenceSettleMs);
+  const typing = new Typing(store, directory, connections);
+  const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown" });
+  app.route("/", operationsRoutes({ metrics, log, probes: { store: () => store.ping(), bus: () => bus.ping() } }));
   const retention = startRetention(store, config.retentionDays);
 
   const server = Bun.serve({
     port: config.port,
     hostname: config.host,
+    ...(config.tls ? { tls: { cert: Bun.file(config.tls.cert), key: Bun.file(config.tls.key) } } : {}),
     async fetch(request, server) {
       if (new URL(request.url).pathname !== "/ws") return app.fetch(request, server);
       try {
@@ -44,21 +88,27 @@ export async function startChatServer(config: ServerConfig, { store, bus }: Driv
         if (server.upgrade(request, { data: state })) return undefined;
         throw new ChatError("bad_request", "This path takes WebSocket upgrades only.");
       } catch (error) {
-        const chatError = asChatError(error);
+        const chatError = asChatError(error, log);
+        metrics.errors.inc({ code: chatError.code });
         return Response.json({ error: { code: chatError.code, message: chatError.message } }, { status: HTTP_STATUS[chatError.code] });
       }
     },
-    websocket: webSocketHandler({ messaging, connections, maxFrameBytes: config.maxFrameBytes }),
+    websocket: webSocketHandler({ messaging, presence, typing, connections, maxFrameBytes: config.maxFrameBytes, maxBufferedBytes: config.maxBufferedBytes, limits, heartbeat, metrics, log }),
   });
   connections.attach(server);
+  log.info("server started", { port: server.port, tls: config.tls !== undefined });
 
   return {
     port: server.port!,
     async stop() {
+      log.info("server stopping: closing connections with 'going away'", { connections: heartbeat.size });
       retention.stop();
+      heartbeat.stop();
+      presence.stop();
       connections.closeAll("server shutting down");
       await server.stop();
       await messaging.flush();
+      await receipts.stop();
       await bus.close();
       await store.close();
     },

@@ -3,24 +3,37 @@ import { ChatError, ClientFrame, describeIssues, type ServerFrame } from "../pro
 import { userTopic } from "../domain/delivery.ts";
 import type { Messaging } from "../services/messaging.ts";
 import type { FrameSink } from "../services/fanout.ts";
+import type { PresenceService } from "../services/presence.ts";
+import type { Typing } from "../services/typing.ts";
+import type { ChatMetrics } from "./chat-metrics.ts";
 import type { ChatSocket, Connections, SocketState } from "./connections.ts";
 import { asChatError } from "./errors.ts";
+import type { Heartbeat } from "./heartbeat.ts";
+import type { Logger } from "./log.ts";
+import type { TrafficLimits } from "./traffic-limits.ts";
 
 /** Above this many buffered bytes a replay waits for the socket to drain instead of piling up frames. */
 const REPLAY_HIGH_WATER = 1024 * 1024;
 
 export interface WebSocketDeps {
   messaging: Messaging;
+  presence: PresenceService;
+  typing: Typing;
   connections: Connections;
   maxFrameBytes: number;
+  /** A client with this much queued and unread is disconnected; it catches up from the store when it reconnects. */
+  maxBufferedBytes: number;
+  limits: TrafficLimits;
+  heartbeat: Heartbeat<ChatSocket>;
+  metrics: ChatMetrics;
+  log: Logger;
 }
 
 function sendFrame(ws: ChatSocket, frame: ServerFrame): void {
   ws.send(JSON.stringify(frame));
 }
 
-function sendError(ws: ChatSocket, error: unknown, id?: string): void {
-  const { code, message, retryAfterMs } = asChatError(error);
+function sendError(ws: ChatSocket, { code, message, retryAfterMs }: ChatError, id?: string): void {
   sendFrame(ws, { type: "error", ...(id === undefined ? {} : { id }), code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
 }
 
@@ -31,25 +44,41 @@ function requestIdOf(value: unknown): string | undefined {
   return typeof id === "string" && id.length <= 64 ? id : undefined;
 }
 
-function sinkFor(ws: ChatSocket): FrameSink {
+function sinkFor(ws: ChatSocket, highWater: number, onSend: (frame: string) => void): FrameSink {
   return {
     send: (frame) => {
       ws.send(frame);
-      return ws.getBufferedAmount() < REPLAY_HIGH_WATER;
+      onSend(frame);
+      return ws.getBufferedAmount() < highWater;
     },
     drained: () => new Promise<void>((resolve) => ws.data.drainWaiters.push(resolve)),
   };
 }
 
 /** Decode → validate → service → encode, for every frame of every device. */
-export function webSocketHandler({ messaging, connections, maxFrameBytes }: WebSocketDeps): WebSocketHandler<SocketState> {
-  async function handle(ws: ChatSocket, frame: ClientFrame): Promise<void> {
+export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketState> {
+  const { messaging, presence, typing, connections, maxFrameBytes, maxBufferedBytes, limits, heartbeat, metrics, log } = deps;
+  // A replay pauses well below the limit, so catching up never gets a client disconnected.
+  const replayHighWater = Math.min(REPLAY_HIGH_WATER, maxBufferedBytes / 4);
+  const countOut = (frame: string) => metrics.countOut(frame);
+
+  function fail(ws: ChatSocket, error: unknown, id?: string): void {
+    const chatError = asChatError(error, log);
+    metrics.errors.inc({ code: chatError.code });
+    sendError(ws, chatError, id);
+  }
+
+  async function handle(ws: ChatSocket, frame: ClientFrame, arrivedAt: number): Promise<void> {
     const actor = ws.data.actor;
     if (frame.type === "hello") {
       if (ws.data.ready) throw new ChatError("bad_request", "This connection already said hello.");
       // Subscribe before replaying: whatever is stored meanwhile arrives live, so nothing falls in between.
-      connections.subscribe(ws, userTopic(actor.userId));
-      await messaging.replay(actor, frame.cursors, sinkFor(ws));
+      const conversations = await messaging.conversations(actor);
+      const topics = new Set([userTopic(actor.userId), ...conversations.map((conversation) => conversation.topic)]);
+      await Promise.all([...topics].map((topic) => connections.subscribe(ws, topic)));
+      const sink = sinkFor(ws, replayHighWater, countOut);
+      await messaging.replay(actor, conversations, frame.cursors, sink);
+      for (const notice of await presence.snapshot(actor)) if (!sink.send(JSON.stringify(notice))) await sink.drained();
       ws.data.ready = true;
       sendFrame(ws, { type: "ready", id: frame.id, user: actor.name, device: actor.deviceId });
       return;
@@ -57,7 +86,9 @@ export function webSocketHandler({ messaging, connections, maxFrameBytes }: WebS
     if (!ws.data.ready) throw new ChatError("not_ready", "Send hello before any other frame.");
     switch (frame.type) {
       case "send": {
+        await limits.admitMessage(actor.userId);
         const sent = await messaging.send(actor, frame.id, frame.to, frame.text);
+        metrics.deliverySeconds.observe((performance.now() - arrivedAt) / 1000);
         sendFrame(ws, { type: "sent", id: frame.id, ...sent });
         return;
       }
@@ -66,7 +97,7 @@ export function webSocketHandler({ messaging, connections, maxFrameBytes }: WebS
       case "read":
         return messaging.read(actor, frame.conv, frame.seq);
       case "typing":
-        return;
+        return typing.typing(actor, frame.to);
     }
   }
 
@@ -75,33 +106,48 @@ export function webSocketHandler({ messaging, connections, maxFrameBytes }: WebS
     // Frames above maxFrameBytes get an error frame and the connection stays; this hard cap protects memory.
     maxPayloadLength: Math.max(maxFrameBytes * 4, 1024 * 1024),
     closeOnBackpressureLimit: true,
-    backpressureLimit: 8 * 1024 * 1024,
-    idleTimeout: 60,
-    sendPings: true,
+    backpressureLimit: maxBufferedBytes,
+    // The heartbeat finds dead connections: Bun's idle timer is reset by sending, so it misses a dead client that is being sent to.
+    idleTimeout: 0,
+    sendPings: false,
 
-    open(ws) {
-      connections.add(ws);
+    async open(ws) {
+      heartbeat.add(ws);
+      log.info("connection opened", { user: ws.data.actor.name, device: ws.data.actor.deviceId, address: ws.remoteAddress });
+      await connections.add(ws);
+      await presence.deviceConnected(ws.data.actor);
     },
 
     message(ws, data) {
+      const arrivedAt = performance.now();
+      heartbeat.heard(ws);
       if (typeof data !== "string") {
-        return sendError(ws, new ChatError("bad_request", "Frames are JSON text; binary frames are not accepted."));
+        return fail(ws, new ChatError("bad_request", "Frames are JSON text; binary frames are not accepted."));
       }
       // A UTF-16 unit is at most 3 UTF-8 bytes: only long frames need counting.
       if (data.length * 3 > maxFrameBytes && Buffer.byteLength(data) > maxFrameBytes) {
-        return sendError(ws, new ChatError("frame_too_large", `A frame has at most ${maxFrameBytes} bytes.`));
+        return fail(ws, new ChatError("frame_too_large", `A frame has at most ${maxFrameBytes} bytes.`));
       }
       let json: unknown;
       try {
         json = JSON.parse(data);
       } catch {
-        return sendError(ws, new ChatError("bad_request", "The frame is not valid JSON."));
+        return fail(ws, new ChatError("bad_request", "The frame is not valid JSON."));
+      }
+      try {
+        limits.admitFrame(ws);
+      } catch (error) {
+        return fail(ws, error, requestIdOf(json));
       }
       const parsed = ClientFrame.safeParse(json);
       if (!parsed.success) {
-        return sendError(ws, new ChatError("bad_request", `Invalid frame: ${describeIssues(parsed.error)}.`), requestIdOf(json));
+        return fail(ws, new ChatError("bad_request", `Invalid frame: ${describeIssues(parsed.error)}.`), requestIdOf(json));
       }
-      handle(ws, parsed.data).catch((error) => sendError(ws, error, requestIdOf(parsed.data)));
+      handle(ws, parsed.data, arrivedAt).catch((error) => fail(ws, error, requestIdOf(parsed.data)));
+    },
+
+    pong(ws) {
+      heartbeat.heard(ws);
     },
 
     drain(ws) {
@@ -109,8 +155,11 @@ export function webSocketHandler({ messaging, connections, maxFrameBytes }: WebS
       for (const resolve of waiters) resolve();
     },
 
-    close(ws) {
+    close(ws, code) {
+      heartbeat.remove(ws);
+      log.info("connection closed", { user: ws.data.actor.name, device: ws.data.actor.deviceId, code });
       connections.remove(ws);
+      presence.deviceDisconnected(ws.data.actor).catch((error) => console.error("presence update failed:", error));
       const waiters = ws.data.drainWaiters.splice(0);
       for (const resolve of waiters) resolve();
     },

@@ -1,6 +1,6 @@
 import { ChatError, type Credentials } from "../protocol/index.ts";
 import { hashSessionToken, newSessionToken } from "../domain/tokens.ts";
-import type { Device, DeviceId, User } from "../domain/types.ts";
+import type { Device, DeviceId, Privacy, User } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 
 /** Who is acting: established from a session token, never from anything the client claims. */
@@ -18,10 +18,16 @@ export interface IssuedSession {
 
 const DEFAULT_DEVICE_NAME = "device";
 
+export interface AccountLimits {
+  /** Devices (logged-in sessions) one account may have at once. */
+  maxDevices: number;
+}
+
 /** Registration, login and session tokens. */
 export class Accounts {
   constructor(
     private readonly store: Store,
+    private readonly limits: AccountLimits,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -60,7 +66,22 @@ export class Accounts {
     }
   }
 
+  privacy(actor: Actor): Promise<Privacy> {
+    return this.store.privacyOf(actor.userId);
+  }
+
+  setPrivacy(actor: Actor, update: Partial<Privacy>): Promise<Privacy> {
+    return this.store.setPrivacy(actor.userId, update);
+  }
+
   private async issue(user: User, deviceName = DEFAULT_DEVICE_NAME): Promise<IssuedSession> {
+    const devices = await this.store.devicesOf(user.id);
+    if (devices.length >= this.limits.maxDevices) {
+      throw new ChatError(
+        "limit_reached",
+        `An account may have at most ${this.limits.maxDevices} devices and '${user.name}' has ${devices.length}: log one out first (from one of them, or with DELETE /api/devices/:id).`,
+      );
+    }
     const token = newSessionToken();
     const device = await this.store.createDevice(user.id, deviceName, hashSessionToken(token), this.now());
     return { user: user.name, token, device: { id: device.id, name: device.name } };

@@ -1,5 +1,5 @@
 import { ChatError } from "../protocol/index.ts";
-import type { ConversationId, User, UserId } from "../domain/types.ts";
+import type { ConversationId, ConversationKind, User, UserId } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 
 const MAX_CACHED = 100_000;
@@ -11,6 +11,7 @@ const MAX_CACHED = 100_000;
 export class Directory {
   private readonly usersByName = new Map<string, User>();
   private readonly directByPair = new Map<string, ConversationId>();
+  private readonly kinds = new Map<ConversationId, ConversationKind>();
 
   constructor(
     private readonly store: Store,
@@ -32,7 +33,17 @@ export class Directory {
     if (cached !== undefined) return cached;
     const conv = await this.store.directConversation(a, b, this.now());
     remember(this.directByPair, key, conv);
+    remember(this.kinds, conv, "direct");
     return conv;
+  }
+
+  /** Direct or group: fixed for the life of a conversation. */
+  async kindOf(conv: ConversationId): Promise<ConversationKind | null> {
+    const cached = this.kinds.get(conv);
+    if (cached) return cached;
+    const kind = (await this.store.conversationInfo(conv))?.kind ?? null;
+    if (kind) remember(this.kinds, conv, kind);
+    return kind;
   }
 }
 

@@ -1,11 +1,12 @@
 import { ChatError } from "../protocol/index.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 
+/** Either may be left out, for no limit of that kind. */
 export interface LoginThrottleLimiters {
   /** Login and register attempts from one client address, successful or not. */
-  attemptsPerAddress: RateLimiter;
+  attemptsPerAddress?: RateLimiter | undefined;
   /** Logins of one account name, from anywhere; a success refills it, so in effect it counts failures. */
-  failuresPerName: RateLimiter;
+  failuresPerName?: RateLimiter | undefined;
 }
 
 function seconds(ms: number): string {
@@ -23,13 +24,15 @@ export class LoginThrottle {
 
   async login<T>(name: string, address: string, attempt: () => Promise<T>): Promise<T> {
     await this.admitAddress(address);
+    const failures = this.limiters.failuresPerName;
+    if (!failures) return attempt();
     // The token is taken before the password is checked, so guesses sent in parallel cannot all slip in.
-    const lockedMs = await this.limiters.failuresPerName.take(name);
+    const lockedMs = await failures.take(name);
     if (lockedMs > 0) {
       throw new ChatError("rate_limited", `Too many failed logins for '${name}': try again in ${seconds(lockedMs)}.`, lockedMs);
     }
     const result = await attempt();
-    await this.limiters.failuresPerName.reset(name);
+    await failures.reset(name);
     return result;
   }
 
@@ -39,7 +42,7 @@ export class LoginThrottle {
   }
 
   private async admitAddress(address: string): Promise<void> {
-    const waitMs = await this.limiters.attemptsPerAddress.take(address);
+    const waitMs = (await this.limiters.attemptsPerAddress?.take(address)) ?? 0;
     if (waitMs > 0) {
       throw new ChatError("rate_limited", `Too many login and register attempts from your address: try again in ${seconds(waitMs)}.`, waitMs);
     }

@@ -1,11 +1,12 @@
 import { ChatError, isGroupAddress, type HistoryPage, type ServerFrame } from "../protocol/index.ts";
-import { resumeCursor, statusOf, userTopic } from "../domain/delivery.ts";
-import type { AppendResult, ConversationId, CursorUpdate, Membership, NewMessage, StoredMessage } from "../domain/types.ts";
+import { groupTopic, resumeCursor, statusOf, userTopic } from "../domain/delivery.ts";
+import type { AppendResult, ConversationId, CursorUpdate, Membership, NewMessage, StoredMessage, Watermarks } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import { CommitQueue } from "./commit-queue.ts";
 import type { Directory } from "./directory.ts";
 import type { Fanout, FrameSink } from "./fanout.ts";
+import type { Receipts } from "./receipts.ts";
 
 export interface MessagingLimits {
   maxTextLength: number;
@@ -22,7 +23,7 @@ const REPLAY_PAGE = 1000;
 const encode = (frame: ServerFrame): string => JSON.stringify(frame);
 
 /**
- * One-to-one messaging: store before ack, then fan out; acknowledgements and
+ * Messaging, one-to-one and in groups: store before ack, then fan out; acknowledgements and
  * read marks become receipts; a device that reconnects replays what it missed.
  * The store is the source of truth, the fan-out only a wake-up.
  */
@@ -34,13 +35,14 @@ export class Messaging {
     private readonly store: Store,
     private readonly directory: Directory,
     private readonly fanout: Fanout,
+    private readonly receipts: Receipts,
     private readonly limits: MessagingLimits,
     private readonly now: () => number = Date.now,
   ) {
     this.appends = new CommitQueue((batch) => this.store.appendMessages(batch));
     this.deliveries = new CommitQueue<CursorUpdate, void>(async (updates) => {
       const moved = await this.store.saveDelivered(updates);
-      await Promise.all(moved.map((mark) => this.publishReceipt(mark.conv, mark.userId, { delivered: mark.delivered })));
+      await Promise.all(moved.map((mark) => this.receipts.delivered(mark.conv, mark.userId, mark.delivered)));
       return updates.map(() => undefined);
     });
   }
@@ -50,17 +52,39 @@ export class Messaging {
     if (text.length > this.limits.maxTextLength) {
       throw new ChatError("text_too_long", `A message has at most ${this.limits.maxTextLength} characters; this one has ${text.length}.`);
     }
-    if (isGroupAddress(to)) throw new ChatError("unknown_group", `There is no group named '${to.slice(1)}'.`);
+    const target = await this.resolve(actor, to);
+    const result = await this.writeOrRetryable(() => this.appends.push({ conv: target.conv, senderId: actor.userId, clientId, text, sentAt: this.now() }));
+    if (!result.ok) throw new ChatError("not_member", `You are not in ${to}.`);
+    if (!result.duplicate) {
+      const frame = encode({ type: "message", conv: target.conv, seq: result.seq, id: clientId, from: actor.name, to: target.address, text, ts: result.sentAt });
+      // The sending device has the message already; every other device of the sender gets it as "sent by you".
+      for (const topic of target.topics) this.fanout.publish(topic, frame, actor.deviceId);
+    }
+    return { conv: target.conv, seq: result.seq, ts: result.sentAt };
+  }
+
+  /** The conversation behind an address, and the topics that reach its members. */
+  private async resolve(actor: Actor, to: string): Promise<{ conv: ConversationId; address: string; topics: string[] }> {
+    if (isGroupAddress(to)) {
+      const group = await this.store.groupByName(to.slice(1));
+      // Membership is checked inside the append, in the same transaction as the write.
+      if (!group) throw new ChatError("not_member", `You are not in a group named '${to.slice(1)}'.`);
+      return { conv: group.conv, address: to, topics: [groupTopic(group.conv)] };
+    }
     const recipient = await this.directory.user(to);
     const conv = await this.directory.directConversation(actor.userId, recipient.id);
-    const result = await this.appends.push({ conv, senderId: actor.userId, clientId, text, sentAt: this.now() });
-    if (!result.ok) throw new ChatError("not_member", "You are not part of that conversation.");
-    if (!result.duplicate) {
-      const frame = encode({ type: "message", conv, seq: result.seq, id: clientId, from: actor.name, to: recipient.name, text, ts: result.sentAt });
-      this.fanout.publish(userTopic(recipient.id), frame);
-      if (recipient.id !== actor.userId) this.fanout.publish(userTopic(actor.userId), frame, actor.deviceId);
+    const topics = recipient.id === actor.userId ? [userTopic(actor.userId)] : [userTopic(recipient.id), userTopic(actor.userId)];
+    return { conv, address: recipient.name, topics };
+  }
+
+  /** Runs a store write; a store that cannot be reached becomes a retryable error, never a lost ack. */
+  private async writeOrRetryable<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      console.error("store write failed:", error);
+      throw new ChatError("store_unavailable", "The message could not be stored just now; nothing was saved. Retry with the same id.");
     }
-    return { conv, seq: result.seq, ts: result.sentAt };
   }
 
   /** The device processed `conv` up to `seq`: moves its cursor, and the sender sees ✓✓. */
@@ -71,54 +95,78 @@ export class Messaging {
   /** The user has seen `conv` up to `seq`: the other side and the reader's other devices learn it. */
   async read(actor: Actor, conv: ConversationId, seq: number): Promise<void> {
     const read = await this.store.saveRead(actor.userId, conv, seq);
-    if (read !== null) await this.publishReceipt(conv, actor.userId, { read }, actor.deviceId);
+    if (read !== null) await this.receipts.read(conv, actor.userId, read, actor.deviceId);
   }
 
   /**
    * Sends the device everything stored after its cursors, conversation by
    * conversation in sequence order, then the receipts it may have missed.
-   * The caller subscribes the device to live delivery first, so nothing falls
-   * between the replay and the live stream (repeats are dropped by seq).
+   * The caller subscribes the device to live delivery of these memberships
+   * first, so nothing falls between the replay and the live stream (repeats
+   * are dropped by seq).
    */
-  async replay(actor: Actor, clientCursors: Record<string, number> | undefined, sink: FrameSink): Promise<void> {
-    const [memberships, serverCursors] = await Promise.all([
-      this.store.membershipsOf(actor.userId),
-      this.store.cursorsOf(actor.deviceId),
-    ]);
+  async replay(actor: Actor, memberships: Membership[], clientCursors: Record<string, number> | undefined, sink: FrameSink): Promise<void> {
+    const serverCursors = await this.store.cursorsOf(actor.deviceId);
     for (const membership of memberships) {
       const cursor = resumeCursor(membership, serverCursors.get(membership.conv), clientCursors?.[membership.conv]);
       if (membership.lastSeq > cursor) await this.replayConversation(actor, membership, cursor, sink);
     }
     for (const membership of memberships) {
       if (membership.lastSeq === 0) continue;
-      for (const member of await this.store.membersOf(membership.conv)) {
-        if (member.delivered === 0 && member.read === 0) continue;
-        await write(sink, encode({ type: "receipt", conv: membership.conv, by: member.name, delivered: member.delivered, read: member.read }));
-      }
+      for (const frame of await this.receipts.snapshot(membership.conv, actor.userId)) await write(sink, encode(frame));
     }
+  }
+
+  /** The conversations the actor is in, with the topics that carry them live. */
+  async conversations(actor: Actor): Promise<Array<Membership & { topic: string }>> {
+    const memberships = await this.store.membershipsOf(actor.userId);
+    return memberships.map((membership) => ({
+      ...membership,
+      topic: membership.kind === "group" ? groupTopic(membership.conv) : userTopic(actor.userId),
+    }));
   }
 
   /** A page of the conversation with `peer`, newest first, with each message's tick. */
   async history(actor: Actor, peer: string, before: number | undefined, limit: number): Promise<HistoryPage> {
-    if (isGroupAddress(peer)) throw new ChatError("unknown_group", `There is no group named '${peer.slice(1)}'.`);
-    const other = await this.directory.user(peer);
-    const conv = await this.directory.directConversation(actor.userId, other.id);
-    const [messages, members] = await Promise.all([this.store.messagesBefore(conv, before ?? null, limit), this.store.membersOf(conv)]);
-    const watermarksOf = new Map(members.map((member) => [member.userId, member]));
-    const recipientOf = (message: StoredMessage) => (message.senderId === actor.userId ? other : { id: actor.userId, name: actor.name });
+    const membership = await this.membershipWith(actor, peer);
+    const lowest = Math.max(before ?? Number.MAX_SAFE_INTEGER, 0);
+    const [messages, members] = await Promise.all([
+      this.store.messagesBefore(membership.conv, lowest, limit).then((page) => page.filter((message) => message.seq > membership.joinedSeq)),
+      this.store.membersOf(membership.conv),
+    ]);
+    const readShared = await this.readReceiptsShared(actor, members);
     return {
       messages: messages.map((message) => ({
-        conv,
+        conv: membership.conv,
         seq: message.seq,
         id: message.clientId,
         from: message.sender,
-        to: recipientOf(message).name,
+        to: addressIn(membership, message, actor.name),
         text: message.text,
         ts: message.sentAt,
-        status: statusOf(message.seq, watermarksOf.get(recipientOf(message).id)),
+        status: statusOf(message.seq, recipientMarks(message, members, readShared)),
       })),
-      next: messages.length === limit ? messages.at(-1)!.seq : null,
+      next: messages.length === limit && messages.at(-1)!.seq > membership.joinedSeq + 1 ? messages.at(-1)!.seq : null,
     };
+  }
+
+  /** The actor's membership of the conversation with a user or a #group; non-members learn nothing. */
+  private async membershipWith(actor: Actor, peer: string): Promise<Membership> {
+    let conv: ConversationId | undefined;
+    if (isGroupAddress(peer)) conv = (await this.store.groupByName(peer.slice(1)))?.conv;
+    else conv = await this.directory.directConversation(actor.userId, (await this.directory.user(peer)).id);
+    const membership = (await this.store.membershipsOf(actor.userId)).find((candidate) => candidate.conv === conv);
+    if (!membership) throw new ChatError("not_member", `You are not in a group named '${peer.slice(1)}'.`);
+    return membership;
+  }
+
+  /** Whether read marks may be shown to the actor: both sides share read receipts (groups always do). */
+  private async readReceiptsShared(actor: Actor, members: Watermarks[]): Promise<Map<number, boolean>> {
+    const shared = new Map<number, boolean>();
+    if (members.length !== 2) return shared;
+    const mine = (await this.store.privacyOf(actor.userId)).readReceipts;
+    for (const member of members) shared.set(member.userId, mine && (await this.store.privacyOf(member.userId)).readReceipts);
+    return shared;
   }
 
   /** Resolves when every accepted write has committed: for shutdown. */
@@ -138,20 +186,33 @@ export class Messaging {
       const page = await this.store.messagesAfter(membership.conv, cursor, REPLAY_PAGE);
       if (page.length === 0) return;
       for (const message of page) {
-        const to = message.senderId === actor.userId ? membership.title : actor.name;
+        const to = addressIn(membership, message, actor.name);
         await write(sink, encode({ type: "message", conv: message.conv, seq: message.seq, id: message.clientId, from: message.sender, to, text: message.text, ts: message.sentAt }));
       }
       cursor = page.at(-1)!.seq;
     }
   }
 
-  private async publishReceipt(conv: ConversationId, userId: number, marks: { delivered?: number; read?: number }, except?: number): Promise<void> {
-    const members = await this.store.membersOf(conv);
-    const by = members.find((member) => member.userId === userId);
-    if (!by) return;
-    const frame = encode({ type: "receipt", conv, by: by.name, ...marks });
-    for (const member of members) this.fanout.publish(userTopic(member.userId), frame, member.userId === userId ? except : undefined);
-  }
+}
+
+/** The `to` of a message as one member sees it: the #group, or the other person of a direct conversation. */
+function addressIn(membership: Membership, message: StoredMessage, viewer: string): string {
+  if (membership.kind === "group") return `#${membership.title}`;
+  return message.sender === viewer ? membership.title : viewer;
+}
+
+/**
+ * The marks a message's tick is judged by: in a direct conversation the
+ * recipient's, in a group the lowest over everyone but the sender.
+ */
+function recipientMarks(message: StoredMessage, members: Watermarks[], readShared: Map<number, boolean>): Pick<Watermarks, "delivered" | "read"> | undefined {
+  const others = members.filter((member) => member.userId !== message.senderId);
+  if (others.length === 0) return undefined;
+  const hideRead = others.some((member) => readShared.get(member.userId) === false);
+  return {
+    delivered: Math.min(...others.map((member) => member.delivered)),
+    read: hideRead ? 0 : Math.min(...others.map((member) => member.read)),
+  };
 }
 
 async function write(sink: FrameSink, frame: string): Promise<void> {

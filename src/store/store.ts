@@ -10,6 +10,12 @@ import type {
   User,
   UserId,
   Watermarks,
+  ConversationKind,
+  Contact,
+  Group,
+  GroupMember,
+  Privacy,
+  Role,
 } from "../domain/types.ts";
 
 /**
@@ -23,6 +29,8 @@ import type {
  *   and keeps one copy per (sender, clientId): a repeat returns the original
  *   seq and time with `duplicate: true`.
  * - Watermarks and device cursors only move forward.
+ * - Appending a message raises the sender's own delivered and read marks to it:
+ *   you have seen what you wrote.
  */
 export interface Store {
   // accounts and devices
@@ -37,11 +45,34 @@ export interface Store {
   revokeDevice(userId: UserId, deviceId: DeviceId): Promise<boolean>;
   touchDevices(deviceIds: DeviceId[], now: number): Promise<void>;
 
+  // privacy and presence
+  privacyOf(userId: UserId): Promise<Privacy>;
+  setPrivacy(userId: UserId, update: Partial<Privacy>): Promise<Privacy>;
+  setLastSeen(userId: UserId, at: number): Promise<void>;
+  lastSeenOf(userId: UserId): Promise<number | null>;
+  /** Everyone who shares a conversation with the user. */
+  contactsOf(userId: UserId): Promise<Contact[]>;
+
   // conversations
   /** The direct conversation of two users, created with both as members on first use. */
   directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId>;
   membershipsOf(userId: UserId): Promise<Membership[]>;
+  /** A conversation's kind and, for a group, its current name; null when it does not exist. */
+  conversationInfo(conv: ConversationId): Promise<{ kind: ConversationKind; name: string | null } | null>;
   membersOf(conv: ConversationId): Promise<Watermarks[]>;
+
+  // groups
+  /** Creates the group with the creator as admin and the others as members; null when the name is taken. */
+  createGroup(name: string, creator: UserId, members: UserId[], now: number): Promise<Group | null>;
+  groupByName(name: string): Promise<Group | null>;
+  groupMembers(conv: ConversationId): Promise<GroupMember[]>;
+  /** Adds a member who sees messages from now on; false when already a member. */
+  addGroupMember(conv: ConversationId, userId: UserId): Promise<boolean>;
+  /** Removes a member and their place in the stream; false when not a member. */
+  removeGroupMember(conv: ConversationId, userId: UserId): Promise<boolean>;
+  setGroupRole(conv: ConversationId, userId: UserId, role: Role): Promise<boolean>;
+  /** False when another group has the new name. */
+  renameGroup(conv: ConversationId, name: string): Promise<boolean>;
 
   // messages
   appendMessages(batch: NewMessage[]): Promise<AppendResult[]>;
@@ -62,5 +93,7 @@ export interface Store {
   /** Moves a read watermark forward; returns the new value, or null when it did not move or the user is not a member. */
   saveRead(userId: UserId, conv: ConversationId, seq: number): Promise<number | null>;
 
+  /** Resolves when the store answers a trivial query; for readiness checks. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { createLocalBus } from "../../src/bus/in-process.ts";
 import type { Bus } from "../../src/bus/bus.ts";
 import { Session } from "../../src/protocol/index.ts";
-import type { ServerConfig } from "../../src/server/config.ts";
+import { defaultServerConfig, type ServerConfig } from "../../src/server/config.ts";
+import type { Logger } from "../../src/server/log.ts";
 import { startChatServer } from "../../src/server/server.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -26,6 +27,8 @@ export interface TestServerOptions {
   config?: Partial<ServerConfig>;
   store?: (dataDir: string) => Store;
   bus?: () => Bus;
+  /** Where the server's log lines go; by default errors only, to standard error. */
+  log?: Logger;
 }
 
 export function tempDir(prefix = "chat-test-"): string {
@@ -36,18 +39,25 @@ export function tempDir(prefix = "chat-test-"): string {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   const config: ServerConfig = {
+    ...defaultServerConfig(),
+    // Tests log only what went wrong.
+    logLevel: "error",
     port: 0,
     host: "127.0.0.1",
     dataDir,
     retentionDays: 30,
     maxMessageLength: 4096,
     maxFrameBytes: 65536,
+    maxGroupMembers: 1024,
+    // Short settle times keep presence and group-receipt tests quick; they still exercise the coalescing.
+    presenceSettleMs: 50,
+    groupReceiptDelayMs: 50,
     ...options.config,
   };
   const server = await startChatServer(config, {
     store: (options.store ?? openSqliteStore)(dataDir),
     bus: (options.bus ?? createLocalBus)(),
-  });
+  }, options.log);
   let running = true;
   const stop = async () => {
     if (!running) return;
@@ -55,8 +65,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     await server.stop();
   };
   return {
-    url: `http://127.0.0.1:${server.port}`,
-    wsUrl: `ws://127.0.0.1:${server.port}/ws`,
+    url: `${config.tls ? "https" : "http"}://127.0.0.1:${server.port}`,
+    wsUrl: `${config.tls ? "wss" : "ws"}://127.0.0.1:${server.port}/ws`,
     port: server.port,
     dataDir,
     stop,

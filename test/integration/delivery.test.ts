@@ -159,9 +159,11 @@ describe("history", () => {
   test("returns both directions newest first, paginated, with each message's status", async () => {
     const { server, users } = await serverWithUsers("alice", "bob");
     const [alice, bob] = await Promise.all([connect(server, users.alice!), connect(server, users.bob!)]);
+    const opening = await bob.sendMessage("alice", "b0");
     for (let i = 1; i <= 5; i++) await alice.sendMessage("bob", `a${i}`);
-    const reply = await bob.sendMessage("alice", "b1");
-    bob.send({ type: "read", conv: reply.conv, seq: 3 });
+    // bob's device has a1..a4 (seq 2..5), and he has read a1 and a2.
+    bob.send({ type: "received", conv: opening.conv, seq: 5 });
+    bob.send({ type: "read", conv: opening.conv, seq: 3 });
     await alice.next((f) => f.type === "receipt" && f.read === 3);
 
     const page = async (query: string) => {
@@ -170,9 +172,10 @@ describe("history", () => {
       return HistoryPage.parse(await response.json());
     };
     const first = await page("with=bob&limit=4");
-    expect(first.messages.map((m) => [m.text, m.status])).toEqual([["b1", "sent"], ["a5", "sent"], ["a4", "sent"], ["a3", "read"]]);
+    expect(first.messages.map((m) => [m.text, m.status])).toEqual([["a5", "sent"], ["a4", "delivered"], ["a3", "delivered"], ["a2", "read"]]);
     const second = await page(`with=bob&limit=4&before=${first.next}`);
-    expect(second.messages.map((m) => [m.from, m.text, m.status])).toEqual([["alice", "a2", "read"], ["alice", "a1", "read"]]);
+    // b0 counts as read by alice: she wrote after it.
+    expect(second.messages.map((m) => [m.from, m.text, m.status])).toEqual([["alice", "a1", "read"], ["bob", "b0", "read"]]);
     expect(second.next).toBeNull();
   });
 

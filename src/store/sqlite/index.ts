@@ -13,6 +13,12 @@ import type {
   User,
   UserId,
   Watermarks,
+  ConversationKind,
+  Contact,
+  Group,
+  GroupMember,
+  Privacy,
+  Role,
 } from "../../domain/types.ts";
 import type { Store } from "../store.ts";
 import { MIGRATIONS } from "./schema.ts";
@@ -120,6 +126,7 @@ function sqliteStore(db: Database): Store {
   const insertMessage = q(
     "INSERT INTO messages (conv_id, seq, sender_id, client_id, body, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
   );
+  const markOwnMessage = q("UPDATE members SET delivered_seq = ?3, read_seq = ?3 WHERE conv_id = ?1 AND user_id = ?2");
 
   const selectAfter = q<MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
@@ -152,6 +159,46 @@ function sqliteStore(db: Database): Store {
      WHERE conv_id = ?1 AND user_id = ?2 AND read_seq < min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
      RETURNING read_seq AS read`,
   );
+
+  const selectPrivacy = q<{ hideLastSeen: number; readReceipts: number }>(
+    "SELECT hide_last_seen AS hideLastSeen, read_receipts AS readReceipts FROM users WHERE id = ?1",
+  );
+  const updatePrivacy = q(
+    "UPDATE users SET hide_last_seen = coalesce(?2, hide_last_seen), read_receipts = coalesce(?3, read_receipts) WHERE id = ?1",
+  );
+  const updateLastSeen = q("UPDATE users SET last_seen = ?2 WHERE id = ?1");
+  const selectLastSeen = q<{ lastSeen: number | null }>("SELECT last_seen AS lastSeen FROM users WHERE id = ?1");
+  const selectContacts = q<{ userId: number; name: string; lastSeen: number | null; hideLastSeen: number }>(
+    `SELECT DISTINCT u.id AS userId, u.name, u.last_seen AS lastSeen, u.hide_last_seen AS hideLastSeen
+     FROM members mine JOIN members theirs ON theirs.conv_id = mine.conv_id AND theirs.user_id != ?1
+     JOIN users u ON u.id = theirs.user_id WHERE mine.user_id = ?1`,
+  );
+
+  const insertGroup = q<{ id: number }>(
+    "INSERT INTO conversations (kind, name, created_at) VALUES ('group', ?1, ?2) ON CONFLICT DO NOTHING RETURNING id",
+  );
+  const selectGroup = q<Group>("SELECT id AS conv, name FROM conversations WHERE kind = 'group' AND name = ?1");
+  const selectGroupMembers = q<GroupMember>(
+    `SELECT m.user_id AS userId, u.name, m.role FROM members m JOIN users u ON u.id = m.user_id
+     WHERE m.conv_id = ?1 ORDER BY m.role, u.name`,
+  );
+  const selectConversation = q<{ kind: ConversationKind; name: string | null }>("SELECT kind, name FROM conversations WHERE id = ?1");
+  const selectLastSeq = q<{ lastSeq: number }>("SELECT last_seq AS lastSeq FROM conversations WHERE id = ?1");
+  const updateRole = q("UPDATE members SET role = ?3 WHERE conv_id = ?1 AND user_id = ?2");
+  const deleteMember = q("DELETE FROM members WHERE conv_id = ?1 AND user_id = ?2");
+  const deleteMemberCursors = q(
+    "DELETE FROM device_cursors WHERE conv_id = ?1 AND device_id IN (SELECT id FROM devices WHERE user_id = ?2)",
+  );
+  const updateGroupName = q("UPDATE conversations SET name = ?2 WHERE id = ?1 AND kind = 'group'");
+
+  /** Adds a member who sees what is appended from now on; false when already one. */
+  function joinGroup(conv: ConversationId, userId: UserId, role: Role): boolean {
+    const { lastSeq } = selectLastSeq.get(conv)!;
+    if (insertMember.run(conv, userId, lastSeq).changes === 0) return false;
+    updateRole.run(conv, userId, role);
+    seedCursorsForMember.run(conv, userId, lastSeq);
+    return true;
+  }
 
   return {
     async createUser(name: string, passwordHash: string, now: number): Promise<User | null> {
@@ -224,6 +271,7 @@ function sqliteStore(db: Database): Store {
           if (!selectIsMember.get(message.conv, message.senderId)) return { ok: false, reason: "not_member" };
           const { seq } = bumpSeq.get(message.conv)!;
           insertMessage.run(message.conv, seq, message.senderId, message.clientId, message.text, message.sentAt);
+        markOwnMessage.run(message.conv, message.senderId, seq);
           return { ok: true, seq, sentAt: message.sentAt, duplicate: false };
         }),
       )();
@@ -263,6 +311,75 @@ function sqliteStore(db: Database): Store {
 
     async saveRead(userId: UserId, conv: ConversationId, seq: number): Promise<number | null> {
       return raiseRead.get(conv, userId, seq)?.read ?? null;
+    },
+
+    async conversationInfo(conv: ConversationId): Promise<{ kind: ConversationKind; name: string | null } | null> {
+      return selectConversation.get(conv);
+    },
+
+    async privacyOf(userId: UserId): Promise<Privacy> {
+      const row = selectPrivacy.get(userId)!;
+      return { hideLastSeen: row.hideLastSeen === 1, readReceipts: row.readReceipts === 1 };
+    },
+
+    async setPrivacy(userId: UserId, update: Partial<Privacy>): Promise<Privacy> {
+      const asFlag = (value: boolean | undefined) => (value === undefined ? null : value ? 1 : 0);
+      updatePrivacy.run(userId, asFlag(update.hideLastSeen), asFlag(update.readReceipts));
+      return this.privacyOf(userId);
+    },
+
+    async setLastSeen(userId: UserId, at: number): Promise<void> {
+      updateLastSeen.run(userId, at);
+    },
+
+    async lastSeenOf(userId: UserId): Promise<number | null> {
+      return selectLastSeen.get(userId)?.lastSeen ?? null;
+    },
+
+    async contactsOf(userId: UserId): Promise<Contact[]> {
+      return selectContacts.all(userId).map((row) => ({ ...row, hideLastSeen: row.hideLastSeen === 1 }));
+    },
+
+    async createGroup(name: string, creator: UserId, members: UserId[], now: number): Promise<Group | null> {
+      return db.transaction(() => {
+        const row = insertGroup.get(name, now);
+        if (!row) return null;
+        joinGroup(row.id, creator, "admin");
+        for (const member of members) joinGroup(row.id, member, "member");
+        return { conv: row.id, name };
+      })();
+    },
+
+    async groupByName(name: string): Promise<Group | null> {
+      return selectGroup.get(name);
+    },
+
+    async groupMembers(conv: ConversationId): Promise<GroupMember[]> {
+      return selectGroupMembers.all(conv);
+    },
+
+    async addGroupMember(conv: ConversationId, userId: UserId): Promise<boolean> {
+      return db.transaction(() => joinGroup(conv, userId, "member"))();
+    },
+
+    async removeGroupMember(conv: ConversationId, userId: UserId): Promise<boolean> {
+      return db.transaction(() => {
+        deleteMemberCursors.run(conv, userId);
+        return deleteMember.run(conv, userId).changes > 0;
+      })();
+    },
+
+    async setGroupRole(conv: ConversationId, userId: UserId, role: Role): Promise<boolean> {
+      return updateRole.run(conv, userId, role).changes > 0;
+    },
+
+    async renameGroup(conv: ConversationId, name: string): Promise<boolean> {
+      if (selectGroup.get(name)) return false;
+      return updateGroupName.run(conv, name).changes > 0;
+    },
+
+    async ping(): Promise<void> {
+      db.query("SELECT 1").get();
     },
 
     async close(): Promise<void> {

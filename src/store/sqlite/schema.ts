@@ -54,4 +54,11 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (device_id, conv_id)
   ) WITHOUT ROWID;
   `,
+  `
+  ALTER TABLE users ADD COLUMN hide_last_seen INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE users ADD COLUMN read_receipts INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE users ADD COLUMN last_seen INTEGER;
+  ALTER TABLE members ADD COLUMN role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('admin', 'member'));
+  CREATE UNIQUE INDEX conversations_by_group_name ON conversations(name) WHERE kind = 'group';
+  `,
 ];

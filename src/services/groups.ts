@@ -1,0 +1,164 @@
+import { ChatError, type GroupChange, type GroupFrame, type GroupInfo, type GroupList, type MessageReceipts } from "../protocol/index.ts";
+import { groupTopic, userTopic } from "../domain/delivery.ts";
+import type { Group, GroupMember } from "../domain/types.ts";
+import type { Store } from "../store/store.ts";
+import type { Actor } from "./accounts.ts";
+import type { Directory } from "./directory.ts";
+import type { Fanout } from "./fanout.ts";
+
+export interface GroupLimits {
+  maxMembers: number;
+}
+
+/** Group lifecycle and permissions: admins change the group, members read it, anyone can leave. */
+export class Groups {
+  constructor(
+    private readonly store: Store,
+    private readonly directory: Directory,
+    private readonly fanout: Fanout,
+    private readonly limits: GroupLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(actor: Actor, name: string, memberNames: string[]): Promise<GroupInfo> {
+    const others = [...new Set(memberNames)].filter((member) => member !== actor.name);
+    this.checkSize(others.length + 1);
+    const users = await Promise.all(others.map((member) => this.directory.user(member)));
+    const group = await this.store.createGroup(name, actor.userId, users.map((user) => user.id), this.now());
+    if (!group) throw new ChatError("name_taken", `There is already a group named '${name}'.`);
+    const members = await this.store.groupMembers(group.conv);
+    for (const member of members) this.fanout.join(member.userId, groupTopic(group.conv));
+    this.announce(group, members, "created", actor.name);
+    return infoOf(group, members);
+  }
+
+  /** The groups the actor is in. */
+  async list(actor: Actor): Promise<GroupList> {
+    const memberships = await this.store.membershipsOf(actor.userId);
+    const groups = await Promise.all(
+      memberships
+        .filter((membership) => membership.kind === "group")
+        .map(async (membership) => {
+          const members = await this.store.groupMembers(membership.conv);
+          const role = members.find((member) => member.userId === actor.userId)?.role ?? "member";
+          return { name: membership.title, conv: membership.conv, role };
+        }),
+    );
+    return { groups: groups.sort((a, b) => a.name.localeCompare(b.name)) };
+  }
+
+  async info(actor: Actor, name: string): Promise<GroupInfo> {
+    const { group, members } = await this.asMember(actor, name);
+    return infoOf(group, members);
+  }
+
+  async add(actor: Actor, name: string, userName: string): Promise<GroupInfo> {
+    const { group, members } = await this.asAdmin(actor, name);
+    this.checkSize(members.length + 1);
+    const user = await this.directory.user(userName);
+    if (!(await this.store.addGroupMember(group.conv, user.id))) {
+      throw new ChatError("bad_request", `${user.name} is already in #${group.name}.`);
+    }
+    this.fanout.join(user.id, groupTopic(group.conv));
+    const updated = await this.store.groupMembers(group.conv);
+    this.announce(group, updated, "added", actor.name, user.name);
+    return infoOf(group, updated);
+  }
+
+  /** Removes `userName`: an admin may remove anyone, anyone may remove themselves (leave). */
+  async remove(actor: Actor, name: string, userName: string): Promise<void> {
+    const leaving = userName === actor.name;
+    const { group, members } = leaving ? await this.asMember(actor, name) : await this.asAdmin(actor, name);
+    const target = members.find((member) => member.name === userName);
+    if (!target) throw new ChatError("not_member", `${userName} is not in #${group.name}.`);
+    await this.store.removeGroupMember(group.conv, target.userId);
+    this.fanout.leave(target.userId, groupTopic(group.conv));
+    // The removed member hears of it too, through their own topic, since they no longer get the group's.
+    this.announce(group, members, leaving ? "left" : "removed", actor.name, target.name);
+    if (leaving && target.role === "admin") await this.keepAnAdmin(group, members.filter((member) => member.userId !== target.userId));
+  }
+
+  async promote(actor: Actor, name: string, userName: string): Promise<GroupInfo> {
+    const { group, members } = await this.asAdmin(actor, name);
+    const target = members.find((member) => member.name === userName);
+    if (!target) throw new ChatError("not_member", `${userName} is not in #${group.name}.`);
+    await this.store.setGroupRole(group.conv, target.userId, "admin");
+    const updated = await this.store.groupMembers(group.conv);
+    this.announce(group, updated, "promoted", actor.name, target.name);
+    return infoOf(group, updated);
+  }
+
+  async rename(actor: Actor, name: string, newName: string): Promise<GroupInfo> {
+    const { group, members } = await this.asAdmin(actor, name);
+    if (!(await this.store.renameGroup(group.conv, newName))) {
+      throw new ChatError("name_taken", `There is already a group named '${newName}'.`);
+    }
+    const renamed = { conv: group.conv, name: newName };
+    this.announce(renamed, members, "renamed", actor.name, undefined, group.name);
+    return infoOf(renamed, members);
+  }
+
+  /** Who has message `seq` of the group, by name: "read by 2 of 4". */
+  async receipts(actor: Actor, name: string, seq: number): Promise<MessageReceipts> {
+    const { group } = await this.asMember(actor, name);
+    const [message] = await this.store.messagesAfter(group.conv, seq - 1, 1);
+    if (!message || message.seq !== seq) throw new ChatError("not_found", `#${group.name} has no message ${seq}.`);
+    const others = (await this.store.membersOf(group.conv)).filter((member) => member.userId !== message.senderId);
+    return {
+      seq,
+      members: others.length,
+      deliveredTo: others.filter((member) => member.delivered >= seq).map((member) => member.name),
+      readBy: others.filter((member) => member.read >= seq).map((member) => member.name),
+    };
+  }
+
+  private async asMember(actor: Actor, name: string): Promise<{ group: Group; members: GroupMember[] }> {
+    const group = await this.store.groupByName(name);
+    // A non-member learns nothing, not even whether the group exists.
+    const members = group ? await this.store.groupMembers(group.conv) : [];
+    if (!group || !members.some((member) => member.userId === actor.userId)) {
+      throw new ChatError("not_member", `You are not in a group named '${name}'.`);
+    }
+    return { group, members };
+  }
+
+  private async asAdmin(actor: Actor, name: string): Promise<{ group: Group; members: GroupMember[] }> {
+    const found = await this.asMember(actor, name);
+    if (found.members.find((member) => member.userId === actor.userId)?.role !== "admin") {
+      throw new ChatError("forbidden", `Only admins of #${found.group.name} can do that.`);
+    }
+    return found;
+  }
+
+  /** A group whose last admin left gets its longest-standing member as admin, so it stays manageable. */
+  private async keepAnAdmin(group: Group, remaining: GroupMember[]): Promise<void> {
+    if (remaining.length === 0 || remaining.some((member) => member.role === "admin")) return;
+    const heir = [...remaining].sort((a, b) => a.userId - b.userId)[0]!;
+    await this.store.setGroupRole(group.conv, heir.userId, "admin");
+  }
+
+  private checkSize(size: number): void {
+    if (size > this.limits.maxMembers) {
+      throw new ChatError("limit_reached", `A group has at most ${this.limits.maxMembers} members.`);
+    }
+  }
+
+  private announce(group: Group, members: GroupMember[], change: GroupChange, by: string, user?: string, previousName?: string): void {
+    const frame: GroupFrame = {
+      type: "group",
+      group: group.name,
+      conv: group.conv,
+      change,
+      by,
+      ...(user === undefined ? {} : { user }),
+      ...(previousName === undefined ? {} : { previousName }),
+    };
+    const encoded = JSON.stringify(frame);
+    for (const member of members) this.fanout.publish(userTopic(member.userId), encoded);
+  }
+}
+
+function infoOf(group: Group, members: GroupMember[]): GroupInfo {
+  return { name: group.name, conv: group.conv, members: members.map((member) => ({ name: member.name, role: member.role })) };
+}
+

@@ -1,0 +1,122 @@
+import type { PresenceFrame } from "../protocol/index.ts";
+import { userTopic } from "../domain/delivery.ts";
+import type { Contact, UserId } from "../domain/types.ts";
+import type { Store } from "../store/store.ts";
+import type { Actor } from "./accounts.ts";
+import type { Fanout } from "./fanout.ts";
+import type { z } from "zod";
+
+type Presence = z.infer<typeof PresenceFrame>;
+
+/**
+ * Counts connected devices per user across every server: a user is online
+ * while any device of theirs is connected anywhere.
+ */
+export interface OnlineRegistry {
+  /** Counts a device in; true when this made the user online. */
+  connected(userId: UserId): Promise<boolean>;
+  /** Counts a device out; true when this made the user offline. */
+  disconnected(userId: UserId): Promise<boolean>;
+  onlineAmong(userIds: UserId[]): Promise<Set<UserId>>;
+}
+
+/** Online counts for one server, where every device of a user connects to the same process. */
+export class LocalOnlineRegistry implements OnlineRegistry {
+  private readonly devices = new Map<UserId, number>();
+
+  async connected(userId: UserId): Promise<boolean> {
+    const count = (this.devices.get(userId) ?? 0) + 1;
+    this.devices.set(userId, count);
+    return count === 1;
+  }
+
+  async disconnected(userId: UserId): Promise<boolean> {
+    const count = (this.devices.get(userId) ?? 0) - 1;
+    if (count > 0) this.devices.set(userId, count);
+    else this.devices.delete(userId);
+    return count <= 0;
+  }
+
+  async onlineAmong(userIds: UserId[]): Promise<Set<UserId>> {
+    return new Set(userIds.filter((id) => this.devices.has(id)));
+  }
+}
+
+/**
+ * Online / offline and last seen, shown only to people who share a
+ * conversation with the user. Changes are published after `settleMs`, and
+ * only if the state then differs from the last one published, so a flapping
+ * connection sends nobody a flood.
+ */
+export class PresenceService {
+  private readonly timers = new Map<UserId, Timer>();
+  private readonly published = new Map<UserId, boolean>();
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly registry: OnlineRegistry,
+    private readonly fanout: Fanout,
+    private readonly settleMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async deviceConnected(actor: Actor): Promise<void> {
+    if (await this.registry.connected(actor.userId)) this.settle(actor);
+  }
+
+  async deviceDisconnected(actor: Actor): Promise<void> {
+    if (!(await this.registry.disconnected(actor.userId))) return;
+    await this.store.setLastSeen(actor.userId, this.now());
+    this.settle(actor);
+  }
+
+  /** Where every contact of the viewer stands now: for a device that just connected. */
+  async snapshot(viewer: Actor): Promise<Presence[]> {
+    const [contacts, privacy] = await Promise.all([this.store.contactsOf(viewer.userId), this.store.privacyOf(viewer.userId)]);
+    const online = await this.registry.onlineAmong(contacts.map((contact) => contact.userId));
+    return contacts.map((contact) => frameFor(contact, online.has(contact.userId), privacy.hideLastSeen));
+  }
+
+  private settle(actor: Actor): void {
+    if (this.stopped) return;
+    clearTimeout(this.timers.get(actor.userId));
+    const timer = setTimeout(() => {
+      this.timers.delete(actor.userId);
+      this.publish(actor).catch((error) => console.error("presence update failed:", error));
+    }, this.settleMs);
+    this.timers.set(actor.userId, timer);
+  }
+
+  private async publish(actor: Actor): Promise<void> {
+    const online = (await this.registry.onlineAmong([actor.userId])).has(actor.userId);
+    if (this.published.get(actor.userId) === online) return;
+    this.published.set(actor.userId, online);
+    const [privacy, lastSeen, viewers] = await Promise.all([
+      this.store.privacyOf(actor.userId),
+      this.store.lastSeenOf(actor.userId),
+      this.store.contactsOf(actor.userId),
+    ]);
+    const self: Contact = { userId: actor.userId, name: actor.name, lastSeen, hideLastSeen: privacy.hideLastSeen };
+    for (const viewer of viewers) {
+      // Whoever hides their own last seen sees nobody's: the viewer's switch counts too.
+      this.fanout.publish(userTopic(viewer.userId), JSON.stringify(frameFor(self, online, viewer.hideLastSeen)));
+    }
+  }
+
+  /** Stops pending and later updates: for shutdown, when disconnects are still being counted out. */
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
+
+function frameFor(contact: Contact, online: boolean, viewerHidesLastSeen: boolean): Presence {
+  return {
+    type: "presence",
+    user: contact.name,
+    online,
+    lastSeen: contact.hideLastSeen || viewerHidesLastSeen ? null : contact.lastSeen,
+  };
+}

@@ -1,0 +1,114 @@
+import type { ReceiptFrame } from "../protocol/index.ts";
+import { groupTopic, userTopic } from "../domain/delivery.ts";
+import type { ConversationId, DeviceId, UserId, Watermarks } from "../domain/types.ts";
+import type { Store } from "../store/store.ts";
+import type { Directory } from "./directory.ts";
+import type { Fanout } from "./fanout.ts";
+
+const encode = (frame: ReceiptFrame) => JSON.stringify(frame);
+
+/**
+ * Turns moved watermarks into receipt frames.
+ * Direct: the other person gets each move; a read mark goes only where both
+ * people share read receipts, and always to the reader's other devices.
+ * Group: one frame for the whole group, the lowest mark over its members,
+ * at most once per `groupDelayMs`, so a thousand members acking is not a
+ * thousand frames to a thousand devices. (As in WhatsApp, group read
+ * receipts ignore the privacy switch.)
+ */
+export class Receipts {
+  private readonly pendingGroups = new Set<ConversationId>();
+  private readonly lastGroupMarks = new Map<ConversationId, string>();
+  private groupTimer: Timer | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly directory: Directory,
+    private readonly fanout: Fanout,
+    private readonly groupDelayMs: number,
+  ) {}
+
+  async delivered(conv: ConversationId, userId: UserId, delivered: number): Promise<void> {
+    if ((await this.directory.kindOf(conv)) === "group") return this.scheduleGroup(conv);
+    const members = await this.store.membersOf(conv);
+    const by = members.find((member) => member.userId === userId);
+    if (!by) return;
+    const frame = encode({ type: "receipt", conv, by: by.name, delivered });
+    for (const member of members) if (member.userId !== userId) this.fanout.publish(userTopic(member.userId), frame);
+  }
+
+  async read(conv: ConversationId, userId: UserId, read: number, fromDevice: DeviceId): Promise<void> {
+    const members = await this.store.membersOf(conv);
+    const by = members.find((member) => member.userId === userId);
+    if (!by) return;
+    // The reader's other devices always learn it: unread state stays in step across devices.
+    this.fanout.publish(userTopic(userId), encode({ type: "receipt", conv, by: by.name, read }), fromDevice);
+    if ((await this.directory.kindOf(conv)) === "group") return this.scheduleGroup(conv);
+    const readerShares = (await this.store.privacyOf(userId)).readReceipts;
+    for (const member of members) {
+      if (member.userId === userId) continue;
+      const shared = readerShares && (await this.store.privacyOf(member.userId)).readReceipts;
+      // Reading implies having received: where the read stays private it still counts as ✓✓.
+      const marks = shared ? { read } : { delivered: by.delivered };
+      this.fanout.publish(userTopic(member.userId), encode({ type: "receipt", conv, by: by.name, ...marks }));
+    }
+  }
+
+  /** The receipts a device that was away should know of, for a conversation it is in. */
+  async snapshot(conv: ConversationId, viewer: UserId): Promise<ReceiptFrame[]> {
+    const info = await this.store.conversationInfo(conv);
+    const members = await this.store.membersOf(conv);
+    if (info?.kind === "group") return members.length > 0 ? [groupFrame(conv, info.name!, members)] : [];
+    const viewerShares = (await this.store.privacyOf(viewer)).readReceipts;
+    const frames: ReceiptFrame[] = [];
+    for (const member of members) {
+      if (member.delivered === 0 && member.read === 0) continue;
+      const showRead = member.userId === viewer || (viewerShares && (await this.store.privacyOf(member.userId)).readReceipts);
+      frames.push({ type: "receipt", conv, by: member.name, delivered: member.delivered, ...(showRead ? { read: member.read } : {}) });
+    }
+    return frames;
+  }
+
+  private async flushGroups(): Promise<void> {
+    clearTimeout(this.groupTimer);
+    this.groupTimer = undefined;
+    const convs = [...this.pendingGroups];
+    this.pendingGroups.clear();
+    await Promise.all(convs.map((conv) => this.publishGroup(conv)));
+  }
+
+  /** Sends what is pending and schedules nothing more: for shutdown. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.flushGroups();
+  }
+
+  private scheduleGroup(conv: ConversationId): void {
+    if (this.stopped) return;
+    this.pendingGroups.add(conv);
+    this.groupTimer ??= setTimeout(() => {
+      this.flushGroups().catch((error) => console.error("group receipts failed:", error));
+    }, this.groupDelayMs);
+  }
+
+  private async publishGroup(conv: ConversationId): Promise<void> {
+    const [info, members] = await Promise.all([this.store.conversationInfo(conv), this.store.membersOf(conv)]);
+    if (!info?.name || members.length === 0) return;
+    const frame = groupFrame(conv, info.name, members);
+    const marks = `${frame.delivered}:${frame.read}`;
+    if (this.lastGroupMarks.get(conv) === marks) return;
+    this.lastGroupMarks.set(conv, marks);
+    this.fanout.publish(groupTopic(conv), encode(frame));
+  }
+}
+
+function groupFrame(conv: ConversationId, name: string, members: Watermarks[]): ReceiptFrame {
+  return {
+    type: "receipt",
+    conv,
+    by: `#${name}`,
+    delivered: Math.min(...members.map((member) => member.delivered)),
+    read: Math.min(...members.map((member) => member.read)),
+  };
+}

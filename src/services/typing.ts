@@ -1,0 +1,30 @@
+import { ChatError, isGroupAddress, type TypingNoticeFrame } from "../protocol/index.ts";
+import { groupTopic, userTopic } from "../domain/delivery.ts";
+import type { Store } from "../store/store.ts";
+import type { Actor } from "./accounts.ts";
+import type { Directory } from "./directory.ts";
+import type { Fanout } from "./fanout.ts";
+import type { z } from "zod";
+
+/** Relays "typing" to the other side. Never stored: receivers let it expire on their own. */
+export class Typing {
+  constructor(
+    private readonly store: Store,
+    private readonly directory: Directory,
+    private readonly fanout: Fanout,
+  ) {}
+
+  async typing(actor: Actor, to: string): Promise<void> {
+    const frame: z.infer<typeof TypingNoticeFrame> = { type: "typing", from: actor.name, to };
+    if (!isGroupAddress(to)) {
+      const recipient = await this.directory.user(to);
+      return this.fanout.publish(userTopic(recipient.id), JSON.stringify(frame));
+    }
+    const group = await this.store.groupByName(to.slice(1));
+    const members = group ? await this.store.groupMembers(group.conv) : [];
+    if (!group || !members.some((member) => member.userId === actor.userId)) {
+      throw new ChatError("not_member", `You are not in a group named '${to.slice(1)}'.`);
+    }
+    this.fanout.publish(groupTopic(group.conv), JSON.stringify(frame), actor.deviceId);
+  }
+}
