@@ -1,0 +1,162 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { freePort } from "../helpers/free-port.ts";
+import {
+  type ClientProcess,
+  ensureBinaries,
+  PASSWORD,
+  removeAll,
+  runClient,
+  type ServerProcess,
+  startClient,
+  startServerBinary,
+  tempDir,
+} from "./support.ts";
+
+const dirs: string[] = [];
+const servers: ServerProcess[] = [];
+const clients: ClientProcess[] = [];
+
+function dir(prefix: string): string {
+  const created = tempDir(prefix);
+  dirs.push(created);
+  return created;
+}
+
+async function server(dataDir = dir("chat-e2e-data-"), port?: number): Promise<ServerProcess> {
+  const started = await startServerBinary(dataDir, port);
+  servers.push(started);
+  return started;
+}
+
+function client(...args: Parameters<typeof startClient>): ClientProcess {
+  const started = startClient(...args);
+  clients.push(started);
+  return started;
+}
+
+beforeAll(() => ensureBinaries(), 120_000);
+
+afterEach(async () => {
+  for (const each of clients.splice(0)) {
+    each.process.kill();
+    await each.process.exited;
+  }
+  await Promise.all(servers.splice(0).map((each) => each.stop("SIGKILL")));
+});
+
+afterAll(() => removeAll(dirs));
+
+describe("chat-client in script mode, with the compiled binaries", () => {
+  test("alice's `bob hello` arrives on bob's stdout as `[alice]: hello`", async () => {
+    const chat = await server();
+    const bob = client("bob", { server: chat, configHome: dir("chat-e2e-bob-") });
+    await bob.stderr.line("connected");
+
+    const alice = await runClient("alice", { server: chat, configHome: dir("chat-e2e-alice-") }, ["bob hello"]);
+    expect(alice.code).toBe(0);
+    expect(alice.stderr.filter((line) => line.includes("connected"))).toHaveLength(1);
+
+    expect(await bob.stdout.line("[alice]: hello")).toBe("[alice]: hello");
+    expect(await bob.finish()).toBe(0);
+    expect(bob.stdout.lines).toEqual(["[alice]: hello"]);
+  });
+
+  test("a message acknowledged before kill -9 reaches bob after the restart, once per device", async () => {
+    const dataDir = dir("chat-e2e-data-");
+    const port = freePort();
+    const first = await server(dataDir, port);
+    const bobHome = dir("chat-e2e-bob-");
+    const aliceHome = dir("chat-e2e-alice-");
+    expect((await runClient("bob", { server: first, configHome: bobHome }, [])).code).toBe(0); // registers bob
+
+    const alice = await runClient("alice", { server: first, configHome: aliceHome }, ["bob while you were away"]);
+    expect(alice.code).toBe(0);
+    expect(await first.stop("SIGKILL")).not.toBe(0);
+
+    const second = await server(dataDir, port);
+    const bob = client("bob", { server: second, configHome: bobHome });
+    await bob.stdout.line("[alice]: while you were away");
+    await bob.stderr.line("connected");
+    expect(await bob.finish()).toBe(0);
+    expect(bob.stdout.lines).toEqual(["[alice]: while you were away"]);
+
+    const again = await runClient("bob", { server: second, configHome: bobHome }, []);
+    expect(again).toMatchObject({ code: 0, stdout: [] });
+  });
+
+  test("the session is kept in the config directory with mode 0600, so the next start needs no password", async () => {
+    const chat = await server();
+    const home = dir("chat-e2e-carol-");
+    expect((await runClient("carol", { server: chat, configHome: home }, [])).code).toBe(0);
+    const stateFile = join(home, "chat", `127.0.0.1_${chat.port}.carol.json`);
+    expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+    const withoutPassword = await runClient("carol", { server: chat, configHome: home, password: "" }, []);
+    expect(withoutPassword.code).toBe(0);
+  });
+
+  test("a wrong password is refused with a sentence and a non-zero exit, and nothing is sent", async () => {
+    const chat = await server();
+    expect((await runClient("dave", { server: chat, configHome: dir("chat-e2e-dave-") }, [])).code).toBe(0);
+    const bobHome = dir("chat-e2e-bob-");
+    expect((await runClient("bob", { server: chat, configHome: bobHome }, [])).code).toBe(0);
+
+    const intruder = await runClient("dave", { server: chat, configHome: dir("chat-e2e-intruder-"), password: "not the password" }, [
+      "bob give me your secrets",
+    ]);
+    expect(intruder.code).not.toBe(0);
+    expect(intruder.stderr.join("\n")).toContain("Wrong password for dave");
+
+    const bob = await runClient("bob", { server: chat, configHome: bobHome }, []);
+    expect(bob.stdout).toEqual([]);
+  });
+
+  test("an unreachable server gives a sentence and a non-zero exit", async () => {
+    const port = freePort();
+    const result = await runClient("erin", { server: { port }, configHome: dir("chat-e2e-erin-") }, ["bob hi"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.join("\n")).toContain(`Cannot reach the chat server at 127.0.0.1:${port}`);
+  });
+
+  test("--receipts prints documented receipt lines; errors are one line each on stderr", async () => {
+    const chat = await server();
+    const bob = client("bob", { server: chat, configHome: dir("chat-e2e-bob-") });
+    await bob.stderr.line("connected");
+    const alice = client("alice", { server: chat, configHome: dir("chat-e2e-alice-") }, ["--receipts"]);
+    await alice.stderr.line("connected");
+
+    alice.type("bob are you there?", "nobody-at-all hello", "bob");
+    const sent = await alice.stdout.line(/^receipt sent bob \d+ \S+$/);
+    const seq = Number(sent.split(" ")[3]);
+    await bob.stdout.line("[alice]: are you there?");
+    await alice.stdout.line(new RegExp(`^receipt delivered bob (\\d+) bob$`));
+    const delivered = alice.stdout.lines.find((line) => line.startsWith("receipt delivered"));
+    expect(Number(delivered?.split(" ")[3])).toBeGreaterThanOrEqual(seq);
+
+    await alice.stderr.line("Message to nobody-at-all not sent");
+    await alice.stderr.line("Type a message after the name");
+    expect(await alice.finish()).toBe(0);
+    expect(await bob.finish()).toBe(0);
+  });
+
+  test("text with escape sequences is printed without them", async () => {
+    const chat = await server();
+    const bob = client("bob", { server: chat, configHome: dir("chat-e2e-bob-") });
+    await bob.stderr.line("connected");
+    const alice = await runClient("alice", { server: chat, configHome: dir("chat-e2e-alice-") }, ["bob \x1b[2J\x1b]0;owned\x07clean"]);
+    expect(alice.code).toBe(0);
+    expect(await bob.stdout.line("[alice]:")).toBe("[alice]: clean");
+    await bob.finish();
+  });
+});
+
+describe("chat-client --help", () => {
+  beforeAll(() => ensureBinaries(), 120_000);
+
+  test("explains the usage and exits 0", async () => {
+    const result = await runClient("--help", { server: { port: 1 }, configHome: dir("chat-e2e-help-"), password: PASSWORD }, []);
+    expect(result.code).toBe(0);
+    expect(result.stdout.join("\n")).toContain("Usage: chat-client <name>");
+  });
+});

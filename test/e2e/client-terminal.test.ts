@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { ensureBinaries, PASSWORD, removeAll, runClient, type ServerProcess, startServerBinary, tempDir, Terminal } from "./support.ts";
+
+const dirs: string[] = [];
+let server: ServerProcess;
+const terminal = new Terminal();
+
+function dir(prefix: string): string {
+  const created = tempDir(prefix);
+  dirs.push(created);
+  return created;
+}
+
+const lastLine = (lines: string[]) => lines.filter((line) => line.trim() !== "").at(-1) ?? "";
+
+beforeAll(async () => {
+  await ensureBinaries();
+  server = await startServerBinary(dir("chat-e2e-data-"));
+}, 120_000);
+
+afterAll(async () => {
+  terminal.close();
+  await server?.stop();
+  removeAll(dirs);
+});
+
+test("the interactive client in a terminal: login screens, prompt, ticks, and printing while the user types", async () => {
+  // bob was set up earlier on his machine, so his client starts straight into the chat.
+  const bobHome = dir("chat-e2e-bob-");
+  expect((await runClient("bob", { server, configHome: bobHome }, [])).code).toBe(0);
+  terminal.open("bob", "bob", { server, configHome: bobHome });
+
+  // alice is new: clack asks for the password, then whether to create the account.
+  terminal.open("alice", "alice", { server, configHome: dir("chat-e2e-alice-") });
+  await terminal.waitFor("alice", "the password prompt", (lines) => lines.some((line) => line.includes("Password for alice")));
+  terminal.keys("alice", PASSWORD, true);
+  await terminal.waitFor("alice", "the registration question", (lines) => lines.some((line) => line.includes("Create it with this password?")));
+  terminal.keys("alice", "", true);
+  await terminal.waitFor("alice", "the chat prompt", (lines) => lines.some((line) => line.startsWith("Connected to")) && lastLine(lines) === ">");
+  await terminal.waitFor("bob", "the chat prompt", (lines) => lastLine(lines) === ">");
+
+  // The seed's example, and the ticks: bob's screen shows it, so it is read.
+  terminal.keys("alice", "bob Hello Bob, how are you?", true);
+  const bobScreen = await terminal.waitFor("bob", "alice's message", (lines) => lines.some((line) => line.includes("[alice]: Hello Bob, how are you?")));
+  expect(bobScreen.find((line) => line.includes("[alice]:"))).toMatch(/^\[\d\d:\d\d\] \[alice\]: Hello Bob, how are you\?$/);
+  const aliceScreen = await terminal.waitFor("alice", "the read mark", (lines) =>
+    lines.some((line) => line.includes("[you → bob]: Hello Bob, how are you? ✓✓ read")),
+  );
+  expect(aliceScreen.filter((line) => line.includes("Hello Bob"))).toHaveLength(1); // updated in place
+  expect(lastLine(aliceScreen)).toBe(">");
+
+  // A message arrives while alice is in the middle of a line: it goes above, her line stays intact.
+  terminal.keys("alice", "bob I am still typ");
+  await terminal.waitFor("alice", "the half-typed line", (lines) => lastLine(lines).endsWith("> bob I am still typ"));
+  terminal.keys("bob", "alice reply while you type", true);
+  const whileTyping = await terminal.waitFor("alice", "bob's reply", (lines) => lines.some((line) => line.includes("[bob]: reply while you type")));
+  expect(lastLine(whileTyping)).toBe("> bob I am still typ");
+  const replyRow = whileTyping.findIndex((line) => line.includes("[bob]: reply while you type"));
+  expect(whileTyping[replyRow]).toMatch(/^\[\d\d:\d\d\] \[bob\]: reply while you type$/);
+
+  terminal.keys("alice", "ing", true);
+  await terminal.waitFor("bob", "the finished line", (lines) => lines.some((line) => line.includes("[alice]: I am still typing")));
+
+  // Commands.
+  terminal.keys("alice", "/history bob 10", true);
+  await terminal.waitFor("alice", "the history", (lines) => lines.filter((line) => line.includes("[you → bob]: I am still typing")).length === 2);
+  terminal.keys("alice", "/quit", true);
+  const after = await terminal.waitFor("alice", "the client to exit", (lines) => lines.some((line) => line.startsWith("exited with")));
+  expect(after.find((line) => line.startsWith("exited with"))).toBe("exited with 0");
+  if (process.env.SHOW_SCREENS) console.log([...after, "----", ...terminal.screen("bob")].join("\n"));
+});
