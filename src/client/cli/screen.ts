@@ -104,8 +104,10 @@ export class PromptScreen {
     this.redrawInput();
   }
 
+  /** Removes the prompt and the unfinished line, so what comes next starts on a clean line. */
   close(): void {
     this.output.off("resize", this.forgetBlocks);
+    this.clearInputArea();
     this.lineEditor.close();
   }
 
