@@ -1,0 +1,55 @@
+import type { SearchPlan } from "./open-loop.ts";
+
+/** What the runner asks one load generator process to do, passed as JSON on its command line. */
+
+export type TargetName = "app" | "ceiling" | "peer";
+export type ScenarioName = "one-to-one" | "connections" | "fanout" | "catchup";
+
+export interface TargetRef {
+  name: TargetName;
+  protocol: "app" | "relay";
+  baseUrl: string;
+  /** Process id of the server, for its memory and CPU. */
+  pid: number;
+}
+
+/** How each step of a rate search is run and judged. */
+export interface StepPlan {
+  stepSeconds: number;
+  textBytes: number;
+  latencyBudgetMs: number;
+  stallMs: number;
+  drainTimeoutMs: number;
+  search: SearchPlan;
+}
+
+export interface OneToOneParams extends StepPlan {
+  pairs: number;
+  /** Length of the run at half the best rate, where latency percentiles are taken. */
+  halfRateSeconds: number;
+}
+
+export interface ConnectionsParams {
+  connections: number;
+  /** Connections per account: the app hashes a password (argon2) per account, so accounts are reused as devices. */
+  devicesPerAccount: number;
+  concurrency: number;
+  idleSeconds: number;
+}
+
+export interface FanoutParams extends StepPlan {
+  members: number;
+  senders: number;
+}
+
+export interface CatchupParams {
+  backlog: number;
+  /** Sends in flight while filling the backlog. */
+  window: number;
+}
+
+export type LoadgenJob =
+  | { scenario: "one-to-one"; target: TargetRef; params: OneToOneParams }
+  | { scenario: "connections"; target: TargetRef; params: ConnectionsParams }
+  | { scenario: "fanout"; target: TargetRef; params: FanoutParams }
+  | { scenario: "catchup"; target: TargetRef; params: CatchupParams };

@@ -1,0 +1,255 @@
+import type { BenchConnection, ConnectionEvents } from "../drivers/driver.ts";
+import { DeliveryLedger } from "./ledger.ts";
+import { cpuMeter } from "./process-stats.ts";
+import { formatProbe, parseProbe } from "./probe.ts";
+import { type LatencySummary, summarize } from "./stats.ts";
+
+/** Who sends in a step, and where each sender's messages go. */
+export interface Traffic {
+  senders: readonly BenchConnection[];
+  route(sender: number): { to: string; recipients: number };
+}
+
+export interface OpenLoopOptions {
+  targetPid: number;
+  /** Whether the target answers each send once stored (then every send must be answered). */
+  confirms: boolean;
+  textBytes: number;
+  /** A step whose p99 one-way latency exceeds this has fallen behind its schedule. */
+  latencyBudgetMs: number;
+  /** After the last send, how long to wait without any progress before calling what is missing lost. */
+  stallMs: number;
+  drainTimeoutMs: number;
+}
+
+export interface StepResult {
+  step: number;
+  offeredPerSec: number;
+  seconds: number;
+  sent: number;
+  expected: number;
+  delivered: number;
+  deliveredPerSec: number;
+  lost: number;
+  duplicates: number;
+  unexpected: number;
+  /** Sends the target never confirmed (null for targets that do not confirm). */
+  unconfirmed: number | null;
+  refused: number;
+  dropped: number;
+  latencyMs: LatencySummary;
+  /** How late the generator itself sent, against its schedule: large values mean the generator, not the target, fell behind. */
+  scheduleLagMs: { p99: number; max: number };
+  targetCores: number;
+  loadgenCores: number;
+  sustained: boolean;
+  /** Why the step is not sustained; empty when it is. */
+  verdict: string;
+}
+
+interface StepState {
+  ledger: DeliveryLedger;
+  confirmed: number;
+  refused: number;
+  startedAt: number;
+  lastArrivalAt: number;
+}
+
+/**
+ * Sends on a fixed schedule (open loop): the n-th message of a step is due at
+ * start + n/rate whatever the target answers, and its due time travels in its
+ * text, so a slow target shows up as latency instead of a slower sender.
+ */
+export class OpenLoop {
+  private readonly steps = new Map<number, StepState>();
+  private lastStep = 0;
+  private refusals: string[] = [];
+  dropped = 0;
+
+  constructor(private readonly options: OpenLoopOptions) {}
+
+  /** Event handlers for the connection that counts as receiver `receiver`. */
+  eventsFor(receiver: number): ConnectionEvents {
+    return {
+      message: (text) => this.arrive(receiver, text),
+      stored: (id) => {
+        const state = this.steps.get(Number(id.slice(1, id.indexOf("u"))));
+        if (state) state.confirmed++;
+      },
+      refused: (code, message, id) => {
+        const state = id ? this.steps.get(Number(id.slice(1, id.indexOf("u")))) : undefined;
+        if (state) state.refused++;
+        if (this.refusals.length < 5) this.refusals.push(`${code}: ${message}`);
+      },
+      dropped: (code, reason) => {
+        this.dropped++;
+        if (this.refusals.length < 5) this.refusals.push(`connection closed by target: ${code} ${reason}`);
+      },
+    };
+  }
+
+  /** The first few refusals and drops, to explain a failed step. */
+  get problems(): readonly string[] {
+    return this.refusals;
+  }
+
+  private arrive(receiver: number, text: string): void {
+    const now = performance.now();
+    const probe = parseProbe(text);
+    const state = probe && this.steps.get(probe.step);
+    if (!probe || !state) return;
+    if (state.ledger.receive(receiver, probe.sender, probe.seq, now - probe.dueAt) === "new") state.lastArrivalAt = now;
+  }
+
+  async run(traffic: Traffic, ratePerSec: number, seconds: number): Promise<StepResult> {
+    const step = ++this.lastStep;
+    const ledger = new DeliveryLedger();
+    const state: StepState = { ledger, confirmed: 0, refused: 0, startedAt: performance.now(), lastArrivalAt: 0 };
+    this.steps.set(step, state);
+    const droppedBefore = this.dropped;
+    const stopMeter = await cpuMeter(this.options.targetPid);
+    const total = Math.max(1, Math.round(ratePerSec * seconds));
+    const lags: number[] = [];
+
+    const start = (state.startedAt = performance.now());
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const now = performance.now();
+        const due = Math.min(total, Math.floor(((now - start) * ratePerSec) / 1000) + 1);
+        if (sent < due) lags.push(now - (start + (sent * 1000) / ratePerSec));
+        for (; sent < due; sent++) {
+          const sender = sent % traffic.senders.length;
+          const { to, recipients } = traffic.route(sender);
+          const seq = ledger.send(sender, recipients);
+          const dueAt = start + (sent * 1000) / ratePerSec;
+          traffic.senders[sender]!.send(to, `k${step}u${sender}s${seq}`, formatProbe({ step, sender, seq, dueAt }, this.options.textBytes));
+        }
+        if (sent >= total) {
+          clearInterval(timer);
+          resolve();
+        }
+      };
+      const timer = setInterval(tick, 1);
+      tick();
+    });
+
+    await this.drain(state, total);
+    const cpu = await stopMeter();
+    const unconfirmed = this.options.confirms ? total - state.confirmed : null;
+    const latencyMs = summarize(ledger.latenciesMs);
+    const lagSummary = summarize(lags);
+    const result: StepResult = {
+      step,
+      offeredPerSec: Math.round(ratePerSec),
+      seconds,
+      sent: total,
+      expected: ledger.expected,
+      delivered: ledger.delivered,
+      deliveredPerSec: Math.round(ledger.delivered / Math.max(seconds, (state.lastArrivalAt - start) / 1000)),
+      lost: ledger.missing,
+      duplicates: ledger.duplicates,
+      unexpected: ledger.unexpected,
+      unconfirmed,
+      refused: state.refused,
+      dropped: this.dropped - droppedBefore,
+      latencyMs,
+      scheduleLagMs: { p99: lagSummary.p99, max: lagSummary.max },
+      targetCores: cpu.targetCores,
+      loadgenCores: cpu.loadgenCores,
+      sustained: false,
+      verdict: "",
+    };
+    result.verdict = verdictOf(result, this.options.latencyBudgetMs);
+    result.sustained = result.verdict === "";
+    ledger.latenciesMs.length = 0; // the summary is kept; the samples would only hold memory
+    return result;
+  }
+
+  /** Waits until everything sent in the step has arrived (and been confirmed), or nothing moves for `stallMs`. */
+  private async drain(state: StepState, total: number): Promise<void> {
+    const sendEnd = performance.now();
+    let lastProgress = sendEnd;
+    let progress = -1;
+    for (;;) {
+      const now = performance.now();
+      const confirmedAll = !this.options.confirms || state.confirmed + state.refused >= total;
+      if (state.ledger.missing <= 0 && confirmedAll) return;
+      const current = state.ledger.delivered + state.confirmed;
+      if (current !== progress) {
+        progress = current;
+        lastProgress = now;
+      }
+      if (now - lastProgress > this.options.stallMs || now - sendEnd > this.options.drainTimeoutMs) return;
+      await Bun.sleep(5);
+    }
+  }
+
+  /** Deliveries never made and repeats seen over every step so far, late arrivals included. */
+  totals(): { lost: number; duplicates: number; unexpected: number } {
+    let lost = 0;
+    let duplicates = 0;
+    let unexpected = 0;
+    for (const { ledger } of this.steps.values()) {
+      lost += ledger.missing;
+      duplicates += ledger.duplicates;
+      unexpected += ledger.unexpected;
+    }
+    return { lost, duplicates, unexpected };
+  }
+}
+
+function verdictOf(step: StepResult, latencyBudgetMs: number): string {
+  const reasons: string[] = [];
+  if (step.lost > 0) reasons.push(`${step.lost} not delivered`);
+  if (step.duplicates > 0) reasons.push(`${step.duplicates} duplicated`);
+  if (step.unexpected > 0) reasons.push(`${step.unexpected} never sent`);
+  if (step.unconfirmed) reasons.push(`${step.unconfirmed} unconfirmed`);
+  if (step.refused > 0) reasons.push(`${step.refused} refused`);
+  if (step.dropped > 0) reasons.push(`${step.dropped} connections dropped`);
+  if (step.latencyMs.p99 > latencyBudgetMs) reasons.push(`p99 ${step.latencyMs.p99} ms over the ${latencyBudgetMs} ms budget`);
+  return reasons.join("; ");
+}
+
+export interface SearchPlan {
+  startRate: number;
+  /** Factor between climbing steps. */
+  growth: number;
+  /** Bisection steps between the last sustained and the first failed rate. */
+  refineSteps: number;
+  maxRate: number;
+  minRate: number;
+}
+
+/**
+ * Finds the highest offered rate a step sustains: climbs geometrically until a
+ * step fails (or steps down if the first one fails), then bisects between the
+ * last good and first bad rate.
+ */
+export async function findMaxSustained(
+  runStep: (rate: number) => Promise<StepResult>,
+  plan: SearchPlan,
+): Promise<{ best: StepResult | null; steps: StepResult[] }> {
+  const steps: StepResult[] = [];
+  const edge: { best: StepResult | null; failed: StepResult | null } = { best: null, failed: null };
+  const attempt = async (rate: number) => {
+    const result = await runStep(rate);
+    steps.push(result);
+    if (result.sustained) edge.best = result;
+    else edge.failed = result;
+    return result.sustained;
+  };
+
+  let rate = plan.startRate;
+  if (await attempt(rate)) {
+    while (rate * plan.growth <= plan.maxRate && (await attempt((rate *= plan.growth))));
+  } else {
+    while (rate / plan.growth >= plan.minRate && !(await attempt((rate /= plan.growth))));
+  }
+  for (let i = 0; i < plan.refineSteps; i++) {
+    const { best, failed } = edge;
+    if (!best || !failed || failed.offeredPerSec / best.offeredPerSec < 1.05) break;
+    await attempt(Math.sqrt(best.offeredPerSec * failed.offeredPerSec));
+  }
+  return { best: edge.best, steps };
+}

@@ -1,0 +1,50 @@
+import { mapLimit } from "../../drivers/driver.ts";
+import type { OneToOneParams } from "../job.ts";
+import { findMaxSustained } from "../open-loop.ts";
+import { type ScenarioContext, benchNames, describeStep, openLoopFor, settle, settleAfter } from "./context.ts";
+
+/**
+ * Scenario 1: pairs of users write to each other on a fixed schedule. Finds
+ * the highest delivered rate with nothing lost and latency within budget, then
+ * measures latency at half that rate.
+ */
+export async function oneToOne(context: ScenarioContext, params: OneToOneParams) {
+  const { driver, log } = context;
+  const names = benchNames("pair", params.pairs * 2);
+  const accounts = await driver.createAccounts(names);
+  const loop = openLoopFor(context, params);
+  const connections = await mapLimit(accounts, 32, (account, index) => driver.connect(account, loop.eventsFor(index)));
+  // Users 2k and 2k+1 are partners, so each sender's stream has exactly one receiver.
+  const traffic = { senders: connections, route: (sender: number) => ({ to: names[sender ^ 1]!, recipients: 1 }) };
+
+  // Opens every conversation and warms the JIT before anything is measured.
+  const warmup = await loop.run(traffic, Math.min(params.search.startRate, connections.length * 20), 0.5);
+  log(`warm-up: ${describeStep(warmup)}`);
+  await settle(200);
+
+  const { best, steps } = await findMaxSustained(async (rate) => {
+    const step = await loop.run(traffic, rate, params.stepSeconds);
+    log(describeStep(step));
+    await settleAfter(context, step);
+    return step;
+  }, params.search);
+
+  const atHalfRate = best ? await loop.run(traffic, best.offeredPerSec / 2, params.halfRateSeconds) : null;
+  if (atHalfRate) log(`half rate: ${describeStep(atHalfRate)}`);
+  await settle(params.stallMs);
+  const totals = loop.totals();
+  for (const connection of connections) connection.close();
+
+  return {
+    pairs: params.pairs,
+    maxSustainedPerSec: best?.deliveredPerSec ?? 0,
+    best,
+    atHalfRate,
+    steps,
+    warmup,
+    lost: totals.lost,
+    duplicated: totals.duplicates,
+    unexpected: totals.unexpected,
+    problems: loop.problems,
+  };
+}

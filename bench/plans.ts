@@ -1,0 +1,69 @@
+import type { CatchupParams, ConnectionsParams, FanoutParams, OneToOneParams, ScenarioName, TargetName } from "./loadgen/job.ts";
+
+/** What each scenario runs with, for the full run and for the 60-second quick run. */
+export interface Plan {
+  scenarios: {
+    "one-to-one": OneToOneParams;
+    connections: ConnectionsParams;
+    fanout: FanoutParams;
+    catchup: CatchupParams;
+  };
+  /** Scenarios run by default. */
+  run: ScenarioName[];
+  /** Longest one load generator may take before it is killed. */
+  jobTimeoutSeconds: number;
+}
+
+/** Which targets a scenario means something for: the relays keep nothing, so there is no catch-up to measure. */
+export const SCENARIO_TARGETS: Record<ScenarioName, TargetName[]> = {
+  "one-to-one": ["app", "ceiling", "peer"],
+  connections: ["app", "ceiling", "peer"],
+  fanout: ["app", "ceiling", "peer"],
+  catchup: ["app"],
+};
+
+const FULL_ONE_TO_ONE: OneToOneParams = {
+  pairs: 50,
+  stepSeconds: 3,
+  halfRateSeconds: 5,
+  textBytes: 64,
+  latencyBudgetMs: 100,
+  stallMs: 1000,
+  drainTimeoutMs: 20_000,
+  search: { startRate: 2000, growth: 1.5, refineSteps: 3, maxRate: 1_000_000, minRate: 50 },
+};
+
+export const FULL: Plan = {
+  scenarios: {
+    "one-to-one": FULL_ONE_TO_ONE,
+    connections: { connections: 10_000, devicesPerAccount: 10, concurrency: 200, idleSeconds: 3 },
+    fanout: {
+      ...FULL_ONE_TO_ONE,
+      members: 1000,
+      senders: 10,
+      search: { startRate: 20, growth: 1.5, refineSteps: 3, maxRate: 10_000, minRate: 1 },
+    },
+    catchup: { backlog: 100_000, window: 1000 },
+  },
+  run: ["one-to-one", "connections", "fanout", "catchup"],
+  jobTimeoutSeconds: 900,
+};
+
+/** One-to-one only, with short steps and a coarser search, to fit three targets in 60 s. */
+export const QUICK: Plan = {
+  ...FULL,
+  scenarios: {
+    ...FULL.scenarios,
+    "one-to-one": {
+      ...FULL_ONE_TO_ONE,
+      pairs: 20,
+      stepSeconds: 1,
+      halfRateSeconds: 1.5,
+      stallMs: 400,
+      drainTimeoutMs: 3000,
+      search: { startRate: 8000, growth: 2, refineSteps: 2, maxRate: 1_000_000, minRate: 250 },
+    },
+  },
+  run: ["one-to-one"],
+  jobTimeoutSeconds: 25,
+};

@@ -1,0 +1,44 @@
+import { type ScenarioResults, type Summary, succeeded } from "./results.ts";
+
+/** The headline figures of a run, app against both baselines. */
+export function summarize(scenarios: ScenarioResults): Summary {
+  const throughput = scenarios["one-to-one"];
+  const app = succeeded(throughput.app);
+  const ceiling = succeeded(throughput.ceiling);
+  const peer = succeeded(throughput.peer);
+  const summary: Summary = {
+    app_msgs_per_s: app?.maxSustainedPerSec ?? null,
+    ceiling_msgs_per_s: ceiling?.maxSustainedPerSec ?? null,
+    peer_msgs_per_s: peer?.maxSustainedPerSec ?? null,
+    ratio_to_ceiling: ratio(app?.maxSustainedPerSec, ceiling?.maxSustainedPerSec),
+    ratio_to_peer: ratio(app?.maxSustainedPerSec, peer?.maxSustainedPerSec),
+    p50_ms: app?.atHalfRate?.latencyMs.p50 ?? null,
+    p99_ms: app?.atHalfRate?.latencyMs.p99 ?? null,
+    p999_ms: app?.atHalfRate?.latencyMs.p999 ?? null,
+    lost: app?.lost ?? null,
+    duplicated: app?.duplicated ?? null,
+  };
+
+  for (const target of ["app", "ceiling", "peer"] as const) {
+    const idle = succeeded(scenarios.connections[target]);
+    if (idle) {
+      summary[`${target}_bytes_per_conn`] = idle.bytesPerConnection;
+      summary[`${target}_connect_s`] = idle.connectSeconds;
+    }
+    const group = succeeded(scenarios.fanout[target]);
+    if (group) summary[`${target}_fanout_deliveries_per_s`] = group.maxDeliveriesPerSec;
+  }
+  const appGroup = succeeded(scenarios.fanout.app);
+  const ceilingGroup = succeeded(scenarios.fanout.ceiling);
+  if (appGroup && ceilingGroup) summary.fanout_ratio_to_ceiling = ratio(appGroup.maxDeliveriesPerSec, ceilingGroup.maxDeliveriesPerSec);
+  const backlog = succeeded(scenarios.catchup.app);
+  if (backlog) {
+    summary.catchup_drain_s = backlog.drainSeconds;
+    summary.catchup_lost = backlog.lost;
+  }
+  return summary;
+}
+
+function ratio(value: number | undefined, base: number | undefined): number | null {
+  return value !== undefined && base ? Math.round((value / base) * 1000) / 1000 : null;
+}

@@ -1,0 +1,163 @@
+/**
+ * Runs the benchmark: each scenario against the app, the Bun ceiling and the
+ * Node peer, one server and one load generator process at a time. Writes a
+ * JSON report and an SVG chart under bench/results/, prints a table, and
+ * prints the headline figures as one JSON object on the last line.
+ *
+ *   bun run bench            every scenario (minutes)
+ *   bun run bench:quick      one-to-one only, within 60 s
+ * Options: --only=one-to-one,connections,fanout,catchup  --targets=app,ceiling,peer
+ *          --binary (run ./chat-server)  --profile (CPU profile of the app in scenario 1)
+ *          --connections=N (scenario 2 size)
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readdir } from "node:fs/promises";
+import { arch, cpus, release, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { LoadgenJob, ScenarioName, TargetName } from "./loadgen/job.ts";
+import { FULL, type Plan, QUICK, SCENARIO_TARGETS } from "./plans.ts";
+import { summarizeProfile } from "./profile/summarize.ts";
+import { renderChart } from "./report/chart.ts";
+import type { Machine, Outcome, Report, ScenarioResults } from "./report/results.ts";
+import { summarize } from "./report/summary.ts";
+import { renderTable } from "./report/table.ts";
+import { APP_ENTRY, liveChildren, startTarget } from "./targets.ts";
+
+const BENCH_DIR = import.meta.dir;
+const RESULTS_DIR = join(BENCH_DIR, "results");
+const ALL_TARGETS: TargetName[] = ["app", "ceiling", "peer"];
+
+const { values: options } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    targets: { type: "string" },
+    binary: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    connections: { type: "string" },
+  },
+});
+
+const plan: Plan = options.quick ? QUICK : FULL;
+if (options.connections) plan.scenarios.connections = { ...plan.scenarios.connections, connections: Number(options.connections) };
+const scenarios = (options.only?.split(",") ?? plan.run) as ScenarioName[];
+const targets = (options.targets?.split(",") ?? ALL_TARGETS) as TargetName[];
+for (const name of scenarios) if (!(name in SCENARIO_TARGETS)) fail(`unknown scenario '${name}'`);
+for (const name of targets) if (!ALL_TARGETS.includes(name)) fail(`unknown target '${name}'`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    for (const child of liveChildren) child.kill("SIGKILL");
+    process.exit(130);
+  });
+}
+
+const started = performance.now();
+const startedAt = new Date().toISOString();
+const stamp = startedAt.replace(/[:.]/g, "-").slice(0, 19);
+await mkdir(RESULTS_DIR, { recursive: true });
+const report: Report = {
+  kind: options.quick ? "quick" : "full",
+  startedAt,
+  seconds: 0,
+  machine: await describeMachine(),
+  scenarios: { "one-to-one": {}, connections: {}, fanout: {}, catchup: {} },
+  summary: summarize({ "one-to-one": {}, connections: {}, fanout: {}, catchup: {} }),
+};
+
+for (const scenario of scenarios) {
+  for (const target of targets.filter((name) => SCENARIO_TARGETS[scenario].includes(name))) {
+    progress(`${scenario} → ${target}`);
+    const outcome = await runJob(scenario, target);
+    (report.scenarios[scenario] as Partial<Record<TargetName, Outcome<object>>>)[target] = outcome;
+    if ("skipped" in outcome) progress(`  skipped: ${outcome.skipped}`);
+    if ("failed" in outcome) progress(`  failed: ${outcome.failed}`);
+  }
+}
+
+report.seconds = Math.round(performance.now() - started) / 1000;
+report.summary = summarize(report.scenarios);
+const jsonPath = join(RESULTS_DIR, `${report.kind}-${stamp}.json`);
+const chartPath = join(RESULTS_DIR, `${report.kind}-${stamp}.svg`);
+await Bun.write(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+if (Object.keys(report.scenarios["one-to-one"]).length > 0) {
+  const chart = renderChart(report);
+  await Bun.write(chartPath, chart);
+  await Bun.write(join(RESULTS_DIR, "latest.svg"), chart);
+}
+await Bun.write(join(RESULTS_DIR, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+
+console.log(renderTable(report));
+if (report.profile && "top" in report.profile) console.log(`\nApp CPU profile (${report.profile.file}):\n${report.profile.top.join("\n")}`);
+console.log(`\nReport: ${relative(jsonPath)}  Chart: ${existsSync(chartPath) ? relative(chartPath) : "—"}  (${report.seconds} s)`);
+console.log(JSON.stringify(report.summary));
+
+async function runJob(scenario: ScenarioName, target: TargetName): Promise<Outcome<object>> {
+  if (target === "app" && !options.binary && !existsSync(APP_ENTRY)) return { skipped: "the app server (src/server/main.ts) does not exist yet" };
+  const profileDir = options.profile && target === "app" && scenario === "one-to-one" ? join(RESULTS_DIR, `profile-${stamp}`) : undefined;
+  let running: Awaited<ReturnType<typeof startTarget>>;
+  try {
+    running = await startTarget(target, { binary: options.binary, profileDir });
+  } catch (error) {
+    return { failed: String(error instanceof Error ? error.message : error) };
+  }
+  try {
+    const job = { scenario, target: running.ref, params: plan.scenarios[scenario] } as LoadgenJob;
+    return await runLoadgen(job);
+  } catch (error) {
+    return { failed: `${error instanceof Error ? error.message : error}\n${running.output()}` };
+  } finally {
+    await running.stop();
+    if (profileDir) report.profile = await collectProfile(profileDir);
+  }
+}
+
+/** Runs one load generator process; its last stdout line is the result. */
+async function runLoadgen(job: LoadgenJob): Promise<Outcome<object>> {
+  const child = Bun.spawn([process.execPath, "--no-orphans", join(BENCH_DIR, "loadgen/main.ts"), JSON.stringify(job)], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  liveChildren.add(child);
+  const timer = setTimeout(() => child.kill("SIGKILL"), plan.jobTimeoutSeconds * 1000);
+  const [output, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  clearTimeout(timer);
+  liveChildren.delete(child);
+  const last = output.trim().split("\n").at(-1);
+  if (child.signalCode === "SIGKILL") return { failed: `the load generator ran over ${plan.jobTimeoutSeconds} s and was stopped` };
+  if (!last) return { failed: `the load generator exited with ${code} and no result` };
+  return JSON.parse(last);
+}
+
+async function collectProfile(dir: string): Promise<Report["profile"]> {
+  const file = (await readdir(dir).catch(() => [])).find((name) => name.endsWith(".cpuprofile"));
+  if (!file) return { failed: `no .cpuprofile was written in ${relative(dir)}` };
+  const path = join(dir, file);
+  return { file: relative(path), top: summarizeProfile(await Bun.file(path).json()) };
+}
+
+async function describeMachine(): Promise<Machine> {
+  const node = Bun.spawnSync([process.env.BENCH_NODE ?? "/usr/bin/node", "--version"]).stdout.toString().trim();
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? "unknown",
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+    os: `Linux ${release()} ${arch()}`,
+    bun: Bun.version,
+    node: node.replace(/^v/, ""),
+  };
+}
+
+function progress(line: string): void {
+  console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${line}`);
+}
+
+function relative(path: string): string {
+  return path.replace(`${resolve(BENCH_DIR, "..")}/`, "");
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}

@@ -1,0 +1,121 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { TargetName, TargetRef } from "./loadgen/job.ts";
+
+/** Starts and stops the servers under test: the app and the two relays, each a child process on loopback. */
+
+const ROOT = resolve(import.meta.dir, "..");
+const NODE = process.env.BENCH_NODE ?? "/usr/bin/node";
+const READY_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 5_000;
+
+export const APP_ENTRY = join(ROOT, "src/server/main.ts");
+
+export interface TargetOptions {
+  /** Run the app from the compiled `./chat-server` instead of its sources. */
+  binary?: boolean;
+  /** Write a CPU profile of the app into this directory when it stops. */
+  profileDir?: string;
+}
+
+export interface RunningTarget {
+  ref: TargetRef;
+  /** The last lines the target printed, to explain a failure. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Every child still running, so an interrupted run can still kill them. */
+export const liveChildren = new Set<Bun.Subprocess>();
+
+export async function startTarget(name: TargetName, options: TargetOptions = {}): Promise<RunningTarget> {
+  const port = await freePort();
+  const dataDir = name === "app" ? await mkdtemp(join(tmpdir(), "chat-bench-")) : null;
+  const command = commandFor(name, port, dataDir, options);
+  const child = Bun.spawn(command, { cwd: ROOT, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  liveChildren.add(child);
+  const tail = new OutputTail();
+  tail.follow(child.stdout);
+  tail.follow(child.stderr);
+
+  const stop = async () => {
+    child.stdin.end();
+    child.kill("SIGTERM");
+    const grace = options.profileDir ? STOP_GRACE_MS * 3 : STOP_GRACE_MS;
+    const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(grace).then(() => false)]);
+    if (!exited) {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+    liveChildren.delete(child);
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilServing(baseUrl, child);
+  } catch (error) {
+    await stop();
+    throw new Error(`${name} did not start (${command.join(" ")}): ${error instanceof Error ? error.message : error}\n${tail.text()}`);
+  }
+  return { ref: { name, protocol: name === "app" ? "app" : "relay", baseUrl, pid: child.pid }, output: () => tail.text(), stop };
+}
+
+function commandFor(name: TargetName, port: number, dataDir: string | null, options: TargetOptions): string[] {
+  switch (name) {
+    case "ceiling":
+      return [process.execPath, "--no-orphans", "bench/baselines/ceiling.ts", "--port", String(port)];
+    case "peer":
+      return [NODE, "bench/baselines/peer.mjs", "--port", String(port)];
+    case "app": {
+      const args = ["--port", String(port), "--data", dataDir!];
+      if (options.binary) return [join(ROOT, "chat-server"), ...args];
+      // The preload turns SIGTERM into an exit the profiler sees, in case the server does not exit on its own.
+      const profiling = options.profileDir
+        ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, "--preload", "./bench/profile/exit-on-term.ts"]
+        : [];
+      return [process.execPath, "--no-orphans", ...profiling, "run", APP_ENTRY, ...args];
+    }
+  }
+}
+
+async function freePort(): Promise<number> {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = listener;
+  listener.stop(true);
+  return port;
+}
+
+async function waitUntilServing(baseUrl: string, child: Bun.Subprocess): Promise<void> {
+  const deadline = performance.now() + READY_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`it exited (${child.exitCode ?? child.signalCode})`);
+    try {
+      await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(500) });
+      return;
+    } catch {
+      await Bun.sleep(50);
+    }
+  }
+  throw new Error(`nothing answered on ${baseUrl} within ${READY_TIMEOUT_MS} ms`);
+}
+
+/** Keeps reading a child's output (a full pipe would stall it) and remembers the last lines. */
+class OutputTail {
+  private lines: string[] = [];
+
+  follow(stream: ReadableStream<Uint8Array>): void {
+    const decoder = new TextDecoder();
+    void (async () => {
+      for await (const chunk of stream) {
+        this.lines.push(...decoder.decode(chunk, { stream: true }).split("\n").filter(Boolean));
+        if (this.lines.length > 200) this.lines = this.lines.slice(-40);
+      }
+    })();
+  }
+
+  text(): string {
+    return this.lines.slice(-40).join("\n");
+  }
+}
