@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseServerAddress } from "../../src/client/sdk/address.ts";
 import { ChatConnection } from "../../src/client/sdk/connection.ts";
-import { DeviceState, readStateFile } from "../../src/client/sdk/state-file.ts";
+import { Outbox } from "../../src/client/sdk/outbox.ts";
+import { DeviceState, type OutboxEntry, readStateFile } from "../../src/client/sdk/state-file.ts";
 import { ChatError } from "../../src/protocol/index.ts";
 
 // Nothing listens here: the connection is never started, so every send stays in the outbox.
@@ -60,5 +61,55 @@ describe("outbox on disk", () => {
     expect(await connection.waitForOutbox(10)).toBe(true);
     connection.send("bob", "stuck");
     expect(await connection.waitForOutbox(20)).toBe(false);
+  });
+});
+
+describe("outbox queue", () => {
+  function queue() {
+    const events: string[] = [];
+    const entries: OutboxEntry[] = [];
+    let onSend = () => {};
+    const outbox = new Outbox({
+      entries,
+      backoff: { initialMs: 1, maxMs: 5 },
+      saveNow: () => events.push(`save ${entries.length}`),
+      saveSoon: () => events.push("save soon"),
+      transmit: (entry) => {
+        events.push(`send ${entry.text}`);
+        onSend();
+      },
+    });
+    const nextSend = () => new Promise<void>((resolve) => (onSend = resolve));
+    return { outbox, events, entries, nextSend };
+  }
+
+  test("messages of one tick are saved once, then sent in order", async () => {
+    const { outbox, events } = queue();
+    outbox.add("bob", "one");
+    outbox.add("bob", "two");
+    expect(events).toEqual([]);
+    await nextTick();
+    expect(events).toEqual(["save 2", "send one", "send two"]);
+  });
+
+  test("a retryable refusal sends the same entry again after the delay the server asked for", async () => {
+    const { outbox, events, nextSend } = queue();
+    const entry = outbox.add("bob", "again");
+    await nextTick();
+    const resent = nextSend();
+    outbox.retryLater(entry, 5);
+    expect(outbox.sendable()).toEqual([]); // waiting out the delay: not resent by a reconnect either
+    await resent;
+    expect(events.filter((event) => event === "send again")).toHaveLength(2);
+    expect(outbox.entries).toEqual([entry]);
+  });
+
+  test("settling removes the entry, once", async () => {
+    const { outbox } = queue();
+    const entry = outbox.add("bob", "done");
+    const drained = outbox.whenEmpty(1_000);
+    expect(outbox.settle(entry.id)).toEqual(entry);
+    expect(outbox.settle(entry.id)).toBeUndefined();
+    expect(await drained).toBe(true);
   });
 });

@@ -6,9 +6,7 @@ import {
   type ErrorFrame,
   type MessageFrame,
   type ReceiptFrame,
-  ChatError,
   isGroupAddress,
-  SendFrame,
   ServerFrame,
 } from "../../protocol/index.ts";
 import type { ServerAddress } from "./address.ts";
@@ -17,6 +15,7 @@ import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts"
 import { Emitter } from "./emitter.ts";
 import { ServerUnreachableError } from "./errors.ts";
 import { InOrderDelivery } from "./in-order-delivery.ts";
+import { Outbox } from "./outbox.ts";
 import type { DeviceState, OutboxEntry } from "./state-file.ts";
 import { WatermarkBatcher } from "./watermark-batcher.ts";
 
@@ -90,6 +89,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   private readonly delivery: InOrderDelivery<MessageFrame>;
   private readonly receivedMarks: WatermarkBatcher;
   private readonly readMarks: WatermarkBatcher;
+  private readonly sendQueue: Outbox;
   private socket: WebSocket | undefined;
   private live = false;
   private stopped = false;
@@ -99,12 +99,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly answerTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private readonly retryCounts = new Map<string, number>();
   private readonly gapTimers = new Map<number, ReturnType<typeof setTimeout>>();
-  private readonly unsent: string[] = [];
-  private commitScheduled = false;
-  private drainWaiters: Array<() => void> = [];
 
   constructor(options: ConnectionOptions) {
     super();
@@ -114,6 +109,13 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.delivery = new InOrderDelivery(options.state.data.cursors, (conv, seq, frame) => this.processed(conv, seq, frame));
     this.receivedMarks = new WatermarkBatcher(this.options.ackIntervalMs, (batch) => this.sendMarks("received", batch));
     this.readMarks = new WatermarkBatcher(this.options.ackIntervalMs, (batch) => this.sendMarks("read", batch));
+    this.sendQueue = new Outbox({
+      entries: options.state.data.outbox,
+      backoff: this.options.backoff,
+      saveNow: () => this.saveNow(),
+      saveSoon: () => this.saveSoon(),
+      transmit: (entry) => this.transmitMessage(entry),
+    });
   }
 
   get state(): DeviceState {
@@ -122,7 +124,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
 
   /** Messages typed on this device that the server has not acknowledged yet, oldest first. */
   get outbox(): readonly OutboxEntry[] {
-    return this.state.data.outbox;
+    return this.sendQueue.entries;
   }
 
   /** The name of a conversation as this device knows it: a user name or `#group`. */
@@ -140,13 +142,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
    * Throws a `ChatError` when the recipient or text is not acceptable.
    */
   send(to: string, text: string): OutboxEntry {
-    const frame = SendFrame.safeParse({ type: "send", id: Bun.randomUUIDv7(), to, text });
-    if (!frame.success) throw new ChatError("bad_request", frame.error.issues[0]?.message ?? "That message cannot be sent.");
-    const entry: OutboxEntry = { id: frame.data.id, to: frame.data.to, text: frame.data.text, createdAt: Date.now() };
-    this.state.data.outbox.push(entry);
-    this.unsent.push(entry.id);
-    this.scheduleCommit();
-    return entry;
+    return this.sendQueue.add(to, text);
   }
 
   /** The user has seen `conv` up to `seq`. */
@@ -161,17 +157,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
 
   /** Resolves true once the outbox is empty, false if it is not within `timeoutMs`. */
   waitForOutbox(timeoutMs: number): Promise<boolean> {
-    if (this.outbox.length === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (drained: boolean) => {
-        clearTimeout(timer);
-        this.drainWaiters = this.drainWaiters.filter((waiter) => waiter !== onDrained);
-        resolve(drained);
-      };
-      const onDrained = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.drainWaiters.push(onDrained);
-    });
+    return this.sendQueue.whenEmpty(timeoutMs);
   }
 
   /** Sends the pending acks, saves the state and closes the connection. */
@@ -243,8 +229,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.receivedMarks.dispose();
     this.readMarks.dispose();
+    this.sendQueue.dispose();
     this.clearTimers(this.answerTimers);
-    this.clearTimers(this.retryTimers);
     this.clearTimers(this.gapTimers);
     this.state.save();
     if (reason !== "closed") this.socket?.close(1000, reason);
@@ -294,53 +280,38 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     // The backlog goes out first, so that `ready` means: everything stored so far has been handed out.
     this.delivery.finishReplay();
     this.emit("status", { state: "ready", user: frame.user, device: frame.device });
-    this.unsent.length = 0;
-    for (const entry of this.outbox) if (!this.retryTimers.has(entry.id)) this.transmitMessage(entry);
+    for (const entry of this.sendQueue.sendable()) this.transmitMessage(entry);
     this.receivedMarks.flush();
     this.readMarks.flush();
   }
 
   private incoming(frame: MessageFrame): void {
-    const ownPendingEntry = frame.from === this.user && this.outbox.some((entry) => entry.id === frame.id);
-    if (ownPendingEntry) return this.acknowledged(frame.id, frame.conv, frame.seq, frame.ts);
+    // This device's own message, stored before its ack was lost: the copy is the ack.
+    if (frame.from === this.user && this.sendQueue.has(frame.id)) return this.acknowledged(frame.id, frame.conv, frame.seq, frame.ts);
     this.rememberTitle(frame.conv, frame.from === this.user || isGroupAddress(frame.to) ? frame.to : frame.from);
     if (this.delivery.offer(frame.conv, frame.seq, frame) === "held" && this.live) this.watchGap(frame.conv);
   }
 
   private acknowledged(id: string, conv: number, seq: number, ts: number): void {
     this.clearAnswerTimer(id);
-    const entry = this.settle(id);
+    const entry = this.sendQueue.settle(id);
     if (!entry) return; // the answer to a retry of a message already settled
     this.rememberTitle(conv, entry.to);
     if (this.delivery.offer(conv, seq) === "held" && this.live) this.watchGap(conv);
     this.emit("stored", { entry, conv, seq, ts });
-    this.notifyIfDrained();
   }
 
   private refused(frame: ErrorFrame): void {
-    const entry = frame.id === undefined ? undefined : this.outbox.find((candidate) => candidate.id === frame.id);
+    const entry = frame.id === undefined ? undefined : this.sendQueue.find(frame.id);
     if (frame.id?.startsWith("hello-")) {
       this.emit("serverError", frame);
       return this.resume("hello refused");
     }
     if (!entry) return this.emit("serverError", frame);
     this.clearAnswerTimer(entry.id);
-    if (ERROR_CODES[frame.code].retryable || frame.code === "not_ready") {
-      const retries = (this.retryCounts.get(entry.id) ?? 0) + 1;
-      this.retryCounts.set(entry.id, retries);
-      const delay = frame.retryAfterMs ?? backoffDelay(retries, this.options.backoff);
-      this.retryTimers.set(
-        entry.id,
-        setTimeout(() => {
-          this.retryTimers.delete(entry.id);
-          this.transmitMessage(entry);
-        }, delay),
-      );
-      return;
-    }
-    this.settle(entry.id);
+    if (ERROR_CODES[frame.code].retryable || frame.code === "not_ready") return this.sendQueue.retryLater(entry, frame.retryAfterMs);
+    this.sendQueue.settle(entry.id);
     this.emit("rejected", { entry, code: frame.code, message: frame.message });
-    this.notifyIfDrained();
   }
 
   // ---------- bookkeeping ----------
@@ -351,21 +322,6 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.receivedMarks.raise(conv, seq);
     if (!this.delivery.isWaiting(conv)) this.clearTimer(this.gapTimers, conv);
     if (frame) this.emit("message", frame);
-  }
-
-  private settle(id: string): OutboxEntry | undefined {
-    const index = this.outbox.findIndex((entry) => entry.id === id);
-    if (index < 0) return undefined;
-    const [entry] = this.state.data.outbox.splice(index, 1);
-    this.clearTimer(this.retryTimers, id);
-    this.retryCounts.delete(id);
-    this.saveSoon();
-    return entry;
-  }
-
-  private notifyIfDrained(): void {
-    if (this.outbox.length > 0) return;
-    for (const waiter of this.drainWaiters) waiter();
   }
 
   private rememberTitle(conv: number, title: string): void {
@@ -383,23 +339,6 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
         if (this.delivery.isWaiting(conv)) this.resume(`messages missing in conversation ${conv}`);
       }, this.options.gapWaitMs),
     );
-  }
-
-  /** New sends of one tick are saved together, then sent: the outbox is on disk before anything leaves. */
-  private scheduleCommit(): void {
-    if (this.commitScheduled) return;
-    this.commitScheduled = true;
-    setImmediate(() => {
-      this.commitScheduled = false;
-      if (this.stopped) return;
-      this.saveNow();
-      const ids = this.unsent.splice(0);
-      if (!this.live) return;
-      for (const id of ids) {
-        const entry = this.outbox.find((candidate) => candidate.id === id);
-        if (entry) this.transmitMessage(entry);
-      }
-    });
   }
 
   private saveSoon(): void {

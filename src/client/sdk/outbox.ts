@@ -1,0 +1,122 @@
+import { ChatError, SendFrame } from "../../protocol/index.ts";
+import { type BackoffPolicy, backoffDelay } from "./backoff.ts";
+import type { OutboxEntry } from "./state-file.ts";
+
+export interface OutboxOptions {
+  /** The state file's outbox list, changed in place. */
+  entries: OutboxEntry[];
+  backoff: BackoffPolicy;
+  /** Writes the state file now: new entries must be on disk before they are sent. */
+  saveNow(): void;
+  /** Writes the state file soon: a removed entry that comes back after a crash is only a harmless retry. */
+  saveSoon(): void;
+  /** Sends an entry if the connection can; called again for every entry after each reconnect. */
+  transmit(entry: OutboxEntry): void;
+}
+
+/**
+ * Messages typed on this device that the server has not acknowledged, oldest first.
+ * New entries of one tick are saved together, then sent; an entry leaves only when the
+ * server stored it (`sent`) or refused it for good. Each keeps its id on every retry.
+ */
+export class Outbox {
+  private readonly unsent: string[] = [];
+  private commitScheduled = false;
+  private disposed = false;
+  private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly retryCounts = new Map<string, number>();
+  private drainWaiters = new Set<() => void>();
+
+  constructor(private readonly options: OutboxOptions) {}
+
+  get entries(): readonly OutboxEntry[] {
+    return this.options.entries;
+  }
+
+  /** Queues a message; throws a `ChatError` when the recipient or text could never be sent. */
+  add(to: string, text: string): OutboxEntry {
+    const frame = SendFrame.safeParse({ type: "send", id: Bun.randomUUIDv7(), to, text });
+    if (!frame.success) throw new ChatError("bad_request", frame.error.issues[0]?.message ?? "That message cannot be sent.");
+    const entry: OutboxEntry = { id: frame.data.id, to: frame.data.to, text: frame.data.text, createdAt: Date.now() };
+    this.options.entries.push(entry);
+    this.unsent.push(entry.id);
+    this.scheduleCommit();
+    return entry;
+  }
+
+  has(id: string): boolean {
+    return this.options.entries.some((entry) => entry.id === id);
+  }
+
+  find(id: string): OutboxEntry | undefined {
+    return this.options.entries.find((entry) => entry.id === id);
+  }
+
+  /** Entries to send after a reconnect: all but those waiting out a retry delay. */
+  sendable(): OutboxEntry[] {
+    return this.options.entries.filter((entry) => !this.retryTimers.has(entry.id));
+  }
+
+  /** Removes an entry the server stored or refused for good; undefined if it had already left. */
+  settle(id: string): OutboxEntry | undefined {
+    const index = this.options.entries.findIndex((entry) => entry.id === id);
+    if (index < 0) return undefined;
+    const [entry] = this.options.entries.splice(index, 1);
+    clearTimeout(this.retryTimers.get(id));
+    this.retryTimers.delete(id);
+    this.retryCounts.delete(id);
+    this.options.saveSoon();
+    if (this.options.entries.length === 0) for (const waiter of this.drainWaiters) waiter();
+    return entry;
+  }
+
+  /** Sends the entry again after `retryAfterMs`, or after a growing backoff. */
+  retryLater(entry: OutboxEntry, retryAfterMs: number | undefined): void {
+    const retries = (this.retryCounts.get(entry.id) ?? 0) + 1;
+    this.retryCounts.set(entry.id, retries);
+    clearTimeout(this.retryTimers.get(entry.id));
+    const delay = retryAfterMs ?? backoffDelay(retries, this.options.backoff);
+    this.retryTimers.set(
+      entry.id,
+      setTimeout(() => {
+        this.retryTimers.delete(entry.id);
+        if (this.has(entry.id)) this.options.transmit(entry);
+      }, delay),
+    );
+  }
+
+  /** Resolves true once the outbox is empty, false if it is not within `timeoutMs`. */
+  whenEmpty(timeoutMs: number): Promise<boolean> {
+    if (this.options.entries.length === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (drained: boolean) => {
+        clearTimeout(timer);
+        this.drainWaiters.delete(onDrained);
+        resolve(drained);
+      };
+      const onDrained = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.drainWaiters.add(onDrained);
+    });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+  }
+
+  private scheduleCommit(): void {
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    setImmediate(() => {
+      this.commitScheduled = false;
+      if (this.disposed) return;
+      this.options.saveNow();
+      for (const id of this.unsent.splice(0)) {
+        const entry = this.find(id);
+        if (entry) this.options.transmit(entry);
+      }
+    });
+  }
+}
