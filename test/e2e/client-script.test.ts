@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../helpers/free-port.ts";
 import {
@@ -94,6 +94,17 @@ describe("chat-client in script mode, with the compiled binaries", () => {
     expect(statSync(stateFile).mode & 0o777).toBe(0o600);
     const withoutPassword = await runClient("carol", { server: chat, configHome: home, password: "" }, []);
     expect(withoutPassword.code).toBe(0);
+  });
+
+  test("a damaged state file gives a sentence naming it, not a crash", async () => {
+    const chat = await server();
+    const home = dir("chat-e2e-frank-");
+    expect((await runClient("frank", { server: chat, configHome: home }, [])).code).toBe(0);
+    const stateFile = join(home, "chat", `127.0.0.1_${chat.port}.frank.json`);
+    writeFileSync(stateFile, '{"version": 1, "cursors": "nonsense"');
+    const result = await runClient("frank", { server: chat, configHome: home }, ["bob hi"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toEqual([expect.stringContaining(`The client state file ${stateFile} is damaged`)]);
   });
 
   test("a wrong password is refused with a sentence and a non-zero exit, and nothing is sent", async () => {
