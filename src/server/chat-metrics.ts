@@ -55,7 +55,9 @@ export class ChatMetrics {
     return new Proxy(store, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
-        if (typeof value !== "function" || typeof property !== "string" || property === "close") return value;
+        if (typeof value !== "function" || typeof property !== "string") return value;
+        // Called on the driver itself, not the proxy: a driver's own fields (a callable SQL client) must stay unwrapped.
+        if (property === "close") return value.bind(target);
         if (!timed.has(property)) {
           timed.set(property, async (...args: unknown[]) => {
             const started = performance.now();

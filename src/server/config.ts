@@ -8,7 +8,10 @@ import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts
 const OPTIONS = {
   port: { env: "PORT", default: "8080", help: "TCP port to listen on (0 picks a free one)" },
   host: { env: "HOST", default: "0.0.0.0", help: "address to listen on" },
-  data: { env: "CHAT_DATA_DIR", default: "./data", help: "directory of the SQLite database" },
+  data: { env: "CHAT_DATA_DIR", default: "./data", help: "directory of the SQLite database (unused with --database-url)" },
+  "database-url": { env: "DATABASE_URL", default: "", help: "postgres://… : keep everything in PostgreSQL instead of SQLite (for several servers)" },
+  "redis-url": { env: "REDIS_URL", default: "", help: "redis://… : carry messages between servers through Redis (for several servers)" },
+  "redis-prefix": { env: "CHAT_REDIS_PREFIX", default: "chat:", help: "prefix of every Redis key and channel, to share one Redis" },
   "retention-days": { env: "CHAT_RETENTION_DAYS", default: "30", help: "days a message is kept, delivered or not (0 keeps forever)" },
   "max-message-length": { env: "CHAT_MAX_MESSAGE_LENGTH", default: "4096", help: "longest message text, in characters" },
   "max-frame-bytes": { env: "CHAT_MAX_FRAME_BYTES", default: "65536", help: "largest WebSocket frame accepted, in bytes" },
@@ -49,6 +52,9 @@ const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   host: z.string().min(1),
   data: z.string().min(1),
+  "database-url": z.string().refine((url) => url === "" || /^postgres(ql)?:\/\//.test(url), { message: "must start with postgres://" }),
+  "redis-url": z.string().refine((url) => url === "" || /^rediss?:\/\//.test(url), { message: "must start with redis:// or rediss://" }),
+  "redis-prefix": z.string().max(64),
   "retention-days": z.coerce.number().int().min(0).max(36500),
   "max-message-length": z.coerce.number().int().min(1).max(1_000_000),
   "max-frame-bytes": z.coerce.number().int().min(1024).max(16 * 1024 * 1024),
@@ -75,6 +81,11 @@ export interface ServerConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** PostgreSQL instead of SQLite when set. */
+  databaseUrl?: string;
+  /** The Redis bus instead of the in-process one when set. */
+  redisUrl?: string;
+  redisPrefix: string;
   retentionDays: number;
   maxMessageLength: number;
   maxFrameBytes: number;
@@ -145,6 +156,9 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       port: values.port,
       host: values.host,
       dataDir: values.data,
+      databaseUrl: values["database-url"] || undefined,
+      redisUrl: values["redis-url"] || undefined,
+      redisPrefix: values["redis-prefix"],
       retentionDays: values["retention-days"],
       maxMessageLength: values["max-message-length"],
       maxFrameBytes: values["max-frame-bytes"],

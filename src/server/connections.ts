@@ -54,6 +54,11 @@ export class Connections implements Fanout {
     });
   }
 
+  /** `handler` gets every socket here when frames from other servers may have been lost (the bus reconnected). */
+  onMissedFrames(handler: (sockets: ChatSocket[]) => void): void {
+    this.bus.onMissedFrames(() => handler([...this.byDevice.values()]));
+  }
+
   attach(server: Server<SocketState>): void {
     this.server = server;
   }

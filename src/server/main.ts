@@ -1,10 +1,19 @@
 import { createLocalBus } from "../bus/in-process.ts";
+import { createRedisBus } from "../bus/redis.ts";
+import { openPostgresStore } from "../store/postgres/postgres-store.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
-import { ConfigError, parseServerArgs, serverUsage } from "./config.ts";
+import { ConfigError, parseServerArgs, serverUsage, type ServerConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
-import { startChatServer } from "./server.ts";
+import { startChatServer, type Drivers } from "./server.ts";
 
 /** Entry point of ./chat-server: the only place that chooses drivers. */
+async function openDrivers(config: ServerConfig): Promise<Drivers> {
+  return {
+    store: config.databaseUrl ? await openPostgresStore(config.databaseUrl) : openSqliteStore(config.dataDir),
+    bus: config.redisUrl ? createRedisBus({ url: config.redisUrl, keyPrefix: config.redisPrefix }) : createLocalBus(),
+  };
+}
+
 async function main(): Promise<number> {
   let args;
   try {
@@ -20,7 +29,7 @@ async function main(): Promise<number> {
   }
   const { config } = args;
   const log = createLogger({ format: config.logFormat, level: config.logLevel });
-  const server = await startChatServer(config, { store: openSqliteStore(config.dataDir), bus: createLocalBus() }, log);
+  const server = await startChatServer(config, await openDrivers(config), log);
   // Logs go to standard error; this line on standard output is for people and scripts waiting for the port.
   console.log(`Server starting on :${server.port}`);
 

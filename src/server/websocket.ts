@@ -68,17 +68,34 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
     sendError(ws, chatError, id);
   }
 
+  /**
+   * Brings a device up to date: subscribes it to its conversations, then
+   * replays what is stored after its cursors. Subscribing first means whatever
+   * is stored meanwhile arrives live, so nothing falls in between.
+   */
+  async function catchUp(ws: ChatSocket, cursors?: Record<string, number>): Promise<void> {
+    const actor = ws.data.actor;
+    const conversations = await messaging.conversations(actor);
+    const topics = new Set([userTopic(actor.userId), ...conversations.map((conversation) => conversation.topic)]);
+    await Promise.all([...topics].map((topic) => connections.subscribe(ws, topic)));
+    const sink = sinkFor(ws, replayHighWater, countOut);
+    await messaging.replay(actor, conversations, cursors, sink);
+    for (const notice of await presence.snapshot(actor)) if (!sink.send(JSON.stringify(notice))) await sink.drained();
+  }
+
+  // Frames from other servers may have been lost while the bus was down: every device here
+  // replays from the store (it drops by seq what it already has). Delayed, not lost.
+  connections.onMissedFrames((sockets) => {
+    for (const ws of sockets) {
+      if (ws.data.ready) catchUp(ws).catch((error) => log.warn("catch-up after a bus outage failed", { device: ws.data.actor.deviceId, error: String(error) }));
+    }
+  });
+
   async function handle(ws: ChatSocket, frame: ClientFrame, arrivedAt: number): Promise<void> {
     const actor = ws.data.actor;
     if (frame.type === "hello") {
       if (ws.data.ready) throw new ChatError("bad_request", "This connection already said hello.");
-      // Subscribe before replaying: whatever is stored meanwhile arrives live, so nothing falls in between.
-      const conversations = await messaging.conversations(actor);
-      const topics = new Set([userTopic(actor.userId), ...conversations.map((conversation) => conversation.topic)]);
-      await Promise.all([...topics].map((topic) => connections.subscribe(ws, topic)));
-      const sink = sinkFor(ws, replayHighWater, countOut);
-      await messaging.replay(actor, conversations, frame.cursors, sink);
-      for (const notice of await presence.snapshot(actor)) if (!sink.send(JSON.stringify(notice))) await sink.drained();
+      await catchUp(ws, frame.cursors);
       ws.data.ready = true;
       sendFrame(ws, { type: "ready", id: frame.id, user: actor.name, device: actor.deviceId });
       return;

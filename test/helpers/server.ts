@@ -25,7 +25,7 @@ export interface TestServerOptions {
   /** Reuse a data directory (a restart); a fresh temp dir otherwise. */
   dataDir?: string;
   config?: Partial<ServerConfig>;
-  store?: (dataDir: string) => Store;
+  store?: (dataDir: string) => Store | Promise<Store>;
   bus?: () => Bus;
   /** Where the server's log lines go; by default errors only, to standard error. */
   log?: Logger;
@@ -55,7 +55,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.config,
   };
   const server = await startChatServer(config, {
-    store: (options.store ?? openSqliteStore)(dataDir),
+    store: await (options.store ?? openSqliteStore)(dataDir),
     bus: (options.bus ?? createLocalBus)(),
   }, options.log);
   let running = true;

@@ -1,0 +1,115 @@
+import { SQL } from "bun";
+import { rmSync } from "node:fs";
+import { createRedisBus } from "../../src/bus/redis.ts";
+import type { ServerConfig } from "../../src/server/config.ts";
+import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
+import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+import type { Store } from "../../src/store/store.ts";
+import { startTestServer, tempDir, type TestServer } from "./server.ts";
+
+export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/**
+ * A running deployment for behaviour tests: one server on SQLite, or several
+ * servers sharing PostgreSQL and Redis. `url` and `wsUrl` hand out the next
+ * server's address on every read, so a test's users, devices and requests
+ * spread over every server without the test saying so.
+ */
+export interface Deployment {
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly servers: readonly TestServer[];
+  /** Another handle on the same data, to look at or change it behind the servers' backs. */
+  openStore(): Promise<Store>;
+  /** Stops every server; the data stays. */
+  stop(): Promise<void>;
+  /** Starts every server again on the same data. */
+  start(): Promise<void>;
+  /** Stops everything and deletes the data. */
+  cleanup(): Promise<void>;
+}
+
+export interface DeploymentKind {
+  name: string;
+  start(config?: Partial<ServerConfig>): Promise<Deployment>;
+}
+
+function rotating(servers: () => readonly TestServer[]) {
+  let next = 0;
+  const pick = () => servers()[next++ % servers().length]!;
+  return {
+    get url() {
+      return pick().url;
+    },
+    get wsUrl() {
+      return pick().wsUrl;
+    },
+  };
+}
+
+function deployment(count: number, startOne: () => Promise<TestServer>, openStore: () => Promise<Store>, destroy: () => Promise<void>) {
+  return async (): Promise<Deployment> => {
+    let servers: TestServer[] = [];
+    const start = async () => {
+      servers = [];
+      for (let i = 0; i < count; i++) servers.push(await startOne());
+    };
+    const stop = async () => {
+      await Promise.all(servers.map((server) => server.stop()));
+    };
+    await start();
+    return Object.assign(rotating(() => servers), {
+      get servers() {
+        return servers;
+      },
+      openStore,
+      stop,
+      start,
+      async cleanup() {
+        await Promise.all(servers.map((server) => server.cleanup()));
+        await destroy();
+      },
+    });
+  };
+}
+
+export const SINGLE_SQLITE: DeploymentKind = {
+  name: "one server, SQLite",
+  async start(config = {}) {
+    const dataDir = tempDir();
+    return deployment(
+      1,
+      () => startTestServer({ dataDir, config }),
+      async () => openSqliteStore(dataDir),
+      async () => rmSync(dataDir, { recursive: true, force: true }),
+    )();
+  },
+};
+
+export const TWO_SERVERS_POSTGRES_REDIS: DeploymentKind = {
+  name: "two servers, PostgreSQL + Redis",
+  async start(config = {}) {
+    const id = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+    const schema = `chat_test_${id}`;
+    const keyPrefix = `chat-test-${id}:`;
+    return deployment(
+      2,
+      () =>
+        startTestServer({
+          config,
+          store: () => openPostgresStore(TEST_POSTGRES_URL, { schema }),
+          bus: () => createRedisBus({ url: TEST_REDIS_URL, keyPrefix }),
+        }),
+      () => openPostgresStore(TEST_POSTGRES_URL, { schema }),
+      async () => {
+        const admin = new SQL(TEST_POSTGRES_URL);
+        await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
+        await admin.close();
+      },
+    )();
+  },
+};
+
+/** Every deployment the behaviour suites run against. */
+export const DEPLOYMENT_KINDS: DeploymentKind[] = [SINGLE_SQLITE, TWO_SERVERS_POSTGRES_REDIS];
