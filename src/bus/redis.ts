@@ -1,5 +1,6 @@
 import { RedisClient, type RedisOptions } from "bun";
 import type { Bus } from "./bus.ts";
+import { keepConnected } from "./redis-connection.ts";
 
 export interface RedisBusOptions {
   url: string;
@@ -8,9 +9,6 @@ export interface RedisBusOptions {
   /** Passed to Bun's client (TLS, timeouts, retry count); both connections use it. */
   connection?: RedisOptions;
 }
-
-/** Pause before reconnecting by hand once Bun's client has used up its own retries. */
-const RECONNECT_DELAY_MS = 1000;
 
 /**
  * A bus over Redis pub/sub: one connection publishes without waiting for
@@ -137,26 +135,13 @@ export function createRedisBus(options: RedisBusOptions): Bus {
     }
   }
 
-  function keepConnected(client: RedisClient): void {
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    const reopen = () => {
-      if (closing || retry) return;
-      retry = setTimeout(() => {
-        retry = undefined;
-        if (!closing) client.connect().catch(reopen);
-      }, RECONNECT_DELAY_MS);
-      retry.unref();
-    };
-    client.onclose = reopen;
-  }
-
   const ready = (async () => {
     await publisher.connect();
     const client = await publisher.duplicate();
     if (closing) return client.close();
     subscriber = client;
-    keepConnected(publisher);
-    keepConnected(subscriber);
+    keepConnected(publisher, () => closing);
+    keepConnected(subscriber, () => closing);
     subscriber.onconnect = () => {
       resubscribeAll = true;
       void sync();
