@@ -1,13 +1,18 @@
 import { SQL } from "bun";
 import type {
   AppendResult,
+  Contact,
   ConversationId,
   ConversationKind,
   CursorUpdate,
   Device,
   DeviceId,
+  Group,
+  GroupMember,
   Membership,
   NewMessage,
+  Privacy,
+  Role,
   StoredMessage,
   User,
   UserId,
@@ -15,6 +20,8 @@ import type {
 } from "../../domain/types.ts";
 import type { Store } from "../store.ts";
 import { appendMessages } from "./append-messages.ts";
+import * as groups from "./groups.ts";
+import * as presence from "./presence.ts";
 import { migrate } from "./migrations.ts";
 import { retryOnConflict } from "./retry.ts";
 import { storableText } from "./storable-text.ts";
@@ -167,6 +174,26 @@ class PostgresStore implements Store {
     );
   }
 
+  privacyOf(userId: UserId): Promise<Privacy> {
+    return presence.privacyOf(this.sql, userId);
+  }
+
+  setPrivacy(userId: UserId, update: Partial<Privacy>): Promise<Privacy> {
+    return presence.setPrivacy(this.sql, userId, update);
+  }
+
+  setLastSeen(userId: UserId, at: number): Promise<void> {
+    return presence.setLastSeen(this.sql, userId, at);
+  }
+
+  lastSeenOf(userId: UserId): Promise<number | null> {
+    return presence.lastSeenOf(this.sql, userId);
+  }
+
+  contactsOf(userId: UserId): Promise<Contact[]> {
+    return presence.contactsOf(this.sql, userId);
+  }
+
   async directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId> {
     const [low, high] = a <= b ? [a, b] : [b, a];
     const [existing] = await this.sql<{ id: Int8 }[]>`
@@ -223,13 +250,41 @@ class PostgresStore implements Store {
       SELECT m.user_id, u.name, m.delivered, m.read
       FROM members m JOIN users u ON u.id = m.user_id
       WHERE m.conv_id = ${conv}
-      ORDER BY u.name`;
+      ORDER BY u.name COLLATE "C" -- byte order, as SQLite sorts, whatever the database's collation`;
     return rows.map((row) => ({
       userId: Number(row.user_id),
       name: row.name,
       delivered: Number(row.delivered),
       read: Number(row.read),
     }));
+  }
+
+  createGroup(name: string, creator: UserId, members: UserId[], now: number): Promise<Group | null> {
+    return groups.createGroup(this.sql, name, creator, members, now);
+  }
+
+  groupByName(name: string): Promise<Group | null> {
+    return groups.groupByName(this.sql, name);
+  }
+
+  groupMembers(conv: ConversationId): Promise<GroupMember[]> {
+    return groups.groupMembers(this.sql, conv);
+  }
+
+  addGroupMember(conv: ConversationId, userId: UserId): Promise<boolean> {
+    return groups.addGroupMember(this.sql, conv, userId);
+  }
+
+  removeGroupMember(conv: ConversationId, userId: UserId): Promise<boolean> {
+    return groups.removeGroupMember(this.sql, conv, userId);
+  }
+
+  setGroupRole(conv: ConversationId, userId: UserId, role: Role): Promise<boolean> {
+    return groups.setGroupRole(this.sql, conv, userId, role);
+  }
+
+  renameGroup(conv: ConversationId, name: string): Promise<boolean> {
+    return groups.renameGroup(this.sql, conv, name);
   }
 
   appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
@@ -320,6 +375,10 @@ class PostgresStore implements Store {
         AND m.read < LEAST(${seq}::bigint, c.last_seq)
       RETURNING m.read`;
     return row ? Number(row.read) : null;
+  }
+
+  async ping(): Promise<void> {
+    await this.sql`SELECT 1`;
   }
 
   async close(): Promise<void> {
