@@ -142,15 +142,19 @@ function sqliteStore(db: Database): Store {
   const selectCursors = q<{ conv: number; seq: number }>(
     "SELECT conv_id AS conv, seq FROM device_cursors WHERE device_id = ?1",
   );
-  // A device may only move its cursor within conversations its user belongs to, and not past the end.
+  // A device may only move its cursor within conversations its user belongs to, and not past the end;
+  // an ack from a revoked device, or one claiming another user's device, counts for nothing.
   const upsertCursor = q(
     `INSERT INTO device_cursors (device_id, conv_id, seq)
-     SELECT ?1, ?2, min(?4, c.last_seq) FROM conversations c JOIN members m ON m.conv_id = c.id AND m.user_id = ?3 WHERE c.id = ?2
+     SELECT ?1, ?2, min(?4, c.last_seq) FROM conversations c JOIN members m ON m.conv_id = c.id AND m.user_id = ?3
+       JOIN devices d ON d.id = ?1 AND d.user_id = ?3
+     WHERE c.id = ?2
      ON CONFLICT (device_id, conv_id) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > seq`,
   );
   const raiseDelivered = q<{ delivered: number }>(
     `UPDATE members SET delivered_seq = min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
      WHERE conv_id = ?1 AND user_id = ?2 AND delivered_seq < min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
+       AND EXISTS (SELECT 1 FROM devices WHERE id = ?4 AND user_id = ?2)
      RETURNING delivered_seq AS delivered`,
   );
   const raiseRead = q<{ read: number }>(
@@ -302,7 +306,7 @@ function sqliteStore(db: Database): Store {
         const moved = new Map<string, { conv: ConversationId; userId: UserId; delivered: number }>();
         for (const update of updates) {
           upsertCursor.run(update.device, update.conv, update.userId, update.seq);
-          const raised = raiseDelivered.get(update.conv, update.userId, update.seq);
+          const raised = raiseDelivered.get(update.conv, update.userId, update.seq, update.device);
           if (raised) moved.set(`${update.conv}:${update.userId}`, { conv: update.conv, userId: update.userId, delivered: raised.delivered });
         }
         return [...moved.values()];
