@@ -3,13 +3,16 @@
  * the service above it sees the same accounts, sequences, cursors and receipts.
  */
 import { SQL } from "bun";
+import { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConversationId, NewMessage, User } from "../../src/domain/types.ts";
+import postgresFirstMigration from "../../src/store/postgres/001_init.sql" with { type: "text" };
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
-import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+import { openSqliteStore, SQLITE_FILE_NAME } from "../../src/store/sqlite/index.ts";
+import { MIGRATIONS as SQLITE_MIGRATIONS } from "../../src/store/sqlite/schema.ts";
 import type { Store } from "../../src/store/store.ts";
 
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -23,33 +26,68 @@ interface Storage {
 interface Backend {
   name: string;
   create(): Promise<Storage>;
+  /** Storage as the first release left it (schema version 1), holding alice, bob and their direct conversation. */
+  createAtFirstVersion(): Promise<Storage>;
   dispose(): Promise<void>;
+}
+
+function sqliteStorage(dir: string): Storage {
+  return {
+    open: async () => openSqliteStore(dir),
+    destroy: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 const sqliteBackend: Backend = {
   name: "sqlite",
   async create() {
+    return sqliteStorage(mkdtempSync(join(tmpdir(), "chat-store-contract-")));
+  },
+  async createAtFirstVersion() {
     const dir = mkdtempSync(join(tmpdir(), "chat-store-contract-"));
-    return {
-      open: async () => openSqliteStore(dir),
-      destroy: async () => rmSync(dir, { recursive: true, force: true }),
-    };
+    const db = new Database(join(dir, SQLITE_FILE_NAME), { create: true });
+    db.transaction(() => {
+      db.run(SQLITE_MIGRATIONS[0]!);
+      db.run("PRAGMA user_version = 1");
+      db.run("INSERT INTO users (id, name, password_hash, created_at) VALUES (1, 'alice', 'hash-of-alice', 1000), (2, 'bob', 'hash-of-bob', 1000)");
+      db.run("INSERT INTO conversations (id, kind, direct_key, created_at) VALUES (1, 'direct', '1:2', 2000)");
+      db.run("INSERT INTO members (conv_id, user_id) VALUES (1, 1), (1, 2)");
+    })();
+    db.close();
+    return sqliteStorage(dir);
   },
   async dispose() {},
 };
 
 function postgresBackend(): Backend {
   const admin = new SQL(POSTGRES_URL);
+  const newSchemaName = () => `chat_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const postgresStorage = (schema: string): Storage => ({
+    open: () => openPostgresStore(POSTGRES_URL, { schema }),
+    destroy: async () => {
+      await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
+    },
+  });
   return {
     name: "postgres",
     async create() {
-      const schema = `chat_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-      return {
-        open: () => openPostgresStore(POSTGRES_URL, { schema }),
-        destroy: async () => {
-          await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
-        },
-      };
+      return postgresStorage(newSchemaName());
+    },
+    async createAtFirstVersion() {
+      const schema = newSchemaName();
+      await admin.begin(async (tx) => {
+        await tx.unsafe(`
+          CREATE SCHEMA ${schema};
+          SET LOCAL search_path TO ${schema};
+          ${postgresFirstMigration}
+          CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+          INSERT INTO schema_migrations (version) VALUES (1);
+          INSERT INTO users (name, password_hash, created_at) VALUES ('alice', 'hash-of-alice', 1000), ('bob', 'hash-of-bob', 1000);
+          INSERT INTO conversations (kind, direct_low, direct_high, created_at) SELECT 'direct', min(id), max(id), 2000 FROM users;
+          INSERT INTO members (conv_id, user_id) SELECT c.id, u.id FROM conversations c, users u;
+        `);
+      });
+      return postgresStorage(schema);
     },
     dispose: () => admin.close(),
   };
@@ -64,25 +102,28 @@ afterAll(async () => {
 for (const backend of backends) {
   describe(`${backend.name} store`, () => {
     let storage: Storage;
+    /** Every storage of the test, destroyed after it, once the stores over them are closed. */
+    let storages: Storage[];
     let opened: Store[];
     let store: Store;
 
     /** Another store over the same storage: a second server sharing the database. */
-    async function openAnother(): Promise<Store> {
-      const another = await storage.open();
+    async function openAnother(over: Storage = storage): Promise<Store> {
+      const another = await over.open();
       opened.push(another);
       return another;
     }
 
     beforeEach(async () => {
       storage = await backend.create();
+      storages = [storage];
       opened = [];
       store = await openAnother();
     });
 
     afterEach(async () => {
       await Promise.all(opened.map((s) => s.close()));
-      await storage.destroy();
+      await Promise.all(storages.map((s) => s.destroy()));
     });
 
     async function user(name: string): Promise<User> {
@@ -465,6 +506,27 @@ for (const backend of backends) {
         expect(await store.membersOf(conv)).toHaveLength(2);
       });
 
+      test("an ack from a revoked device, or naming another user's device, changes nothing", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const bobPhone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        const aliceLaptop = await store.createDevice(alice.id, "laptop", "token-2", 5_000);
+        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
+        await store.revokeDevice(bob.id, bobPhone.id);
+
+        expect(
+          await store.saveDelivered([
+            { device: bobPhone.id, userId: bob.id, conv, seq: 1 },
+            { device: aliceLaptop.id, userId: bob.id, conv, seq: 2 },
+          ]),
+        ).toEqual([]);
+        expect((await store.cursorsOf(bobPhone.id)).has(conv)).toBe(false);
+        expect((await store.cursorsOf(aliceLaptop.id)).get(conv)).toBe(0);
+        expect((await store.membersOf(conv)).map((m) => [m.name, m.delivered])).toEqual([
+          ["alice", 2],
+          ["bob", 0],
+        ]);
+      });
+
       test("the read watermark only moves forward, and what was read counts as delivered", async () => {
         const { alice, bob, conv } = await aliceAndBob();
         await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
@@ -488,25 +550,308 @@ for (const backend of backends) {
       });
     });
 
+    describe("groups", () => {
+      /** alice (creator), bob and carol in #team. */
+      async function team() {
+        const alice = await user("alice");
+        const bob = await user("bob");
+        const carol = await user("carol");
+        const group = await store.createGroup("team", alice.id, [bob.id, carol.id], 2_000);
+        if (!group) throw new Error("#team exists already");
+        return { alice, bob, carol, conv: group.conv };
+      }
+
+      const rolesOf = async (conv: ConversationId) => (await store.groupMembers(conv)).map((m) => [m.name, m.role]);
+
+      test("a group is created with its creator as admin and the others as members, and found by its name", async () => {
+        const { alice, bob, carol, conv } = await team();
+        expect(await store.groupByName("team")).toEqual({ conv, name: "team" });
+        expect(await store.groupByName("nobody")).toBeNull();
+        expect(await store.groupMembers(conv)).toEqual([
+          { userId: alice.id, name: "alice", role: "admin" },
+          { userId: bob.id, name: "bob", role: "member" },
+          { userId: carol.id, name: "carol", role: "member" },
+        ]);
+        expect(await store.conversationInfo(conv)).toEqual({ kind: "group", name: "team" });
+        expect(await store.membershipsOf(carol.id)).toEqual([{ conv, kind: "group", title: "team", lastSeq: 0, joinedSeq: 0 }]);
+        expect(await store.groupMembers(conv + 1_000)).toEqual([]);
+      });
+
+      test("someone named twice, or the creator named as a member too, is in the group once with the higher role", async () => {
+        const alice = await user("alice");
+        const bob = await user("bob");
+        const group = await store.createGroup("team", alice.id, [bob.id, alice.id, bob.id], 2_000);
+        expect(await rolesOf(group!.conv)).toEqual([
+          ["alice", "admin"],
+          ["bob", "member"],
+        ]);
+      });
+
+      test("a group name is taken once; a direct conversation takes no name", async () => {
+        const { alice, bob, conv } = await team();
+        await store.directConversation(alice.id, bob.id, 3_000);
+        expect(await store.createGroup("team", bob.id, [alice.id], 3_000)).toBeNull();
+        expect(await store.groupByName("team")).toEqual({ conv, name: "team" });
+        expect(await rolesOf(conv)).toEqual([
+          ["alice", "admin"],
+          ["bob", "member"],
+          ["carol", "member"],
+        ]);
+        const ops = await store.createGroup("ops", bob.id, [], 3_000);
+        expect(ops).toEqual({ conv: expect.any(Number), name: "ops" });
+        expect(await rolesOf(ops!.conv)).toEqual([["bob", "admin"]]);
+      });
+
+      test("two servers creating the same group at once get one group between them", async () => {
+        const alice = await user("alice");
+        const bob = await user("bob");
+        const other = await openAnother();
+        const created = await Promise.all([
+          store.createGroup("team", alice.id, [bob.id], 2_000),
+          other.createGroup("team", bob.id, [alice.id], 2_000),
+        ]);
+        const winners = created.filter((group) => group !== null);
+        expect(winners).toHaveLength(1);
+        expect(await store.groupByName("team")).toEqual(winners[0]!);
+        expect(await store.groupMembers(winners[0]!.conv)).toHaveLength(2);
+      });
+
+      test("a message to the group is stored once; each member's devices take it from the start, with receipts per member", async () => {
+        const alice = await user("alice");
+        const bob = await user("bob");
+        const bobPhone = await store.createDevice(bob.id, "phone", "token-1", 1_500);
+        const { conv } = (await store.createGroup("team", alice.id, [bob.id], 2_000))!;
+        expect((await store.cursorsOf(bobPhone.id)).get(conv)).toBe(0);
+
+        await store.appendMessages([message(conv, alice, "a1")]);
+        expect((await store.messagesAfter(conv, 0, 10)).map((m) => [m.seq, m.sender])).toEqual([[1, "alice"]]);
+        expect(await store.saveDelivered([{ device: bobPhone.id, userId: bob.id, conv, seq: 1 }])).toEqual([
+          { conv, userId: bob.id, delivered: 1 },
+        ]);
+        expect((await store.membersOf(conv)).map((m) => [m.name, m.delivered, m.read])).toEqual([
+          ["alice", 1, 1],
+          ["bob", 1, 0],
+        ]);
+      });
+
+      test("a member added later sees messages from when they joined, on every device, and can write", async () => {
+        const { alice, bob, conv } = await team();
+        const dave = await user("dave");
+        const phone = await store.createDevice(dave.id, "phone", "token-1", 5_000);
+        const laptop = await store.createDevice(dave.id, "laptop", "token-2", 5_000);
+        await store.appendMessages([message(conv, alice, "a1"), message(conv, bob, "b1"), message(conv, alice, "a2")]);
+
+        expect(await store.addGroupMember(conv, dave.id)).toBe(true);
+        expect(await store.addGroupMember(conv, dave.id)).toBe(false);
+        expect(await store.addGroupMember(conv, alice.id)).toBe(false);
+        expect(await rolesOf(conv)).toEqual([
+          ["alice", "admin"],
+          ["bob", "member"],
+          ["carol", "member"],
+          ["dave", "member"],
+        ]);
+        expect(await store.membershipsOf(dave.id)).toEqual([{ conv, kind: "group", title: "team", lastSeq: 3, joinedSeq: 3 }]);
+        expect((await store.cursorsOf(phone.id)).get(conv)).toBe(3);
+        expect((await store.cursorsOf(laptop.id)).get(conv)).toBe(3);
+        const tablet = await store.createDevice(dave.id, "tablet", "token-3", 6_000);
+        expect((await store.cursorsOf(tablet.id)).get(conv)).toBe(3);
+
+        const [sent] = await store.appendMessages([message(conv, dave, "d1")]);
+        expect(sent).toMatchObject({ ok: true, seq: 4 });
+        expect((await store.messagesAfter(conv, 3, 10)).map((m) => m.clientId)).toEqual(["d1"]);
+      });
+
+      test("two servers adding the same member at once add them once", async () => {
+        const { conv } = await team();
+        const dave = await user("dave");
+        const other = await openAnother();
+        const added = await Promise.all([store.addGroupMember(conv, dave.id), other.addGroupMember(conv, dave.id)]);
+        expect(added.sort()).toEqual([false, true]);
+        expect((await store.groupMembers(conv)).filter((m) => m.userId === dave.id)).toHaveLength(1);
+      });
+
+      test("a removed member loses the group and their devices' place in it, and can no longer write or mark it", async () => {
+        const { alice, bob, conv } = await team();
+        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        await store.appendMessages([message(conv, alice, "a1")]);
+
+        expect(await store.removeGroupMember(conv, bob.id)).toBe(true);
+        expect(await store.removeGroupMember(conv, bob.id)).toBe(false);
+        expect(await rolesOf(conv)).toEqual([
+          ["alice", "admin"],
+          ["carol", "member"],
+        ]);
+        expect(await store.membershipsOf(bob.id)).toEqual([]);
+        expect((await store.cursorsOf(phone.id)).has(conv)).toBe(false);
+
+        expect(await store.appendMessages([message(conv, bob, "b1")])).toEqual([{ ok: false, reason: "not_member" }]);
+        expect(await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 1 }])).toEqual([]);
+        expect((await store.cursorsOf(phone.id)).has(conv)).toBe(false);
+        expect(await store.saveRead(bob.id, conv, 1)).toBeNull();
+      });
+
+      test("a removed member added back starts again from the group's current end", async () => {
+        const { alice, bob, conv } = await team();
+        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        await store.removeGroupMember(conv, bob.id);
+        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
+        expect(await store.addGroupMember(conv, bob.id)).toBe(true);
+        expect((await store.cursorsOf(phone.id)).get(conv)).toBe(2);
+        expect((await store.membershipsOf(bob.id))[0]).toMatchObject({ conv, joinedSeq: 2 });
+      });
+
+      test("a member can be made admin and back; a non-member has no role to change", async () => {
+        const { bob, carol, conv } = await team();
+        const dave = await user("dave");
+        expect(await store.setGroupRole(conv, carol.id, "admin")).toBe(true);
+        expect(await rolesOf(conv)).toEqual([
+          ["alice", "admin"],
+          ["carol", "admin"],
+          ["bob", "member"],
+        ]);
+        expect(await store.setGroupRole(conv, carol.id, "member")).toBe(true);
+        expect((await store.groupMembers(conv)).find((m) => m.userId === carol.id)?.role).toBe("member");
+        expect(await store.setGroupRole(conv, dave.id, "admin")).toBe(false);
+        expect(await store.groupMembers(conv)).toHaveLength(3);
+        expect((await store.groupMembers(conv)).find((m) => m.userId === bob.id)?.role).toBe("member");
+      });
+
+      test("a group is renamed unless another group has the name; its old name is free again", async () => {
+        const { alice, bob, carol, conv } = await team();
+        const ops = await store.createGroup("ops", bob.id, [alice.id], 3_000);
+        const direct = await store.directConversation(alice.id, carol.id, 3_000);
+
+        expect(await store.renameGroup(conv, "ops")).toBe(false);
+        expect(await store.groupByName("ops")).toEqual(ops);
+        expect(await store.renameGroup(direct, "chat")).toBe(false);
+        expect(await store.conversationInfo(direct)).toEqual({ kind: "direct", name: null });
+
+        expect(await store.renameGroup(conv, "core")).toBe(true);
+        expect(await store.groupByName("core")).toEqual({ conv, name: "core" });
+        expect(await store.groupByName("team")).toBeNull();
+        expect(await store.conversationInfo(conv)).toEqual({ kind: "group", name: "core" });
+        expect((await store.membershipsOf(carol.id)).find((m) => m.conv === conv)?.title).toBe("core");
+        expect(await store.createGroup("team", carol.id, [], 4_000)).not.toBeNull();
+      });
+
+      test("two servers renaming two groups to one name at once: one of them gets it", async () => {
+        const alice = await user("alice");
+        const first = (await store.createGroup("first", alice.id, [], 2_000))!;
+        const second = (await store.createGroup("second", alice.id, [], 2_000))!;
+        const other = await openAnother();
+        const renamed = await Promise.all([store.renameGroup(first.conv, "shared"), other.renameGroup(second.conv, "shared")]);
+        expect([...renamed].sort()).toEqual([false, true]);
+        const winner = renamed[0] ? first : second;
+        expect(await store.groupByName("shared")).toEqual({ conv: winner.conv, name: "shared" });
+      });
+    });
+
+    describe("privacy and presence", () => {
+      test("privacy starts with last seen shown and read receipts sent; a change touches only the switches it names", async () => {
+        const alice = await user("alice");
+        const bob = await user("bob");
+        expect(await store.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: true });
+
+        expect(await store.setPrivacy(alice.id, { hideLastSeen: true })).toEqual({ hideLastSeen: true, readReceipts: true });
+        expect(await store.setPrivacy(alice.id, { readReceipts: false })).toEqual({ hideLastSeen: true, readReceipts: false });
+        expect(await store.setPrivacy(alice.id, {})).toEqual({ hideLastSeen: true, readReceipts: false });
+        expect(await store.setPrivacy(alice.id, { hideLastSeen: false, readReceipts: true })).toEqual({
+          hideLastSeen: false,
+          readReceipts: true,
+        });
+        await store.setPrivacy(alice.id, { readReceipts: false });
+        expect(await store.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: false });
+        expect(await store.privacyOf(bob.id)).toEqual({ hideLastSeen: false, readReceipts: true });
+      });
+
+      test("last seen is unknown until recorded, then the time recorded last", async () => {
+        const alice = await user("alice");
+        const bob = await user("bob");
+        expect(await store.lastSeenOf(alice.id)).toBeNull();
+        await store.setLastSeen(alice.id, 5_000);
+        expect(await store.lastSeenOf(alice.id)).toBe(5_000);
+        await store.setLastSeen(alice.id, 9_000);
+        expect(await store.lastSeenOf(alice.id)).toBe(9_000);
+        expect(await store.lastSeenOf(bob.id)).toBeNull();
+      });
+
+      test("contacts are everyone sharing a conversation or group, each once, with their last seen and whether they hide it", async () => {
+        const { alice, bob } = await aliceAndBob();
+        const carol = await user("carol");
+        const dave = await user("dave");
+        const mallory = await user("mallory");
+        await store.directConversation(alice.id, carol.id, 3_000);
+        const group = (await store.createGroup("team", alice.id, [bob.id, dave.id], 3_000))!;
+        await store.setLastSeen(bob.id, 7_000);
+        await store.setPrivacy(bob.id, { hideLastSeen: true });
+
+        const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : 1);
+        expect((await store.contactsOf(alice.id)).sort(byName)).toEqual([
+          { userId: bob.id, name: "bob", lastSeen: 7_000, hideLastSeen: true },
+          { userId: carol.id, name: "carol", lastSeen: null, hideLastSeen: false },
+          { userId: dave.id, name: "dave", lastSeen: null, hideLastSeen: false },
+        ]);
+        expect((await store.contactsOf(dave.id)).map((c) => c.name).sort()).toEqual(["alice", "bob"]);
+        expect(await store.contactsOf(mallory.id)).toEqual([]);
+
+        await store.removeGroupMember(group.conv, dave.id);
+        expect((await store.contactsOf(alice.id)).map((c) => c.name).sort()).toEqual(["bob", "carol"]);
+        expect(await store.contactsOf(dave.id)).toEqual([]);
+      });
+    });
+
+    test("storage from the first release is brought up to date, keeping what it held", async () => {
+      const legacy = await backend.createAtFirstVersion();
+      storages.push(legacy);
+      const upgraded = await openAnother(legacy);
+      const alice = (await upgraded.userByName("alice"))!;
+      const bob = (await upgraded.userByName("bob"))!;
+      expect(alice).toMatchObject({ name: "alice", passwordHash: "hash-of-alice" });
+      const conv = await upgraded.directConversation(alice.id, bob.id, 3_000);
+      expect(await upgraded.membershipsOf(alice.id)).toEqual([{ conv, kind: "direct", title: "bob", lastSeq: 0, joinedSeq: 0 }]);
+      expect(await upgraded.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: true });
+      expect(await upgraded.lastSeenOf(alice.id)).toBeNull();
+      expect(await upgraded.contactsOf(alice.id)).toEqual([{ userId: bob.id, name: "bob", lastSeen: null, hideLastSeen: false }]);
+      const group = await upgraded.createGroup("team", bob.id, [alice.id], 4_000);
+
+      // a second server starting finds nothing left to migrate
+      const again = await openAnother(legacy);
+      expect(await again.groupByName("team")).toEqual(group);
+      expect((await again.groupMembers(group!.conv)).map((m) => [m.name, m.role])).toEqual([
+        ["bob", "admin"],
+        ["alice", "member"],
+      ]);
+    });
+
     test("everything is still there after the store is closed and opened again", async () => {
       const { alice, bob, conv } = await aliceAndBob();
       const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
       await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
       await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 1 }]);
       await store.saveRead(bob.id, conv, 1);
+      const group = await store.createGroup("team", bob.id, [alice.id], 6_000);
+      await store.setPrivacy(alice.id, { readReceipts: false });
+      await store.setLastSeen(bob.id, 7_000);
       await store.close();
       opened.splice(opened.indexOf(store), 1);
 
       const reopened = await openAnother();
       expect(await reopened.userByName("alice")).toEqual(alice);
       expect(await reopened.deviceByTokenHash("token-1")).toEqual(phone);
-      expect(await reopened.cursorsOf(phone.id)).toEqual(new Map([[conv, 1]]));
+      expect(await reopened.cursorsOf(phone.id)).toEqual(new Map([[conv, 1], [group!.conv, 0]]));
       expect((await reopened.membersOf(conv)).map((m) => [m.name, m.delivered, m.read])).toEqual([
         ["alice", 2, 2],
         ["bob", 1, 1],
       ]);
       const [next] = await reopened.appendMessages([message(conv, bob, "b1")]);
       expect(next).toMatchObject({ ok: true, seq: 3 });
+      expect(await reopened.groupByName("team")).toEqual(group);
+      expect((await reopened.groupMembers(group!.conv)).map((m) => [m.name, m.role])).toEqual([
+        ["bob", "admin"],
+        ["alice", "member"],
+      ]);
+      expect(await reopened.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: false });
+      expect(await reopened.lastSeenOf(bob.id)).toBe(7_000);
     });
   });
 }
