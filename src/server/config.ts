@@ -10,6 +10,7 @@ const OPTIONS = {
   host: { env: "HOST", default: "0.0.0.0", help: "address to listen on" },
   data: { env: "CHAT_DATA_DIR", default: "./data", help: "directory of the SQLite database (unused with --database-url)" },
   "database-url": { env: "DATABASE_URL", default: "", help: "postgres://… : keep everything in PostgreSQL instead of SQLite (for several servers)" },
+  "database-schema": { env: "CHAT_DATABASE_SCHEMA", default: "public", help: "PostgreSQL schema of the tables (created if missing)" },
   "redis-url": { env: "REDIS_URL", default: "", help: "redis://… : carry messages between servers through Redis (for several servers)" },
   "redis-prefix": { env: "CHAT_REDIS_PREFIX", default: "chat:", help: "prefix of every Redis key and channel, to share one Redis" },
   "retention-days": { env: "CHAT_RETENTION_DAYS", default: "30", help: "days a message is kept, delivered or not (0 keeps forever)" },
@@ -53,6 +54,7 @@ const ConfigSchema = z.object({
   host: z.string().min(1),
   data: z.string().min(1),
   "database-url": z.string().refine((url) => url === "" || /^postgres(ql)?:\/\//.test(url), { message: "must start with postgres://" }),
+  "database-schema": z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: "lower-case letters, digits and '_', up to 63" }),
   "redis-url": z.string().refine((url) => url === "" || /^rediss?:\/\//.test(url), { message: "must start with redis:// or rediss://" }),
   "redis-prefix": z.string().max(64),
   "retention-days": z.coerce.number().int().min(0).max(36500),
@@ -83,6 +85,7 @@ export interface ServerConfig {
   dataDir: string;
   /** PostgreSQL instead of SQLite when set. */
   databaseUrl?: string;
+  databaseSchema: string;
   /** The Redis bus instead of the in-process one when set. */
   redisUrl?: string;
   redisPrefix: string;
@@ -157,6 +160,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       host: values.host,
       dataDir: values.data,
       databaseUrl: values["database-url"] || undefined,
+      databaseSchema: values["database-schema"],
       redisUrl: values["redis-url"] || undefined,
       redisPrefix: values["redis-prefix"],
       retentionDays: values["retention-days"],

@@ -1,19 +1,9 @@
-import { createLocalBus } from "../bus/in-process.ts";
-import { createRedisBus } from "../bus/redis.ts";
-import { openPostgresStore } from "../store/postgres/postgres-store.ts";
-import { openSqliteStore } from "../store/sqlite/index.ts";
-import { ConfigError, parseServerArgs, serverUsage, type ServerConfig } from "./config.ts";
+import { ConfigError, parseServerArgs, serverUsage } from "./config.ts";
+import { openDrivers } from "./drivers.ts";
 import { createLogger } from "./log.ts";
-import { startChatServer, type Drivers } from "./server.ts";
+import { startChatServer } from "./server.ts";
 
-/** Entry point of ./chat-server: the only place that chooses drivers. */
-async function openDrivers(config: ServerConfig): Promise<Drivers> {
-  return {
-    store: config.databaseUrl ? await openPostgresStore(config.databaseUrl) : openSqliteStore(config.dataDir),
-    bus: config.redisUrl ? createRedisBus({ url: config.redisUrl, keyPrefix: config.redisPrefix }) : createLocalBus(),
-  };
-}
-
+/** Entry point of ./chat-server. */
 async function main(): Promise<number> {
   let args;
   try {
@@ -29,7 +19,8 @@ async function main(): Promise<number> {
   }
   const { config } = args;
   const log = createLogger({ format: config.logFormat, level: config.logLevel });
-  const server = await startChatServer(config, await openDrivers(config), log);
+  const { drivers, closeShared } = await openDrivers(config);
+  const server = await startChatServer(config, drivers, log);
   // Logs go to standard error; this line on standard output is for people and scripts waiting for the port.
   console.log(`Server starting on :${server.port}`);
 
@@ -39,7 +30,8 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
-    server.stop().then(
+    // The shared registry closes after the server has counted its devices out.
+    server.stop().then(closeShared).then(
       () => {
         log.info("stopped");
         resolve(0);

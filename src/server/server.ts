@@ -9,7 +9,9 @@ import { Receipts } from "../services/receipts.ts";
 import { Typing } from "../services/typing.ts";
 import { startRetention } from "../services/retention.ts";
 import { LoginThrottle } from "../services/login-throttle.ts";
-import { MemoryRateLimiter } from "../services/rate-limiter.ts";
+import { MemoryRateLimiter, type RateLimiter } from "../services/rate-limiter.ts";
+import type { OnlineRegistry } from "../services/presence.ts";
+import type { BucketRate } from "../domain/token-bucket.ts";
 import { ChatError } from "../protocol/index.ts";
 import type { ServerConfig } from "./config.ts";
 import { ChatMetrics } from "./chat-metrics.ts";
@@ -31,6 +33,10 @@ export interface ChatServer {
 export interface Drivers {
   store: Store;
   bus: Bus;
+  /** Who is online on any server; this server's own count when absent (one server). */
+  online?: OnlineRegistry;
+  /** Token buckets every server shares, so limits hold per user rather than per server; in memory when absent. */
+  rateLimiter?: (purpose: string, rate: BucketRate) => RateLimiter;
 }
 
 /** Wires the services to Bun.serve: Hono for HTTP, Bun's WebSocket server for chat. */
@@ -40,6 +46,7 @@ export async function startChatServer(
   log: Logger = createLogger({ format: config.logFormat, level: config.logLevel }),
 ): Promise<ChatServer> {
   const { bus } = drivers;
+  const rateLimiter = drivers.rateLimiter ?? ((_purpose: string, rate: BucketRate) => new MemoryRateLimiter(rate));
   await bus.ready();
   const heartbeat = new Heartbeat<ChatSocket>(config.deadAfterSeconds * 1000, (ws) =>
     log.warn("connection dead: no answer to pings", { user: ws.data.actor.name, device: ws.data.actor.deviceId }),
@@ -53,14 +60,14 @@ export async function startChatServer(
   const connections = metrics.meterFanout(new Connections(bus), (topic): number => server.subscriberCount(topic));
   const limits = new TrafficLimits(
     config.connectionFrameRate > 0 ? { capacity: config.connectionFrameBurst, perSecond: config.connectionFrameRate } : undefined,
-    config.userMessageRate > 0 ? new MemoryRateLimiter({ capacity: config.userMessageBurst, perSecond: config.userMessageRate }) : undefined,
+    config.userMessageRate > 0 ? rateLimiter("messages", { capacity: config.userMessageBurst, perSecond: config.userMessageRate }) : undefined,
   );
   const logins = new LoginThrottle({
     attemptsPerAddress: config.authAttemptsPerMinute > 0
-      ? new MemoryRateLimiter({ capacity: config.authAttemptsPerMinute, perSecond: config.authAttemptsPerMinute / 60 })
+      ? rateLimiter("auth-address", { capacity: config.authAttemptsPerMinute, perSecond: config.authAttemptsPerMinute / 60 })
       : undefined,
     failuresPerName: config.loginFailures > 0
-      ? new MemoryRateLimiter({ capacity: config.loginFailures, perSecond: 1 / config.loginLockoutSeconds })
+      ? rateLimiter("login-name", { capacity: config.loginFailures, perSecond: 1 / config.loginLockoutSeconds })
       : undefined,
   });
   const directory = new Directory(store);
@@ -68,7 +75,7 @@ export async function startChatServer(
   const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs);
   const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength });
   const groups = new Groups(store, directory, connections, { maxMembers: config.maxGroupMembers });
-  const presence = new PresenceService(store, new LocalOnlineRegistry(), connections, config.presenceSettleMs);
+  const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs);
   const typing = new Typing(store, directory, connections);
   const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown" });
   app.route("/", operationsRoutes({ metrics, log, probes: { store: () => store.ping(), bus: () => bus.ping() } }));
@@ -107,6 +114,7 @@ export async function startChatServer(
       presence.stop();
       connections.closeAll("server shutting down");
       await server.stop();
+      await presence.drained();
       await messaging.flush();
       await receipts.stop();
       await bus.close();

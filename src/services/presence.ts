@@ -44,13 +44,14 @@ export class LocalOnlineRegistry implements OnlineRegistry {
 
 /**
  * Online / offline and last seen, shown only to people who share a
- * conversation with the user. Changes are published after `settleMs`, and
- * only if the state then differs from the last one published, so a flapping
- * connection sends nobody a flood.
+ * conversation with the user. A change is published once it has held for
+ * `settleMs` (each change restarts the wait), with the state the whole
+ * cluster is in by then, so a flapping connection sends at most one update
+ * per settle time.
  */
 export class PresenceService {
   private readonly timers = new Map<UserId, Timer>();
-  private readonly published = new Map<UserId, boolean>();
+  private readonly counting = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(
@@ -61,14 +62,29 @@ export class PresenceService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async deviceConnected(actor: Actor): Promise<void> {
-    if (await this.registry.connected(actor.userId)) this.settle(actor);
+  deviceConnected(actor: Actor): Promise<void> {
+    return this.track(async () => {
+      if (await this.registry.connected(actor.userId)) this.settle(actor);
+    });
   }
 
-  async deviceDisconnected(actor: Actor): Promise<void> {
-    if (!(await this.registry.disconnected(actor.userId))) return;
-    await this.store.setLastSeen(actor.userId, this.now());
-    this.settle(actor);
+  deviceDisconnected(actor: Actor): Promise<void> {
+    return this.track(async () => {
+      if (!(await this.registry.disconnected(actor.userId))) return;
+      await this.store.setLastSeen(actor.userId, this.now());
+      this.settle(actor);
+    });
+  }
+
+  /** Resolves when every device that came or went so far has been counted (before the registry closes). */
+  async drained(): Promise<void> {
+    while (this.counting.size > 0) await Promise.allSettled([...this.counting]);
+  }
+
+  private track(count: () => Promise<void>): Promise<void> {
+    const counted = count().finally(() => this.counting.delete(counted));
+    this.counting.add(counted);
+    return counted;
   }
 
   /** Where every contact of the viewer stands now: for a device that just connected. */
@@ -90,8 +106,6 @@ export class PresenceService {
 
   private async publish(actor: Actor): Promise<void> {
     const online = (await this.registry.onlineAmong([actor.userId])).has(actor.userId);
-    if (this.published.get(actor.userId) === online) return;
-    this.published.set(actor.userId, online);
     const [privacy, lastSeen, viewers] = await Promise.all([
       this.store.privacyOf(actor.userId),
       this.store.lastSeenOf(actor.userId),

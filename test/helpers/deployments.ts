@@ -1,7 +1,7 @@
 import { SQL } from "bun";
 import { rmSync } from "node:fs";
-import { createRedisBus } from "../../src/bus/redis.ts";
 import type { ServerConfig } from "../../src/server/config.ts";
+import { openDrivers } from "../../src/server/drivers.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -97,9 +97,8 @@ export const TWO_SERVERS_POSTGRES_REDIS: DeploymentKind = {
       2,
       () =>
         startTestServer({
-          config,
-          store: () => openPostgresStore(TEST_POSTGRES_URL, { schema }),
-          bus: () => createRedisBus({ url: TEST_REDIS_URL, keyPrefix }),
+          config: { ...config, databaseUrl: TEST_POSTGRES_URL, databaseSchema: schema, redisUrl: TEST_REDIS_URL, redisPrefix: keyPrefix },
+          openDrivers,
         }),
       () => openPostgresStore(TEST_POSTGRES_URL, { schema }),
       async () => {

@@ -6,6 +6,7 @@ import type { Bus } from "../../src/bus/bus.ts";
 import { Session } from "../../src/protocol/index.ts";
 import { defaultServerConfig, type ServerConfig } from "../../src/server/config.ts";
 import type { Logger } from "../../src/server/log.ts";
+import type { OpenedDrivers } from "../../src/server/drivers.ts";
 import { startChatServer } from "../../src/server/server.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -26,6 +27,8 @@ export interface TestServerOptions {
   dataDir?: string;
   config?: Partial<ServerConfig>;
   store?: (dataDir: string) => Store | Promise<Store>;
+  /** Opens the drivers from the configuration, as ./chat-server does (instead of `store` and `bus`). */
+  openDrivers?: (config: ServerConfig) => Promise<OpenedDrivers>;
   bus?: () => Bus;
   /** Where the server's log lines go; by default errors only, to standard error. */
   log?: Logger;
@@ -54,15 +57,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     groupReceiptDelayMs: 50,
     ...options.config,
   };
-  const server = await startChatServer(config, {
-    store: await (options.store ?? openSqliteStore)(dataDir),
-    bus: (options.bus ?? createLocalBus)(),
-  }, options.log);
+  const opened: OpenedDrivers = options.openDrivers
+    ? await options.openDrivers(config)
+    : { drivers: { store: await (options.store ?? openSqliteStore)(dataDir), bus: (options.bus ?? createLocalBus)() }, closeShared: async () => {} };
+  const server = await startChatServer(config, opened.drivers, options.log);
   let running = true;
   const stop = async () => {
     if (!running) return;
     running = false;
     await server.stop();
+    await opened.closeShared();
   };
   return {
     url: `${config.tls ? "https" : "http"}://127.0.0.1:${server.port}`,

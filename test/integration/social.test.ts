@@ -1,165 +1,173 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { DeviceList, type Session } from "../../src/protocol/index.ts";
 import { apiAs, codeOf } from "../helpers/api.ts";
-import { loginUser, registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
+import { loginUser, registerUser } from "../helpers/server.ts";
 import { TestSocket } from "../helpers/socket.ts";
+import { DEPLOYMENT_KINDS, type Deployment } from "../helpers/deployments.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function setup(names: string[], config = {}) {
-  const server: TestServer = await startTestServer({ config });
-  cleanups.push(() => server.cleanup());
-  const users: Record<string, Session> = {};
-  for (const name of names) users[name] = await registerUser(server, name);
-  const api = (name: string) => apiAs(server.url, users[name]!.token);
-  const connectSession = async (session: Session) => {
-    const socket = await TestSocket.connect(server.wsUrl, session.token);
-    cleanups.push(() => socket.close());
-    return socket;
-  };
-  const connect = (name: string) => connectSession(users[name]!);
-  return { server, users, api, connect, connectSession };
-}
-
-const presenceOf = (user: string) => (frame: { type: string; user?: string }) => frame.type === "presence" && frame.user === user;
-
-describe("presence", () => {
-  test("contacts see online and offline with last seen; strangers see nothing", async () => {
-    const { connect } = await setup(["alice", "bob", "eve"]);
-    const alice = await connect("alice");
-    await alice.sendMessage("bob", "we are contacts now");
-    const eve = await connect("eve");
-
-    const bob = await connect("bob");
-    expect(await alice.next(presenceOf("bob"))).toMatchObject({ online: true });
-    const before = Date.now();
-    await bob.close();
-    const offline = await alice.next(presenceOf("bob"));
-    expect(offline).toMatchObject({ online: false });
-    expect((offline as { lastSeen: number }).lastSeen).toBeGreaterThanOrEqual(before - 1000);
-
-    // eve shares no conversation with bob: the next frame she gets is a marker, not bob's presence.
-    await alice.sendMessage("eve", "marker");
-    expect((await eve.next((f) => f.type === "message" || f.type === "presence"))).toMatchObject({ type: "message", text: "marker" });
+for (const kind of DEPLOYMENT_KINDS) {
+describe(kind.name, () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  test("a device that connects is told where its contacts stand", async () => {
-    const { connect } = await setup(["alice", "bob"]);
-    const bob = await connect("bob");
-    await bob.sendMessage("alice", "hi");
-    const alice = await connect("alice");
-    expect(alice.pending().find(presenceOf("bob"))).toMatchObject({ online: true });
-  });
+  async function setup(names: string[], config = {}) {
+    const server: Deployment = await kind.start(config);
+    cleanups.push(() => server.cleanup());
+    const users: Record<string, Session> = {};
+    for (const name of names) users[name] = await registerUser(server, name);
+    const api = (name: string) => apiAs(server.url, users[name]!.token);
+    const connectSession = async (session: Session) => {
+      const socket = await TestSocket.connect(server.wsUrl, session.token);
+      cleanups.push(() => socket.close());
+      return socket;
+    };
+    const connect = (name: string) => connectSession(users[name]!);
+    return { server, users, api, connect, connectSession };
+  }
 
-  test("a flapping connection is coalesced into one update", async () => {
-    const { connect } = await setup(["alice", "bob"], { presenceSettleMs: 1000 });
-    const alice = await connect("alice");
-    await alice.sendMessage("bob", "hello");
-    const flaps = [];
-    for (let i = 0; i < 5; i++) {
+  const presenceOf = (user: string) => (frame: { type: string; user?: string }) => frame.type === "presence" && frame.user === user;
+
+  describe("presence", () => {
+    test("contacts see online and offline with last seen; strangers see nothing", async () => {
+      const { connect } = await setup(["alice", "bob", "eve"]);
+      const alice = await connect("alice");
+      await alice.sendMessage("bob", "we are contacts now");
+      const eve = await connect("eve");
+
       const bob = await connect("bob");
-      flaps.push(bob);
-      if (i < 4) await bob.close();
-    }
-    expect(await alice.next(presenceOf("bob"), 5000)).toMatchObject({ online: true });
-    await flaps.at(-1)!.sendMessage("alice", "marker");
-    await alice.next((f) => f.type === "message" && f.text === "marker");
-    expect(alice.pending().filter(presenceOf("bob"))).toEqual([]);
+      expect(await alice.next(presenceOf("bob"))).toMatchObject({ online: true });
+      const before = Date.now();
+      await bob.close();
+      const offline = await alice.next(presenceOf("bob"));
+      expect(offline).toMatchObject({ online: false });
+      expect((offline as { lastSeen: number }).lastSeen).toBeGreaterThanOrEqual(before - 1000);
+
+      // eve shares no conversation with bob: the next frame she gets is a marker, not bob's presence.
+      await alice.sendMessage("eve", "marker");
+      expect((await eve.next((f) => f.type === "message" || f.type === "presence"))).toMatchObject({ type: "message", text: "marker" });
+    });
+
+    test("a device that connects is told where its contacts stand", async () => {
+      const { connect } = await setup(["alice", "bob"]);
+      const bob = await connect("bob");
+      await bob.sendMessage("alice", "hi");
+      const alice = await connect("alice");
+      expect(alice.pending().find(presenceOf("bob"))).toMatchObject({ online: true });
+    });
+
+    test("a flapping connection is coalesced: one update per server at most", async () => {
+      const { connect, server } = await setup(["alice", "bob"], { presenceSettleMs: 1000 });
+      const alice = await connect("alice");
+      await alice.sendMessage("bob", "hello");
+      const flaps = [];
+      for (let i = 0; i < 5; i++) {
+        const bob = await connect("bob");
+        flaps.push(bob);
+        if (i < 4) await bob.close();
+      }
+      expect(await alice.next(presenceOf("bob"), 5000)).toMatchObject({ online: true });
+      await flaps.at(-1)!.sendMessage("alice", "marker");
+      await alice.next((f) => f.type === "message" && f.text === "marker");
+      // bob's five connections were spread over the servers; each settles on its own.
+      const more = alice.pending().filter(presenceOf("bob"));
+      expect(more.length).toBeLessThan(server.servers.length);
+      for (const update of more) expect(update).toMatchObject({ online: true });
+    });
+
+    test("hiding last seen hides it both ways", async () => {
+      const { api, connect } = await setup(["alice", "bob"]);
+      const alice = await connect("alice");
+      await alice.sendMessage("bob", "hi");
+      expect((await api("bob").patch("/api/settings", { hideLastSeen: true })).body).toEqual({ hideLastSeen: true, readReceipts: true });
+      await (await connect("bob")).close();
+      expect(await alice.next((f) => presenceOf("bob")(f) && f.type === "presence" && !f.online)).toMatchObject({ lastSeen: null });
+
+      await api("bob").patch("/api/settings", { hideLastSeen: false });
+      await api("alice").patch("/api/settings", { hideLastSeen: true });
+      // Online first: an online-then-offline blip within the settle time is (rightly) never announced.
+      const bob = await connect("bob");
+      await alice.next((f) => presenceOf("bob")(f) && f.type === "presence" && f.online);
+      await bob.close();
+      expect(await alice.next((f) => presenceOf("bob")(f) && f.type === "presence" && !f.online)).toMatchObject({ lastSeen: null });
+    });
   });
 
-  test("hiding last seen hides it both ways", async () => {
-    const { api, connect } = await setup(["alice", "bob"]);
-    const alice = await connect("alice");
-    await alice.sendMessage("bob", "hi");
-    expect((await api("bob").patch("/api/settings", { hideLastSeen: true })).body).toEqual({ hideLastSeen: true, readReceipts: true });
-    await (await connect("bob")).close();
-    expect(await alice.next((f) => presenceOf("bob")(f) && f.type === "presence" && !f.online)).toMatchObject({ lastSeen: null });
+  describe("typing", () => {
+    test("reaches the person typed to, and a group's other members, never stored", async () => {
+      const { api, connect } = await setup(["alice", "bob", "carol", "eve"]);
+      await api("alice").post("/api/groups", { name: "team", members: ["bob", "carol"] });
+      const [alice, bob, carol, eve] = await Promise.all(["alice", "bob", "carol", "eve"].map(connect));
+      alice!.send({ type: "typing", to: "bob" });
+      expect(await bob!.next((f) => f.type === "typing")).toEqual({ type: "typing", from: "alice", to: "bob" });
+      alice!.send({ type: "typing", to: "#team" });
+      expect(await carol!.next((f) => f.type === "typing")).toEqual({ type: "typing", from: "alice", to: "#team" });
+      eve!.send({ type: "typing", to: "#team" });
+      expect(await eve!.next((f) => f.type === "error")).toMatchObject({ code: "not_member" });
 
-    await api("bob").patch("/api/settings", { hideLastSeen: false });
-    await api("alice").patch("/api/settings", { hideLastSeen: true });
-    // Online first: an online-then-offline blip within the settle time is (rightly) never announced.
-    const bob = await connect("bob");
-    await alice.next((f) => presenceOf("bob")(f) && f.type === "presence" && f.online);
-    await bob.close();
-    expect(await alice.next((f) => presenceOf("bob")(f) && f.type === "presence" && !f.online)).toMatchObject({ lastSeen: null });
+      const later = await TestSocket.connect(bob!.ws.url, (await loginUser({ url: bob!.ws.url.replace("ws://", "http://").replace("/ws", "") }, "bob")).token);
+      cleanups.push(() => later.close());
+      expect(later.pending().filter((f) => f.type === "typing")).toEqual([]);
+    });
+  });
+
+  describe("several devices", () => {
+    test("a message sent from one device reaches the sender's other device, even one that was offline", async () => {
+      const { server, connect, connectSession } = await setup(["alice", "bob"]);
+      const phone = await loginUser(server, "alice", undefined, "phone");
+      const laptop = await connect("alice");
+      const sent = await laptop.sendMessage("bob", "sent from the laptop");
+      const phoneSocket = await connectSession(phone);
+      expect(phoneSocket.pending().find((f) => f.type === "message")).toMatchObject({ from: "alice", to: "bob", seq: sent.seq });
+    });
+
+    test("lists devices, and logging one out closes its connection and refuses its token everywhere", async () => {
+      const { server, api, connect, connectSession } = await setup(["alice"]);
+      const phone = await loginUser(server, "alice", undefined, "phone");
+      await connect("alice");
+      const phoneSocket = await connectSession(phone);
+      const list = DeviceList.parse((await api("alice").get("/api/devices")).body);
+      expect(list.devices.map((d) => [d.name, d.current])).toEqual([
+        ["device", true],
+        ["phone", false],
+      ]);
+
+      expect((await api("alice").delete(`/api/devices/${phone.device.id}`)).status).toBe(204);
+      expect((await phoneSocket.closed()).code).toBe(4001);
+      const phoneApi = apiAs(server.url, phone.token);
+      expect(codeOf(await phoneApi.get("/api/devices"))).toBe("unauthorized");
+      expect(await TestSocket.open(server.wsUrl, phone.token).then(() => "opened", () => "refused")).toBe("refused");
+      expect(codeOf(await api("alice").delete(`/api/devices/${phone.device.id}`))).toBe("not_found");
+    });
+
+    test("logout ends this device's session", async () => {
+      const { server, users, api } = await setup(["alice"]);
+      expect((await api("alice").post("/api/logout")).status).toBe(204);
+      expect(codeOf(await apiAs(server.url, users.alice!.token).get("/api/devices"))).toBe("unauthorized");
+    });
+  });
+
+  describe("read receipts switch", () => {
+    test("off: the other side learns nothing of reads, either way; your own devices still sync", async () => {
+      const { server, api, connect, connectSession } = await setup(["alice", "bob"]);
+      await api("bob").patch("/api/settings", { readReceipts: false });
+      const bobPhone = await connectSession(await loginUser(server, "bob", undefined, "phone"));
+      const [alice, bob] = await Promise.all([connect("alice"), connect("bob")]);
+      const sent = await alice.sendMessage("bob", "did you read this?");
+      await bob.nextMessage();
+      bob.send({ type: "received", conv: sent.conv, seq: sent.seq });
+      bob.send({ type: "read", conv: sent.conv, seq: sent.seq });
+      expect(await bobPhone.next((f) => f.type === "receipt" && f.read !== undefined)).toMatchObject({ by: "bob", read: sent.seq });
+      expect(await alice.next((f) => f.type === "receipt")).toMatchObject({ by: "bob", delivered: sent.seq });
+      // alice's next receipt frame is not a read: the marker proves the order.
+      const reply = await bob.sendMessage("alice", "marker");
+      alice.send({ type: "read", conv: reply.conv, seq: reply.seq });
+      await alice.nextMessage();
+      expect(alice.pending().filter((f) => f.type === "receipt" && f.read !== undefined)).toEqual([]);
+      const history = await api("alice").get("/api/history?with=bob");
+      expect(history.body.messages.find((m: { text: string }) => m.text === "did you read this?").status).toBe("delivered");
+    });
   });
 });
-
-describe("typing", () => {
-  test("reaches the person typed to, and a group's other members, never stored", async () => {
-    const { api, connect } = await setup(["alice", "bob", "carol", "eve"]);
-    await api("alice").post("/api/groups", { name: "team", members: ["bob", "carol"] });
-    const [alice, bob, carol, eve] = await Promise.all(["alice", "bob", "carol", "eve"].map(connect));
-    alice!.send({ type: "typing", to: "bob" });
-    expect(await bob!.next((f) => f.type === "typing")).toEqual({ type: "typing", from: "alice", to: "bob" });
-    alice!.send({ type: "typing", to: "#team" });
-    expect(await carol!.next((f) => f.type === "typing")).toEqual({ type: "typing", from: "alice", to: "#team" });
-    eve!.send({ type: "typing", to: "#team" });
-    expect(await eve!.next((f) => f.type === "error")).toMatchObject({ code: "not_member" });
-
-    const later = await TestSocket.connect(bob!.ws.url, (await loginUser({ url: bob!.ws.url.replace("ws://", "http://").replace("/ws", "") }, "bob")).token);
-    cleanups.push(() => later.close());
-    expect(later.pending().filter((f) => f.type === "typing")).toEqual([]);
-  });
-});
-
-describe("several devices", () => {
-  test("a message sent from one device reaches the sender's other device, even one that was offline", async () => {
-    const { server, connect, connectSession } = await setup(["alice", "bob"]);
-    const phone = await loginUser(server, "alice", undefined, "phone");
-    const laptop = await connect("alice");
-    const sent = await laptop.sendMessage("bob", "sent from the laptop");
-    const phoneSocket = await connectSession(phone);
-    expect(phoneSocket.pending().find((f) => f.type === "message")).toMatchObject({ from: "alice", to: "bob", seq: sent.seq });
-  });
-
-  test("lists devices, and logging one out closes its connection and refuses its token everywhere", async () => {
-    const { server, api, connect, connectSession } = await setup(["alice"]);
-    const phone = await loginUser(server, "alice", undefined, "phone");
-    await connect("alice");
-    const phoneSocket = await connectSession(phone);
-    const list = DeviceList.parse((await api("alice").get("/api/devices")).body);
-    expect(list.devices.map((d) => [d.name, d.current])).toEqual([
-      ["device", true],
-      ["phone", false],
-    ]);
-
-    expect((await api("alice").delete(`/api/devices/${phone.device.id}`)).status).toBe(204);
-    expect((await phoneSocket.closed()).code).toBe(4001);
-    const phoneApi = apiAs(server.url, phone.token);
-    expect(codeOf(await phoneApi.get("/api/devices"))).toBe("unauthorized");
-    expect(await TestSocket.open(server.wsUrl, phone.token).then(() => "opened", () => "refused")).toBe("refused");
-    expect(codeOf(await api("alice").delete(`/api/devices/${phone.device.id}`))).toBe("not_found");
-  });
-
-  test("logout ends this device's session", async () => {
-    const { server, users, api } = await setup(["alice"]);
-    expect((await api("alice").post("/api/logout")).status).toBe(204);
-    expect(codeOf(await apiAs(server.url, users.alice!.token).get("/api/devices"))).toBe("unauthorized");
-  });
-});
-
-describe("read receipts switch", () => {
-  test("off: the other side learns nothing of reads, either way; your own devices still sync", async () => {
-    const { server, api, connect, connectSession } = await setup(["alice", "bob"]);
-    await api("bob").patch("/api/settings", { readReceipts: false });
-    const bobPhone = await connectSession(await loginUser(server, "bob", undefined, "phone"));
-    const [alice, bob] = await Promise.all([connect("alice"), connect("bob")]);
-    const sent = await alice.sendMessage("bob", "did you read this?");
-    await bob.nextMessage();
-    bob.send({ type: "received", conv: sent.conv, seq: sent.seq });
-    bob.send({ type: "read", conv: sent.conv, seq: sent.seq });
-    expect(await bobPhone.next((f) => f.type === "receipt" && f.read !== undefined)).toMatchObject({ by: "bob", read: sent.seq });
-    expect(await alice.next((f) => f.type === "receipt")).toMatchObject({ by: "bob", delivered: sent.seq });
-    // alice's next receipt frame is not a read: the marker proves the order.
-    const reply = await bob.sendMessage("alice", "marker");
-    alice.send({ type: "read", conv: reply.conv, seq: reply.seq });
-    await alice.nextMessage();
-    expect(alice.pending().filter((f) => f.type === "receipt" && f.read !== undefined)).toEqual([]);
-    const history = await api("alice").get("/api/history?with=bob");
-    expect(history.body.messages.find((m: { text: string }) => m.text === "did you read this?").status).toBe("delivered");
-  });
-});
+}

@@ -1,0 +1,44 @@
+import { createLocalBus } from "../bus/in-process.ts";
+import { createRedisBus } from "../bus/redis.ts";
+import { createRedisOnlineRegistry } from "../bus/redis-online-registry.ts";
+import { createRedisRateLimiter } from "../bus/redis-rate-limiter.ts";
+import { openPostgresStore } from "../store/postgres/postgres-store.ts";
+import { openSqliteStore } from "../store/sqlite/index.ts";
+import type { ServerConfig } from "./config.ts";
+import type { Drivers } from "./server.ts";
+
+export interface OpenedDrivers {
+  drivers: Drivers;
+  /** Closes what the server does not close itself (the shared registry and limiters); after the server stopped. */
+  closeShared(): Promise<void>;
+}
+
+/**
+ * The one place that chooses drivers from the configuration: SQLite and the
+ * in-process bus for one machine; PostgreSQL, and Redis for messages, presence
+ * and limits, when several servers share the work.
+ */
+export async function openDrivers(config: Pick<ServerConfig, "dataDir" | "databaseUrl" | "databaseSchema" | "redisUrl" | "redisPrefix">): Promise<OpenedDrivers> {
+  const store = config.databaseUrl
+    ? await openPostgresStore(config.databaseUrl, { schema: config.databaseSchema })
+    : openSqliteStore(config.dataDir);
+  const { redisUrl: url, redisPrefix: keyPrefix } = config;
+  if (!url) return { drivers: { store, bus: createLocalBus() }, closeShared: async () => {} };
+  const online = createRedisOnlineRegistry({ url, keyPrefix });
+  const limiters: Array<{ close(): Promise<void> }> = [];
+  return {
+    drivers: {
+      store,
+      bus: createRedisBus({ url, keyPrefix }),
+      online,
+      rateLimiter: (purpose, rate) => {
+        const limiter = createRedisRateLimiter({ url, keyPrefix: `${keyPrefix}rate:${purpose}:`, rate });
+        limiters.push(limiter);
+        return limiter;
+      },
+    },
+    async closeShared() {
+      await Promise.all([online.close(), ...limiters.map((limiter) => limiter.close())]);
+    },
+  };
+}
