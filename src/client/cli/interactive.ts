@@ -1,13 +1,16 @@
 import { cancel, intro, outro } from "@clack/prompts";
-import { ChatError } from "../../protocol/index.ts";
+import { ChatError, isGroupAddress } from "../../protocol/index.ts";
 import { ChatApi } from "../sdk/api.ts";
 import type { ChatConnection, ConnectionStatus } from "../sdk/connection.ts";
+import { PresenceBook } from "../sdk/presence-book.ts";
 import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
 import { type CommandContext, runCommand } from "./commands.ts";
 import { makeStyle, messageLine, type Style, tickMark, timed } from "./format.ts";
 import { parseInputLine } from "./input.ts";
 import { LoginFailed, obtainSession } from "./login.ts";
+import { groupNoticeLine, presenceLine } from "./notices.ts";
 import type { ClientOptions } from "./options.ts";
+import { OwnGroupChanges } from "./own-group-changes.ts";
 import { type OwnMessage, OwnMessages } from "./own-messages.ts";
 import { sanitize } from "./sanitize.ts";
 import { PromptScreen } from "./screen.ts";
@@ -43,6 +46,13 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
   const connection = openConnection(options, state, session);
   const me = connection.user;
   const own = new OwnMessages();
+  const presence = new PresenceBook();
+  const ownGroupChanges = new OwnGroupChanges();
+  // People this session exchanged direct messages with: only their coming and going is worth a line.
+  const partners = new Set<string>();
+  const chattingWith = (from: string, to: string) => {
+    if (!isGroupAddress(to)) partners.add(from === me ? to : from);
+  };
   const typing = new TypingIndicator(connection, () => screen.currentLine, () => showStatus());
   let connectionLabel = "[connecting…]";
   let everConnected = false;
@@ -60,6 +70,8 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
     token: session.token,
     api: new ChatApi(options.server),
     style,
+    presence,
+    ownGroupChanges,
     print: (line) => screen.print(line),
     report: (line) => screen.print(style.error(line)),
   };
@@ -118,6 +130,7 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
     });
 
     connection.on("message", (frame) => {
+      chattingWith(frame.from, frame.to);
       typing.stopped(frame.from, frame.to);
       screen.print(timed(messageLine(frame, me), frame.ts, style));
       connection.markRead(frame.conv, frame.seq);
@@ -139,10 +152,13 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
       if (newest) screen.print(style.dim(`${tickMark(newest.tick, style)} ${newest.entry.to}: "${snippet(newest.entry.text)}"`));
     });
     connection.on("typing", (frame) => typing.started(frame.from, frame.to));
-    connection.on("presence", (frame) => screen.print(style.dim(`· ${frame.user} is ${frame.online ? "online" : "offline"}`)));
+    connection.on("presence", (frame) => {
+      const change = presence.record(frame);
+      const noticeable = change === "came-online" || change === "went-offline";
+      if (noticeable && partners.has(frame.user)) screen.print(style.dim(`· ${presenceLine(frame)}`));
+    });
     connection.on("group", (frame) => {
-      const who = frame.user ? ` ${frame.user}` : "";
-      screen.print(style.dim(`· #${frame.group}: ${frame.by} ${frame.change}${who}`));
+      if (!ownGroupChanges.isOwn(frame)) screen.print(style.dim(groupNoticeLine(frame, me)));
     });
     connection.on("gap", (frame) => {
       const title = connection.titleOf(frame.conv) ?? `conversation ${frame.conv}`;
@@ -160,6 +176,7 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
       if (input.kind === "message") {
         try {
           const message = own.add(connection.send(input.to, input.text));
+          chattingWith(me, input.to);
           screen.replaceEnteredLine(line, ownLine(message), message.entry.id);
         } catch (error) {
           if (!(error instanceof ChatError)) throw error;

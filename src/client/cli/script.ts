@@ -3,12 +3,15 @@ import { ChatError } from "../../protocol/index.ts";
 import { ChatApi } from "../sdk/api.ts";
 import type { ChatConnection } from "../sdk/connection.ts";
 import { ServerUnreachableError } from "../sdk/errors.ts";
+import { PresenceBook } from "../sdk/presence-book.ts";
 import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
 import { type CommandContext, runCommand } from "./commands.ts";
 import { messageLine, PLAIN, receiptLines } from "./format.ts";
 import { parseInputLine } from "./input.ts";
 import { LoginFailed, type LoginPrompts, obtainSession } from "./login.ts";
+import { groupNoticeLine } from "./notices.ts";
 import type { ClientOptions } from "./options.ts";
+import { OwnGroupChanges } from "./own-group-changes.ts";
 import { sanitize } from "./sanitize.ts";
 import { firstContact, forgetSession, openConnection, SESSION_ENDED } from "./session.ts";
 import { WatermarkDedupe } from "./watermark-dedupe.ts";
@@ -30,12 +33,20 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
  * Standard input is not a terminal: read `<recipient> <message>` lines and slash commands
- * until end of input, print incoming messages as `[sender]: text` on stdout and problems
- * as one line each on stderr, then wait (bounded) for every sent message to be acknowledged.
- * Resolves with the exit status.
+ * until end of input, print incoming messages as `[sender]: text` and group changes as
+ * `[#team] alice added carol` on stdout and problems as one line each on stderr, then wait
+ * (bounded) for every sent message to be acknowledged. Resolves with the exit status.
  */
 export async function runScript(options: ClientOptions, state: DeviceState): Promise<number> {
-  const connected = await connect(options, state, (connection) => reportEvents(connection, options));
+  const presence = new PresenceBook();
+  const ownGroupChanges = new OwnGroupChanges();
+  const connected = await connect(options, state, (connection) => {
+    connection.on("presence", (frame) => presence.record(frame));
+    connection.on("group", (frame) => {
+      if (!ownGroupChanges.isOwn(frame)) out(groupNoticeLine(frame, connection.user));
+    });
+    reportEvents(connection, options);
+  });
   if (typeof connected === "number") return connected;
   const { connection, session } = connected;
   err(`connected as ${connection.user} to ${options.server.display}`);
@@ -48,6 +59,8 @@ export async function runScript(options: ClientOptions, state: DeviceState): Pro
     token: session.token,
     api: new ChatApi(options.server),
     style: PLAIN,
+    presence,
+    ownGroupChanges,
     print: out,
     report: err,
   };

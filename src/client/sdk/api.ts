@@ -4,7 +4,12 @@ import {
   type Credentials,
   DeviceList,
   ErrorBody,
+  GroupInfo,
+  GroupList,
   HistoryPage,
+  MessageReceipts,
+  PrivacySettings,
+  type PrivacyUpdate,
   Session,
 } from "../../protocol/index.ts";
 import type { ServerAddress } from "./address.ts";
@@ -19,7 +24,7 @@ export interface HistoryRequest {
 }
 
 /**
- * The HTTP side of the server: accounts, history, devices. Every answer is checked
+ * The HTTP side of the server: accounts, history, devices, privacy, groups. Every answer is checked
  * against its schema; a server error becomes a `ChatError` with its code and sentence,
  * a network failure a `ServerUnreachableError`.
  */
@@ -51,6 +56,50 @@ export class ChatApi {
 
   async logout(token: string): Promise<void> {
     await this.request("POST", "/api/logout", { token });
+  }
+
+  privacy(token: string): Promise<PrivacySettings> {
+    return this.request("GET", "/api/settings", { token, answer: PrivacySettings });
+  }
+
+  setPrivacy(token: string, update: z.input<typeof PrivacyUpdate>): Promise<PrivacySettings> {
+    return this.request("PATCH", "/api/settings", { token, body: update, answer: PrivacySettings });
+  }
+
+  /** Creates a group; the creator is its first admin. */
+  createGroup(token: string, name: string, members: string[]): Promise<GroupInfo> {
+    return this.request("POST", "/api/groups", { token, body: { name, members }, answer: GroupInfo });
+  }
+
+  /** The groups this user is in. */
+  groups(token: string): Promise<GroupList> {
+    return this.request("GET", "/api/groups", { token, answer: GroupList });
+  }
+
+  group(token: string, name: string): Promise<GroupInfo> {
+    return this.request("GET", groupPath(name), { token, answer: GroupInfo });
+  }
+
+  addGroupMember(token: string, group: string, user: string): Promise<GroupInfo> {
+    return this.request("POST", `${groupPath(group)}/members`, { token, body: { user }, answer: GroupInfo });
+  }
+
+  /** Removes a member; removing oneself is leaving. */
+  async removeGroupMember(token: string, group: string, user: string): Promise<void> {
+    await this.request("DELETE", `${groupPath(group)}/members/${encodeURIComponent(user)}`, { token });
+  }
+
+  promoteGroupMember(token: string, group: string, user: string): Promise<GroupInfo> {
+    return this.request("POST", `${groupPath(group)}/admins`, { token, body: { user }, answer: GroupInfo });
+  }
+
+  renameGroup(token: string, group: string, newName: string): Promise<GroupInfo> {
+    return this.request("PATCH", groupPath(group), { token, body: { name: newName }, answer: GroupInfo });
+  }
+
+  /** Which members have message `seq` of the group, and which have read it. */
+  groupReceipts(token: string, group: string, seq: number): Promise<MessageReceipts> {
+    return this.request("GET", `${groupPath(group)}/receipts?seq=${seq}`, { token, answer: MessageReceipts });
   }
 
   /** Whether the server accepts this token; unreachable servers throw. */
@@ -92,6 +141,10 @@ export class ChatApi {
     }
     return parsed.data;
   }
+}
+
+function groupPath(name: string): string {
+  return `/api/groups/${encodeURIComponent(name)}`;
 }
 
 function parseJson(text: string): unknown {

@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { Recipient } from "../../protocol/index.ts";
+import { argument, type Command } from "./command.ts";
+import { formatTime, historyLine } from "./format.ts";
+import { sanitize } from "./sanitize.ts";
+
+const DEFAULT_HISTORY_LENGTH = 20;
+const HistoryLength = z.coerce.number().int().min(1).max(200);
+const DeviceId = z.coerce.number().int().positive();
+
+/** History, devices and leaving. */
+export const ACCOUNT_COMMANDS: Command[] = [
+  {
+    name: "history",
+    usage: "/history <name> [N]",
+    summary: `the last N messages with a user or #group (default ${DEFAULT_HISTORY_LENGTH}), with ticks`,
+    async run(context, [who, count]) {
+      const peer = argument(Recipient, who, "a user or #group");
+      const limit = count === undefined ? DEFAULT_HISTORY_LENGTH : argument(HistoryLength, count, "a number of messages from 1 to 200");
+      const page = await context.api.history(context.token, { with: peer, limit });
+      if (page.messages.length === 0) context.print(`No messages with ${peer} yet.`);
+      for (const message of [...page.messages].reverse()) context.print(historyLine(message, context.me, context.style));
+      return "continue";
+    },
+  },
+  {
+    name: "devices",
+    usage: "/devices",
+    summary: "list the devices logged in to your account",
+    async run(context) {
+      const { devices } = await context.api.devices(context.token);
+      for (const device of devices) {
+        const current = device.current ? context.style.accent(" (this device)") : "";
+        context.print(`${String(device.id).padStart(4)}  ${sanitize(device.name)}${current}  last active ${formatTime(device.lastActive)}`);
+      }
+      return "continue";
+    },
+  },
+  {
+    name: "logout-device",
+    usage: "/logout-device <id>",
+    summary: "log out one of your devices (see /devices)",
+    async run(context, [id]) {
+      const deviceId = argument(DeviceId, id, "a device number from /devices");
+      await context.api.revokeDevice(context.token, deviceId);
+      context.print(`Device ${deviceId} is logged out.`);
+      return deviceId === context.deviceId ? "logged-out" : "continue";
+    },
+  },
+  {
+    name: "logout",
+    usage: "/logout",
+    summary: "log this device out and quit (the next start asks for the password)",
+    async run(context) {
+      await context.api.logout(context.token);
+      context.print("This device is logged out.");
+      return "logged-out";
+    },
+  },
+  {
+    name: "quit",
+    usage: "/quit",
+    summary: "leave (messages not yet sent stay queued for the next start)",
+    async run() {
+      return "quit";
+    },
+  },
+];

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { Name, type PrivacySettings, type PrivacyUpdate } from "../../protocol/index.ts";
+import { argument, type Command } from "./command.ts";
+import { presenceLine } from "./notices.ts";
+
+/** The privacy switches as people name them, each turning into a change of the server's settings. */
+const SWITCHES = {
+  "last-seen": (on: boolean): z.input<typeof PrivacyUpdate> => ({ hideLastSeen: !on }),
+  "read-receipts": (on: boolean): z.input<typeof PrivacyUpdate> => ({ readReceipts: on }),
+};
+const Switch = z.enum(Object.keys(SWITCHES) as [keyof typeof SWITCHES]);
+const OnOff = z.enum(["on", "off"]);
+
+/** Privacy switches and contacts' presence. */
+export const SOCIAL_COMMANDS: Command[] = [
+  {
+    name: "privacy",
+    usage: "/privacy [<setting> on|off]",
+    summary: "show your privacy settings, or turn last-seen or read-receipts on or off",
+    async run(context, [switchText, valueText]) {
+      if (switchText === undefined) {
+        context.print(privacyLine(await context.api.privacy(context.token)));
+        return "continue";
+      }
+      const change = SWITCHES[argument(Switch, switchText, "a setting: last-seen or read-receipts")];
+      const on = argument(OnOff, valueText, "on or off") === "on";
+      context.print(privacyLine(await context.api.setPrivacy(context.token, change(on))));
+      return "continue";
+    },
+  },
+  {
+    name: "who",
+    usage: "/who [name]",
+    summary: "whether a contact is online, or when last seen; without a name: all contacts",
+    async run(context, [nameText]) {
+      if (nameText === undefined) {
+        const contacts = context.presence.all();
+        if (contacts.length === 0) context.print("No contacts yet: people you share a conversation or group with appear here.");
+        for (const contact of contacts) context.print(presenceLine(contact));
+        return "continue";
+      }
+      const name = argument(Name, nameText, "a user name");
+      const contact = context.presence.of(name);
+      context.print(contact ? presenceLine(contact) : `No presence for ${name}: it is shown only for people you share a conversation or group with.`);
+      return "continue";
+    },
+  },
+];
+
+/** `Privacy: last seen on, read receipts on` */
+export function privacyLine(settings: PrivacySettings): string {
+  const onOff = (on: boolean) => (on ? "on" : "off");
+  return `Privacy: last seen ${onOff(!settings.hideLastSeen)}, read receipts ${onOff(settings.readReceipts)}`;
+}

@@ -1,0 +1,165 @@
+import { describe, expect, test } from "bun:test";
+import { runCommand, type CommandContext } from "../../src/client/cli/commands.ts";
+import { PLAIN } from "../../src/client/cli/format.ts";
+import { membersLine, receiptsLine } from "../../src/client/cli/group-commands.ts";
+import { groupNoticeLine, presenceLine } from "../../src/client/cli/notices.ts";
+import { OwnGroupChanges } from "../../src/client/cli/own-group-changes.ts";
+import { privacyLine } from "../../src/client/cli/social-commands.ts";
+import { parseServerAddress } from "../../src/client/sdk/address.ts";
+import { ChatApi } from "../../src/client/sdk/api.ts";
+import { PresenceBook } from "../../src/client/sdk/presence-book.ts";
+import type { GroupFrame } from "../../src/protocol/index.ts";
+import { freePort } from "../helpers/free-port.ts";
+
+const NOWHERE = `127.0.0.1:${freePort()}`;
+
+/** A context whose output is recorded; its server address has nothing listening. */
+function context(): CommandContext & { printed: string[]; reported: string[] } {
+  const printed: string[] = [];
+  const reported: string[] = [];
+  return {
+    me: "alice",
+    deviceId: 1,
+    token: "token",
+    api: new ChatApi(parseServerAddress(NOWHERE)),
+    style: PLAIN,
+    presence: new PresenceBook(),
+    ownGroupChanges: new OwnGroupChanges(),
+    print: (line) => printed.push(line),
+    report: (line) => reported.push(line),
+    printed,
+    reported,
+  };
+}
+
+async function run(line: string) {
+  const ctx = context();
+  const [name = "", ...args] = line.slice(1).split(" ");
+  const outcome = await runCommand(ctx, name, args);
+  return { outcome, printed: ctx.printed, reported: ctx.reported };
+}
+
+const notice = (change: GroupFrame["change"], extra: Partial<GroupFrame> = {}): GroupFrame => ({
+  type: "group",
+  group: "team",
+  conv: 17,
+  change,
+  by: "alice",
+  ...extra,
+});
+
+describe("slash commands", () => {
+  test("/help lists the group, privacy and presence commands", async () => {
+    const { printed } = await run("/help");
+    for (const usage of [
+      "/group create <name> <member>…",
+      "/group add <name> <user>",
+      "/group remove <name> <user>",
+      "/group leave <name>",
+      "/group members <name>",
+      "/groups",
+      "/group admin <name> <user>",
+      "/group rename <name> <new-name>",
+      "/group info <name> [seq]",
+      "/privacy [<setting> on|off]",
+      "/who [name]",
+    ]) {
+      expect(printed.some((line) => line.startsWith(`${usage} `))).toBe(true);
+    }
+  });
+
+  test("missing, malformed and extra arguments are reported with the usage, and nothing is sent", async () => {
+    expect((await run("/group add team")).reported).toEqual([
+      "Give a user name. Usage: /group add <name> <user> (add a member; admins only).",
+    ]);
+    expect((await run("/group create team")).reported[0]).toStartWith("Name at least one member besides you. Usage: /group create");
+    expect((await run("/group members b!d")).reported[0]).toStartWith("'b!d' is not a group name: a name must be 3 to 32 characters");
+    expect((await run("/group rename team new name")).reported[0]).toStartWith("Too many words. Usage: /group rename <name> <new-name>");
+    expect((await run("/privacy read-receipts maybe")).reported[0]).toStartWith("'maybe' is not on or off. Usage: /privacy");
+    expect((await run("/privacy colour on")).reported[0]).toStartWith("'colour' is not a setting: last-seen or read-receipts.");
+    expect((await run("/history bob 0")).reported[0]).toStartWith("'0' is not a number of messages from 1 to 200. Usage: /history");
+  });
+
+  test("an unknown command or sub-command names what exists", async () => {
+    expect((await run("/frobnicate")).reported).toEqual(["Unknown command /frobnicate; /help lists the commands."]);
+    expect((await run("/group dissolve team")).reported).toEqual([
+      "/group needs one of: create, add, remove, leave, members, admin, rename, info; /help lists the commands.",
+    ]);
+  });
+
+  test("an unreachable server is reported as the command failing, not thrown", async () => {
+    const { outcome, reported } = await run("/group members team");
+    expect(outcome).toBe("continue");
+    expect(reported).toEqual([`/group members failed: Cannot reach the chat server at ${NOWHERE} (connection refused).`]);
+  });
+
+  test("/who answers from the presence heard so far", async () => {
+    const ctx = context();
+    ctx.presence.record({ type: "presence", user: "bob", online: true, lastSeen: null });
+    ctx.presence.record({ type: "presence", user: "carol", online: false, lastSeen: null });
+    await runCommand(ctx, "who", []);
+    await runCommand(ctx, "who", ["Dave"]);
+    expect(ctx.printed).toEqual([
+      "bob is online",
+      "carol is offline (last seen not available)",
+      "No presence for dave: it is shown only for people you share a conversation or group with.",
+    ]);
+  });
+});
+
+describe("group lines", () => {
+  test("members, with admins marked", () => {
+    const info = { name: "team", conv: 17, members: [{ name: "alice", role: "admin" as const }, { name: "bob", role: "member" as const }] };
+    expect(membersLine(info)).toBe("#team (2 members): alice (admin), bob");
+  });
+
+  test("read by N of M, and by whom", () => {
+    expect(receiptsLine("team", { seq: 8, members: 4, deliveredTo: ["bob", "carol", "dave"], readBy: ["bob"] })).toBe(
+      "#team message 8: read by 1 of 4 (bob), delivered to 3 of 4 (bob, carol, dave)",
+    );
+    expect(receiptsLine("team", { seq: 9, members: 4, deliveredTo: [], readBy: [] })).toBe("#team message 9: read by 0 of 4, delivered to 0 of 4");
+  });
+
+  test("each change is one line, with 'you' for the user", () => {
+    expect(groupNoticeLine(notice("created"), "bob")).toBe("[#team] alice created the group");
+    expect(groupNoticeLine(notice("added", { user: "carol" }), "bob")).toBe("[#team] alice added carol");
+    expect(groupNoticeLine(notice("added", { user: "bob" }), "bob")).toBe("[#team] alice added you");
+    expect(groupNoticeLine(notice("removed", { user: "carol" }), "alice")).toBe("[#team] you removed carol");
+    expect(groupNoticeLine(notice("left", { by: "carol", user: "carol" }), "bob")).toBe("[#team] carol left");
+    expect(groupNoticeLine(notice("promoted", { user: "bob" }), "carol")).toBe("[#team] alice made bob an admin");
+    expect(groupNoticeLine(notice("renamed", { group: "core", previousName: "team" }), "bob")).toBe("[#core] alice renamed #team to #core");
+  });
+
+  test("a change made on this device is not announced twice there; a failed one is forgotten", () => {
+    const own = new OwnGroupChanges();
+    own.expect("added", "team", "carol");
+    const undo = own.expect("removed", "team", "dave");
+    undo();
+    expect(own.isOwn(notice("added", { user: "carol" }))).toBe(true);
+    expect(own.isOwn(notice("added", { user: "carol" }))).toBe(false); // the same change made again elsewhere
+    expect(own.isOwn(notice("removed", { user: "dave" }))).toBe(false);
+  });
+});
+
+describe("presence and privacy", () => {
+  test("the snapshot after connecting is news to nobody; later changes are", () => {
+    const book = new PresenceBook();
+    expect(book.record({ type: "presence", user: "bob", online: false, lastSeen: 1 })).toBe("first");
+    expect(book.record({ type: "presence", user: "bob", online: false, lastSeen: 1 })).toBe("unchanged");
+    expect(book.record({ type: "presence", user: "bob", online: true, lastSeen: 1 })).toBe("came-online");
+    expect(book.record({ type: "presence", user: "bob", online: false, lastSeen: 2 })).toBe("went-offline");
+    expect(book.of("bob")).toEqual({ user: "bob", online: false, lastSeen: 2 });
+  });
+
+  test("online, last seen, or not available", () => {
+    const now = new Date(2025, 10, 25, 18, 30).getTime();
+    expect(presenceLine({ user: "bob", online: true, lastSeen: null }, now)).toBe("bob is online");
+    expect(presenceLine({ user: "bob", online: false, lastSeen: new Date(2025, 10, 25, 9, 5).getTime() }, now)).toBe("bob was last seen 09:05");
+    expect(presenceLine({ user: "bob", online: false, lastSeen: null }, now)).toBe("bob is offline (last seen not available)");
+  });
+
+  test("settings read as switches: last seen on means it is not hidden", () => {
+    expect(privacyLine({ hideLastSeen: false, readReceipts: true })).toBe("Privacy: last seen on, read receipts on");
+    expect(privacyLine({ hideLastSeen: true, readReceipts: false })).toBe("Privacy: last seen off, read receipts off");
+  });
+});
