@@ -6,7 +6,8 @@ import { parseServerAddress } from "../../src/client/sdk/address.ts";
 import { ChatApi } from "../../src/client/sdk/api.ts";
 import { ChatConnection, type ConnectionStatus, type RejectedMessage, type StoredMessage } from "../../src/client/sdk/connection.ts";
 import { DeviceState, readStateFile } from "../../src/client/sdk/state-file.ts";
-import type { MessageFrame, ReceiptFrame, Session } from "../../src/protocol/index.ts";
+import { ChatError, type MessageFrame, type ReceiptFrame, type Session } from "../../src/protocol/index.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { freePort } from "../helpers/free-port.ts";
 import { loginUser, registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
 
@@ -286,5 +287,59 @@ describe("client SDK against a real server", () => {
     await lonely.until(() => lonely.statuses.filter((status) => status.state === "offline").length >= 2, "two failed attempts");
     const offline = lonely.statuses.find((status) => status.state === "offline");
     expect(offline).toMatchObject({ state: "offline", wasReady: false, reason: "connection refused" });
+  });
+});
+
+describe("groups through the client SDK", () => {
+  test("a group message reaches every member, and the sender's ticks follow the group's lowest marks", async () => {
+    const [alice, bob, carol] = [await user("alice"), await user("bob"), await user("carol")];
+    const api = new ChatApi(parseServerAddress(server.url));
+    const team = `team${userCounter}`;
+    const info = await api.createGroup(alice.token, team, [bob.user, carol.user]);
+    expect(info.members).toEqual([
+      { name: alice.user, role: "admin" },
+      { name: bob.user, role: "member" },
+      { name: carol.user, role: "member" },
+    ]);
+    const [sender, bobDevice, carolDevice] = await Promise.all([device(alice).ready(), device(bob).ready(), device(carol).ready()]);
+
+    sender.connection.send(`#${team}`, "Hello all");
+    await sender.until(() => sender.stored.length === 1, "the ack");
+    const { conv, seq } = sender.stored[0] ?? { conv: -1, seq: -1 };
+    const groupMark = (kind: "delivered" | "read") => () =>
+      sender.receipts.some((receipt) => receipt.conv === conv && receipt.by === `#${team}` && (receipt[kind] ?? 0) >= seq);
+    for (const member of [bobDevice, carolDevice]) {
+      await member.until(() => member.messages.length === 1, "the group message");
+      expect(member.messages[0]).toMatchObject({ from: alice.user, to: `#${team}`, text: "Hello all", conv, seq });
+    }
+    await sender.until(groupMark("delivered"), "✓✓ once every member has it");
+
+    bobDevice.connection.markRead(conv, seq);
+    await eventually("bob's read", () => api.groupReceipts(alice.token, team, seq), (receipts) => receipts.readBy.length === 1);
+    expect(groupMark("read")()).toBe(false); // carol has not read it: the group's read mark stays below
+    carolDevice.connection.markRead(conv, seq);
+    await sender.until(groupMark("read"), "read once every member read it");
+    expect(await api.groupReceipts(alice.token, team, seq)).toEqual({
+      seq,
+      members: 2,
+      deliveredTo: [bob.user, carol.user],
+      readBy: [bob.user, carol.user],
+    });
+  });
+
+  test("a refused group change is a ChatError carrying the server's sentence", async () => {
+    const [alice, bob] = [await user("alice"), await user("bob")];
+    const api = new ChatApi(parseServerAddress(server.url));
+    const team = `team${userCounter}`;
+    await api.createGroup(alice.token, team, [bob.user]);
+    const refusal = (request: Promise<unknown>) => request.then(() => undefined, (error: unknown) => error);
+    const unknown = await refusal(api.addGroupMember(alice.token, team, "nobody-here"));
+    expect(unknown).toBeInstanceOf(ChatError);
+    expect(unknown).toMatchObject({ code: "unknown_user", message: "There is no user named 'nobody-here'." });
+    const forbidden = await refusal(api.addGroupMember(bob.token, team, alice.user));
+    expect(forbidden).toMatchObject({ code: "forbidden", message: `Only admins of #${team} can do that.` });
+    await api.removeGroupMember(bob.token, team, bob.user);
+    expect((await api.groups(bob.token)).groups).toEqual([]);
+    expect(await api.setPrivacy(bob.token, { hideLastSeen: true })).toEqual({ hideLastSeen: true, readReceipts: true });
   });
 });
