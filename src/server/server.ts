@@ -9,7 +9,7 @@ import { Receipts } from "../services/receipts.ts";
 import { Typing } from "../services/typing.ts";
 import { startRetention } from "../services/retention.ts";
 import { LoginThrottle } from "../services/login-throttle.ts";
-import { MemoryRateLimiter, type RateLimiter } from "../services/rate-limiter.ts";
+import { failingOpen, MemoryRateLimiter, type RateLimiter } from "../services/rate-limiter.ts";
 import type { OnlineRegistry } from "../services/presence.ts";
 import type { BucketRate } from "../domain/token-bucket.ts";
 import { ChatError } from "../protocol/index.ts";
@@ -46,7 +46,11 @@ export async function startChatServer(
   log: Logger = createLogger({ format: config.logFormat, level: config.logLevel }),
 ): Promise<ChatServer> {
   const { bus } = drivers;
-  const rateLimiter = drivers.rateLimiter ?? ((_purpose: string, rate: BucketRate) => new MemoryRateLimiter(rate));
+  const sharedLimiter = drivers.rateLimiter;
+  const rateLimiter = sharedLimiter
+    ? (purpose: string, rate: BucketRate) =>
+        failingOpen(sharedLimiter(purpose, rate), (error) => log.warn("shared rate limiter unavailable; request let through", { purpose, error: String(error) }))
+    : (_purpose: string, rate: BucketRate) => new MemoryRateLimiter(rate);
   await bus.ready();
   const heartbeat = new Heartbeat<ChatSocket>(config.deadAfterSeconds * 1000, (ws) =>
     log.warn("connection dead: no answer to pings", { user: ws.data.actor.name, device: ws.data.actor.deviceId }),

@@ -5,6 +5,10 @@ import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import type { Fanout } from "./fanout.ts";
 import type { z } from "zod";
+import { withDeadline } from "../domain/deadline.ts";
+
+/** A registry that cannot answer within this (Redis restarting) is skipped; its own heartbeat repairs the counts later. */
+const REGISTRY_DEADLINE_MS = 1000;
 
 type Presence = z.infer<typeof PresenceFrame>;
 
@@ -64,13 +68,13 @@ export class PresenceService {
 
   deviceConnected(actor: Actor): Promise<void> {
     return this.track(async () => {
-      if (await this.registry.connected(actor.userId)) this.settle(actor);
+      if (await withDeadline(this.registry.connected(actor.userId), REGISTRY_DEADLINE_MS, "the online registry")) this.settle(actor);
     });
   }
 
   deviceDisconnected(actor: Actor): Promise<void> {
     return this.track(async () => {
-      if (!(await this.registry.disconnected(actor.userId))) return;
+      if (!(await withDeadline(this.registry.disconnected(actor.userId), REGISTRY_DEADLINE_MS, "the online registry"))) return;
       await this.store.setLastSeen(actor.userId, this.now());
       this.settle(actor);
     });
@@ -87,11 +91,19 @@ export class PresenceService {
     return counted;
   }
 
-  /** Where every contact of the viewer stands now: for a device that just connected. */
+  /**
+   * Where every contact of the viewer stands now: for a device that just
+   * connected. Empty when the registry cannot answer quickly: presence is
+   * never worth holding up a connection (updates follow when it is back).
+   */
   async snapshot(viewer: Actor): Promise<Presence[]> {
     const [contacts, privacy] = await Promise.all([this.store.contactsOf(viewer.userId), this.store.privacyOf(viewer.userId)]);
-    const online = await this.registry.onlineAmong(contacts.map((contact) => contact.userId));
-    return contacts.map((contact) => frameFor(contact, online.has(contact.userId), privacy.hideLastSeen));
+    try {
+      const online = await withDeadline(this.registry.onlineAmong(contacts.map((contact) => contact.userId)), REGISTRY_DEADLINE_MS, "the online registry");
+      return contacts.map((contact) => frameFor(contact, online.has(contact.userId), privacy.hideLastSeen));
+    } catch {
+      return [];
+    }
   }
 
   private settle(actor: Actor): void {

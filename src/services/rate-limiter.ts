@@ -1,3 +1,4 @@
+import { withDeadline } from "../domain/deadline.ts";
 import { TokenBucket, type BucketRate } from "../domain/token-bucket.ts";
 
 /**
@@ -53,4 +54,26 @@ export class MemoryRateLimiter implements RateLimiter {
     const now = this.now();
     for (const [key, bucket] of this.buckets) if (bucket.isFull(now)) this.buckets.delete(key);
   }
+}
+
+/** How long a limit check may take before the request goes through unchecked. */
+const SHARED_LIMIT_DEADLINE_MS = 250;
+
+/**
+ * A shared limiter that lets requests through when it cannot answer quickly
+ * (Redis restarting): limits guard the service, so they must not take it down.
+ * `onUnavailable` hears of each time it happened (for a log line).
+ */
+export function failingOpen(limiter: RateLimiter, onUnavailable: (error: unknown) => void): RateLimiter {
+  return {
+    async take(key) {
+      try {
+        return await withDeadline(limiter.take(key), SHARED_LIMIT_DEADLINE_MS, "the shared rate limiter");
+      } catch (error) {
+        onUnavailable(error);
+        return 0;
+      }
+    },
+    reset: (key) => limiter.reset(key).catch(onUnavailable),
+  };
 }
