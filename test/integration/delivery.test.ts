@@ -172,7 +172,9 @@ describe(kind.name, () => {
       // bob's device has a1..a4 (seq 2..5), and he has read a1 and a2.
       bob.send({ type: "received", conv: opening.conv, seq: 5 });
       bob.send({ type: "read", conv: opening.conv, seq: 3 });
+      // Both marks stored (in either order: watermarks only move forward).
       await alice.next((f) => f.type === "receipt" && f.read === 3);
+      await alice.next((f) => f.type === "receipt" && f.delivered === 5);
 
       const page = async (query: string) => {
         const response = await fetch(`${server.url}/api/history?${query}`, { headers: { authorization: `Bearer ${users.alice!.token}` } });
