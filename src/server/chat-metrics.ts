@@ -1,3 +1,4 @@
+import type { DeviceId } from "../domain/types.ts";
 import type { Fanout } from "../services/fanout.ts";
 import type { Store } from "../store/store.ts";
 import { type Counter, type Histogram, MetricsRegistry } from "./metrics.ts";
@@ -76,10 +77,9 @@ export class ChatMetrics {
   }
 
   /** The same fan-out, counting the message frames it hands to devices connected here. */
-  meterFanout<F extends Fanout>(fanout: F, localSubscribers: (topic: string) => number): F {
+  meterFanout<F extends Fanout & { localReach(topic: string, except?: DeviceId): number }>(fanout: F): F {
     const publish: Fanout["publish"] = (topic, frame, except) => {
-      // The sending device is subscribed to its own user's topic but is skipped.
-      this.countOut(frame, localSubscribers(topic) - (except === undefined ? 0 : 1));
+      this.countOut(frame, fanout.localReach(topic, except));
       fanout.publish(topic, frame, except);
     };
     return new Proxy(fanout, {

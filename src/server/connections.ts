@@ -131,6 +131,13 @@ export class Connections implements Fanout {
     return this.byDevice.size;
   }
 
+  /** How many sockets on this server a `publish(topic, frame, except)` reaches. */
+  localReach(topic: string, except?: DeviceId): number {
+    const subscribers = this.server?.subscriberCount(topic) ?? 0;
+    const skipped = except !== undefined && this.byDevice.get(except)?.data.topics.has(topic) ? 1 : 0;
+    return subscribers - skipped;
+  }
+
   private control(userId: UserId, message: ControlMessage): void {
     const encoded = JSON.stringify(message);
     this.applyControl(userId, encoded);

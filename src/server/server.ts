@@ -61,7 +61,7 @@ export async function startChatServer(
     bufferedBytes: () => [...heartbeat.sockets()].reduce((total, ws) => total + ws.getBufferedAmount(), 0),
   });
   const store = metrics.meterStore(drivers.store);
-  const connections = metrics.meterFanout(new Connections(bus), (topic): number => server.subscriberCount(topic));
+  const connections = metrics.meterFanout(new Connections(bus));
   const limits = new TrafficLimits(
     config.connectionFrameRate > 0 ? { capacity: config.connectionFrameBurst, perSecond: config.connectionFrameRate } : undefined,
     config.userMessageRate > 0 ? rateLimiter("messages", { capacity: config.userMessageBurst, perSecond: config.userMessageRate }) : undefined,
