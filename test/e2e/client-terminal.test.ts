@@ -61,6 +61,14 @@ test("the interactive client in a terminal: login screens, prompt, ticks, and pr
   terminal.keys("alice", "ing", true);
   await terminal.waitFor("bob", "the finished line", (lines) => lines.some((line) => line.includes("[alice]: I am still typing")));
 
+  // A group: the change is one line on bob's screen, and alice's message is read once every member has seen it.
+  terminal.keys("alice", "/group create crew bob", true);
+  await terminal.waitFor("alice", "the group", (lines) => lines.includes("Created #crew (2 members): alice (admin), bob"));
+  await terminal.waitFor("bob", "the group notice", (lines) => lines.includes("[#crew] alice created the group"));
+  terminal.keys("alice", "#crew lunch at noon?", true);
+  await terminal.waitFor("bob", "the group message", (lines) => lines.some((line) => /^\[\d\d:\d\d\] \[#crew\]\[alice\]: lunch at noon\?$/.test(line)));
+  await terminal.waitFor("alice", "the group's read mark", (lines) => lines.some((line) => line.endsWith("[you → #crew]: lunch at noon? ✓✓ read")));
+
   // Commands.
   terminal.keys("alice", "/history bob 10", true);
   await terminal.waitFor("alice", "the history", (lines) => lines.filter((line) => line.includes("[you → bob]: I am still typing")).length === 2);
