@@ -26,9 +26,9 @@ export class TestSocket {
     });
   }
 
-  /** Opens a socket with the token, without saying hello. */
-  static open(wsUrl: string, token: string): Promise<TestSocket> {
-    const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` } });
+  /** Opens a socket with the token, without saying hello; `ca` is the certificate to trust for a wss:// server. */
+  static open(wsUrl: string, token: string, { ca }: { ca?: string } = {}): Promise<TestSocket> {
+    const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${token}` }, ...(ca ? { tls: { ca } } : {}) });
     const socket = new TestSocket(ws);
     return new Promise((resolve, reject) => {
       ws.addEventListener("open", () => resolve(socket), { once: true });

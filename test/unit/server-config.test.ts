@@ -22,9 +22,32 @@ describe("server options", () => {
     [["--port", "70000"], "--port"],
     [["--retention-days", "-1"], "--retention-days"],
     [["--max-frame-bytes", "10"], "--max-frame-bytes"],
+    [["--log-format", "xml"], "--log-format"],
+    [["--log-level", "chatty"], "--log-level"],
+    [["--max-devices", "0"], "--max-devices"],
+    [["--dead-after-seconds", "0"], "--dead-after-seconds"],
+    [["--user-message-rate", "-1"], "--user-message-rate"],
+    [["--tls-cert", "/no/such/cert.pem", "--tls-key", "/no/such/key.pem"], "--tls-cert"],
   ])("a bad value stops it with a sentence naming the option: %j", (argv, option) => {
     expect(() => parseServerArgs(argv, {})).toThrow(ConfigError);
     expect(() => parseServerArgs(argv, {})).toThrow(option);
+  });
+  test("limits, logging and TLS have documented defaults", () => {
+    expect(configOf([])).toMatchObject({
+      tls: undefined,
+      logFormat: "human",
+      logLevel: "info",
+      maxDevices: 10,
+      maxBufferedBytes: 8 * 1024 * 1024,
+      deadAfterSeconds: 60,
+      loginFailures: 5,
+      authAttemptsPerMinute: 30,
+    });
+    expect(configOf(["--log-format", "json"], { CHAT_LOG_LEVEL: "debug" })).toMatchObject({ logFormat: "json", logLevel: "debug" });
+  });
+  test("TLS needs both the certificate and the key", () => {
+    expect(() => parseServerArgs(["--tls-cert", import.meta.path], {})).toThrow("both --tls-cert");
+    expect(configOf(["--tls-cert", import.meta.path, "--tls-key", import.meta.path]).tls).toEqual({ cert: import.meta.path, key: import.meta.path });
   });
   test("a bad environment value names the variable too", () => {
     expect(() => parseServerArgs([], { PORT: "abc" })).toThrow("PORT");
