@@ -113,13 +113,18 @@ export class RawWebSocket {
 
   /** Waits until `count` protocol frames match (or fails when the connection closes first or time runs out). */
   async waitFor(match: (frame: ServerFrame) => boolean, count = 1, timeoutMs = DEFAULT_WAIT_MS): Promise<ServerFrame[]> {
+    const found = () => this.received.filter(match);
+    await this.until(() => found().length >= count || this.closedFlag, timeoutMs, () => `${found().length} of ${count} frames`);
+    if (found().length < count) throw new Error(`connection closed with ${found().length} of ${count} frames`);
+    return found();
+  }
+
+  /** Waits until `condition` holds, checking it whenever a frame arrives or the connection closes; fails after `timeoutMs`. */
+  async until(condition: () => boolean, timeoutMs = DEFAULT_WAIT_MS, describe = () => "the condition"): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.received.filter(match);
-      if (found.length >= count) return found;
-      if (this.closedFlag) throw new Error(`connection closed with ${found.length} of ${count} frames`);
+    while (!condition()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${found.length} of ${count} frames within ${timeoutMs} ms`);
+      if (left <= 0) throw new Error(`${describe()} not reached within ${timeoutMs} ms`);
       await this.nextChange(left);
     }
   }
