@@ -105,6 +105,11 @@ export class RawWebSocket {
     this.socket.pause();
   }
 
+  /** Reads again: what the kernel kept arrives, then the close if the server hung up meanwhile. */
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
   /** The close code the server sent, if it sent a close frame. */
   closeCode(): number | undefined {
     const close = this.frames.find((frame) => frame.opcode === OPCODES.close);

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import type { ServerFrame } from "../../src/protocol/index.ts";
+import { RawWebSocket } from "../helpers/raw-websocket.ts";
+import { startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
+import { registerUser, tempDir } from "../helpers/server.ts";
+import { TestSocket } from "../helpers/socket.ts";
+
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+const MESSAGES = 20_000;
+const TEXT_LENGTH = 4000;
+const WINDOW = 200;
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function scrape(server: ServerProcess): Promise<Map<string, number>> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  return new Map(
+    text
+      .split("\n")
+      .filter((line) => line && !line.startsWith("#"))
+      .map((line) => [line.slice(0, line.lastIndexOf(" ")), Number(line.slice(line.lastIndexOf(" ") + 1))]),
+  );
+}
+
+type Message = Extract<ServerFrame, { type: "message" }>;
+const textOf = (n: number) => `${String(n).padStart(6, "0")} ${"x".repeat(TEXT_LENGTH - 7)}`;
+
+describe("slow consumer", () => {
+  test("a client that stops reading is cut off at the backpressure limit, memory stays bounded, others are served, and it catches up losslessly", async () => {
+    const dataDir = tempDir();
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // Its own process, so its memory is the server's alone. Rate limits would pace the flood: they are not the subject.
+    const server = await startServerProcess(
+      ["--data", dataDir, "--max-buffered-bytes", String(MAX_BUFFERED_BYTES), "--user-message-rate", "0", "--connection-frame-rate", "0"],
+      { DATABASE_URL: "", REDIS_URL: "" },
+    );
+    cleanups.push(() => server.stop());
+    const alice = await registerUser(server, "alice");
+    const bob = await registerUser(server, "bob");
+    const carol = await registerUser(server, "carol");
+
+    const slowBob = await RawWebSocket.open(server.wsUrl, bob.token);
+    cleanups.push(() => slowBob.destroy());
+    slowBob.send({ type: "hello", id: "h1" });
+    await slowBob.waitFor((frame) => frame.type === "ready");
+    slowBob.stopReading();
+    const aliceSocket = await TestSocket.connect(server.wsUrl, alice.token);
+    const carolSocket = await TestSocket.connect(server.wsUrl, carol.token);
+    cleanups.push(() => aliceSocket.close(), () => carolSocket.close());
+
+    const baseline = (await scrape(server)).get("process_resident_memory_bytes")!;
+    let peakMemory = baseline;
+    let peakBuffered = 0;
+    let carolGot = 0;
+    for (let sent = 0; sent < MESSAGES; sent += WINDOW) {
+      await Promise.all(Array.from({ length: WINDOW }, (_, i) => aliceSocket.sendMessage("bob", textOf(sent + i + 1))));
+      // Meanwhile carol chats with alice as if nothing happened.
+      await aliceSocket.sendMessage("carol", `still there? ${sent}`);
+      expect((await carolSocket.nextMessage()).text).toBe(`still there? ${sent}`);
+      carolGot += 1;
+      const metrics = await scrape(server);
+      peakMemory = Math.max(peakMemory, metrics.get("process_resident_memory_bytes")!);
+      peakBuffered = Math.max(peakBuffered, metrics.get("chat_buffered_bytes")!);
+    }
+    const after = await scrape(server);
+    const pushedMB = (MESSAGES * TEXT_LENGTH) / 1e6;
+    const growthMB = (peakMemory - baseline) / 1e6;
+    console.log(
+      `slow consumer: ${pushedMB.toFixed(0)} MB sent to a client that does not read; server RSS ${(baseline / 1e6).toFixed(0)} MB -> peak ${(peakMemory / 1e6).toFixed(0)} MB (+${growthMB.toFixed(1)} MB); peak queued ${(peakBuffered / 1e6).toFixed(2)} MB`,
+    );
+    expect(carolGot).toBe(MESSAGES / WINDOW);
+    // Bob was disconnected: only alice and carol are left.
+    expect(after.get("chat_connections")).toBe(2);
+    expect(peakBuffered).toBeLessThanOrEqual(MAX_BUFFERED_BYTES + 64 * 1024);
+    // Had the server kept everything for bob, it would hold the whole flood.
+    expect(growthMB).toBeLessThan(pushedMB / 4);
+
+    // Bob reads again: what the kernel held arrives, then the hang-up.
+    slowBob.resumeReading();
+    await slowBob.closed(10_000);
+    const early = slowBob.received.filter((frame): frame is Message => frame.type === "message");
+    expect(early.map((message) => message.seq)).toEqual(early.map((_, index) => index + 1));
+    expect(early.length).toBeLessThan(MESSAGES);
+    console.log(`slow consumer: bob had ${early.length} messages when he was cut off`);
+
+    // He reconnects with the cursor of what he processed and gets exactly the rest.
+    const conv = early[0]?.conv;
+    const bobAgain = await TestSocket.connect(server.wsUrl, bob.token, conv === undefined ? undefined : { [conv]: early.length });
+    cleanups.push(() => bobAgain.close());
+    const rest = bobAgain.pending().filter((frame): frame is Message => frame.type === "message");
+    const all = [...early, ...rest];
+    expect(all.length).toBe(MESSAGES);
+    const wrong = all.findIndex((message, index) => message.seq !== index + 1 || message.text !== textOf(index + 1));
+    expect(wrong).toBe(-1);
+  }, 120_000);
+});
