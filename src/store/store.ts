@@ -29,8 +29,9 @@ import type {
  *   and keeps one copy per (sender, clientId): a repeat returns the original
  *   seq and time with `duplicate: true`.
  * - Watermarks and device cursors only move forward.
- * - Appending a message raises the sender's own delivered and read marks to it:
- *   you have seen what you wrote.
+ * - Appending a message raises the sender's own delivered and read marks to it
+ *   (you have seen what you wrote) when they stood just below it: a mark never
+ *   jumps over others' messages the sender's devices have not acknowledged.
  */
 export interface Store {
   // accounts and devices

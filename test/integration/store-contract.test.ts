@@ -294,12 +294,26 @@ for (const backend of backends) {
         expect(second).toMatchObject({ seq: 2, sender: "bob", text: "same id, other sender" });
       });
 
-      test("senders have seen what they wrote: their own delivered and read marks move up to it", async () => {
+      test("senders have seen what they wrote: their marks move up to it, but never over others' messages", async () => {
         const { alice, bob, conv } = await aliceAndBob();
-        await store.appendMessages([message(conv, alice, "a1"), message(conv, bob, "b1"), message(conv, alice, "a2")]);
-        expect((await store.membersOf(conv)).map((m) => [m.name, m.delivered, m.read])).toEqual([
-          ["alice", 3, 3],
-          ["bob", 2, 2],
+        const marks = async () => (await store.membersOf(conv)).map((m) => [m.name, m.delivered, m.read]);
+        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, bob, "b1"), message(conv, alice, "a3")]);
+        // alice's marks follow her run a1-a2; b1 stops them, and bob's never reached a1.
+        expect(await marks()).toEqual([
+          ["alice", 2, 2],
+          ["bob", 0, 0],
+        ]);
+        // A reply before acknowledging leaves the marks where the acknowledgements put them (the sender's ✓✓ still comes).
+        await store.appendMessages([message(conv, bob, "b2")]);
+        expect(await marks()).toEqual([
+          ["alice", 2, 2],
+          ["bob", 0, 0],
+        ]);
+        await store.saveDelivered([{ device: (await store.createDevice(bob.id, "phone", "tb", 1)).id, userId: bob.id, conv, seq: 5 }]);
+        await store.appendMessages([message(conv, bob, "b3")]);
+        expect(await marks()).toEqual([
+          ["alice", 2, 2],
+          ["bob", 6, 0],
         ]);
       });
 

@@ -19,7 +19,7 @@ interface AppendRow {
  * - the rest get the next sequences of their conversation. The conversation
  *   rows are locked in id order before `last_seq` moves, so writers on every
  *   server queue behind each other and cannot deadlock on them;
- * - senders' own delivered and read marks move up to what they sent.
+ * - senders' own delivered and read marks move up to what they sent, where they had reached it.
  * A copy committed by another server after this statement's snapshot was taken
  * makes the insert fail on the unique index; the whole statement is then undone
  * (no sequence is burnt) and run again, and the rerun sees that copy.
@@ -64,11 +64,24 @@ const APPEND = (sql: SQL, m: Columns) => sql<AppendRow[]>`
     FROM fresh f JOIN reserved r ON r.id = f.conv_id
     RETURNING conv_id, sender_id, client_id, seq, sent_at
   ),
+  -- You have seen what you wrote, but a mark moves only where it had reached the message before
+  -- yours: it must never jump over others' messages your devices have not had. Marks stood at or
+  -- below the conversation's last seq before this batch, so only the sender of a conversation's
+  -- first new message can move, and only through the run of messages that are all theirs.
+  leading_runs AS (
+    SELECT DISTINCT ON (f.conv_id) f.conv_id, f.sender_id, f.seq AS first_seq,
+      coalesce(
+        (SELECT min(o.seq) - 1 FROM stored o WHERE o.conv_id = f.conv_id AND o.sender_id <> f.sender_id),
+        (SELECT max(o.seq) FROM stored o WHERE o.conv_id = f.conv_id)
+      ) AS run_end
+    FROM stored f ORDER BY f.conv_id, f.seq
+  ),
   own_marks AS (
-    -- you have seen what you wrote
-    UPDATE members m SET delivered = GREATEST(m.delivered, mine.seq), read = GREATEST(m.read, mine.seq)
-    FROM (SELECT conv_id, sender_id, max(seq) AS seq FROM stored GROUP BY conv_id, sender_id) mine
-    WHERE m.conv_id = mine.conv_id AND m.user_id = mine.sender_id
+    UPDATE members m SET
+      delivered = CASE WHEN m.delivered = r.first_seq - 1 THEN r.run_end ELSE m.delivered END,
+      read = CASE WHEN m.read = r.first_seq - 1 THEN r.run_end ELSE m.read END
+    FROM leading_runs r
+    WHERE m.conv_id = r.conv_id AND m.user_id = r.sender_id
   )
   SELECT c.idx::int AS idx, c.is_member,
          coalesce(s.seq, c.existing_seq) AS seq,

@@ -126,7 +126,14 @@ function sqliteStore(db: Database): Store {
   const insertMessage = q(
     "INSERT INTO messages (conv_id, seq, sender_id, client_id, body, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
   );
-  const markOwnMessage = q("UPDATE members SET delivered_seq = ?3, read_seq = ?3 WHERE conv_id = ?1 AND user_id = ?2");
+  // Your own message counts as delivered to and read by you, but only where your marks had reached
+  // the message before it: a mark must never jump over others' messages your devices have not had.
+  const markOwnMessage = q(
+    `UPDATE members SET
+       delivered_seq = CASE WHEN delivered_seq = ?3 - 1 THEN ?3 ELSE delivered_seq END,
+       read_seq = CASE WHEN read_seq = ?3 - 1 THEN ?3 ELSE read_seq END
+     WHERE conv_id = ?1 AND user_id = ?2`,
+  );
 
   const selectAfter = q<MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
