@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODE_LIST } from "./errors.ts";
-import { MessageId, Name, Recipient, RequestId } from "./names.ts";
+import { FreeText, MessageId, Name, Recipient, RequestId } from "./names.ts";
 
 /**
  * WebSocket frames: JSON text, one object per frame, told apart by `type`.
@@ -34,7 +34,7 @@ export const SendFrame = z
     type: z.literal("send"),
     id: MessageId.meta({ description: "client-chosen message id; reuse it when retrying" }),
     to: Recipient,
-    text: z.string().min(1, { message: "a message cannot be empty" }),
+    text: FreeText.pipe(z.string().min(1, { message: "a message cannot be empty" })),
   })
   .meta({
     description:

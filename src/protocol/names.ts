@@ -45,4 +45,13 @@ export const Password = z
   .min(8, { message: "a password has at least 8 characters" })
   .max(256, { message: "a password has at most 256 characters" });
 
-export const DeviceName = z.string().trim().min(1).max(64);
+/**
+ * Free text people type (messages, device names): anything but what no store
+ * can keep as sent, lone UTF-16 surrogate halves and NUL, so what is delivered
+ * live and what history returns later are always the same characters.
+ */
+export const FreeText = z.string().refine((text) => text.isWellFormed() && !text.includes("\u0000"), {
+  message: "text must be valid Unicode without NUL characters",
+});
+
+export const DeviceName = FreeText.pipe(z.string().trim().min(1).max(64));
