@@ -1,4 +1,4 @@
-import type { CatchupParams, ConnectionsParams, FanoutParams, OneToOneParams, ScenarioName, TargetName } from "./loadgen/job.ts";
+import type { CatchupParams, ConnectionsParams, FanoutParams, OneToOneParams, ScenarioName } from "./loadgen/job.ts";
 
 /** What each scenario runs with, for the full run and for the 60-second quick run. */
 export interface Plan {
@@ -14,14 +14,6 @@ export interface Plan {
   jobTimeoutSeconds: number;
 }
 
-/** Which targets a scenario means something for: the relays keep nothing, so there is no catch-up to measure. */
-export const SCENARIO_TARGETS: Record<ScenarioName, TargetName[]> = {
-  "one-to-one": ["app", "ceiling", "peer"],
-  connections: ["app", "ceiling", "peer"],
-  fanout: ["app", "ceiling", "peer"],
-  catchup: ["app"],
-};
-
 const FULL_ONE_TO_ONE: OneToOneParams = {
   pairs: 50,
   stepSeconds: 3,
@@ -36,9 +28,12 @@ const FULL_ONE_TO_ONE: OneToOneParams = {
 export const FULL: Plan = {
   scenarios: {
     "one-to-one": FULL_ONE_TO_ONE,
-    connections: { connections: 10_000, devicesPerAccount: 10, concurrency: 200, idleSeconds: 3 },
+    connections: { connections: 10_000, devicesPerAccount: 1, concurrency: 200, idleSeconds: 3 },
     fanout: {
       ...FULL_ONE_TO_ONE,
+      // Each message is a burst of 999 frames that the one load generator takes ~10 ms to read: latency here
+      // is mostly that burst, so the budget only catches a backlog that grows (about 8% over capacity in a 3 s step).
+      latencyBudgetMs: 250,
       members: 1000,
       senders: 10,
       search: { startRate: 20, growth: 1.5, refineSteps: 3, maxRate: 10_000, minRate: 1 },

@@ -7,19 +7,19 @@
  *   bun run bench            every scenario (minutes)
  *   bun run bench:quick      one-to-one only, within 60 s
  * Options: --only=one-to-one,connections,fanout,catchup  --targets=app,ceiling,peer
- *          --binary (run ./chat-server)  --profile (CPU profile of the app in scenario 1)
+ *          --binary (run ./chat-server)  --profile (CPU profile of the app over each scenario's measured phase)
  *          --connections=N (scenario 2 size)
  */
 import { existsSync } from "node:fs";
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { arch, cpus, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { LoadgenJob, ScenarioName, TargetName } from "./loadgen/job.ts";
-import { FULL, type Plan, QUICK, SCENARIO_TARGETS } from "./plans.ts";
+import { FULL, type Plan, QUICK } from "./plans.ts";
 import { summarizeProfile } from "./profile/summarize.ts";
 import { renderChart } from "./report/chart.ts";
-import type { Machine, Outcome, Report, ScenarioResults } from "./report/results.ts";
+import type { AppProfile, Machine, Outcome, Report } from "./report/results.ts";
 import { summarize } from "./report/summary.ts";
 import { renderTable } from "./report/table.ts";
 import { APP_ENTRY, liveChildren, startTarget } from "./targets.ts";
@@ -43,8 +43,9 @@ const plan: Plan = options.quick ? QUICK : FULL;
 if (options.connections) plan.scenarios.connections = { ...plan.scenarios.connections, connections: Number(options.connections) };
 const scenarios = (options.only?.split(",") ?? plan.run) as ScenarioName[];
 const targets = (options.targets?.split(",") ?? ALL_TARGETS) as TargetName[];
-for (const name of scenarios) if (!(name in SCENARIO_TARGETS)) fail(`unknown scenario '${name}'`);
+for (const name of scenarios) if (!(name in plan.scenarios)) fail(`unknown scenario '${name}'`);
 for (const name of targets) if (!ALL_TARGETS.includes(name)) fail(`unknown target '${name}'`);
+if (options.profile && options.binary) fail("--profile needs the app from its sources (it preloads bench/profile/on-signal.ts); drop --binary");
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
@@ -67,7 +68,7 @@ const report: Report = {
 };
 
 for (const scenario of scenarios) {
-  for (const target of targets.filter((name) => SCENARIO_TARGETS[scenario].includes(name))) {
+  for (const target of targets) {
     progress(`${scenario} → ${target}`);
     const outcome = await runJob(scenario, target);
     (report.scenarios[scenario] as Partial<Record<TargetName, Outcome<object>>>)[target] = outcome;
@@ -89,16 +90,18 @@ if (Object.keys(report.scenarios["one-to-one"]).length > 0) {
 await Bun.write(join(RESULTS_DIR, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
 
 console.log(renderTable(report));
-if (report.profile && "top" in report.profile) console.log(`\nApp CPU profile (${report.profile.file}):\n${report.profile.top.join("\n")}`);
+for (const [scenario, profile] of Object.entries(report.profiles ?? {})) {
+  console.log(`\nApp CPU profile, ${scenario}: ${"top" in profile ? `${profile.file}\n${profile.top.join("\n")}` : profile.failed}`);
+}
 console.log(`\nReport: ${relative(jsonPath)}  Chart: ${existsSync(chartPath) ? relative(chartPath) : "—"}  (${report.seconds} s)`);
 console.log(JSON.stringify(report.summary));
 
 async function runJob(scenario: ScenarioName, target: TargetName): Promise<Outcome<object>> {
   if (target === "app" && !options.binary && !existsSync(APP_ENTRY)) return { skipped: "the app server (src/server/main.ts) does not exist yet" };
-  const profileDir = options.profile && target === "app" && scenario === "one-to-one" ? join(RESULTS_DIR, `profile-${stamp}`) : undefined;
+  const profileFile = options.profile && target === "app" ? join(RESULTS_DIR, `app-${scenario}-${stamp}.cpuprofile`) : undefined;
   let running: Awaited<ReturnType<typeof startTarget>>;
   try {
-    running = await startTarget(target, { binary: options.binary, profileDir });
+    running = await startTarget(target, { binary: options.binary, profileFile });
   } catch (error) {
     return { failed: String(error instanceof Error ? error.message : error) };
   }
@@ -109,7 +112,7 @@ async function runJob(scenario: ScenarioName, target: TargetName): Promise<Outco
     return { failed: `${error instanceof Error ? error.message : error}\n${running.output()}` };
   } finally {
     await running.stop();
-    if (profileDir) report.profile = await collectProfile(profileDir);
+    if (profileFile) (report.profiles ??= {})[scenario] = await collectProfile(profileFile);
   }
 }
 
@@ -130,10 +133,8 @@ async function runLoadgen(job: LoadgenJob): Promise<Outcome<object>> {
   return JSON.parse(last);
 }
 
-async function collectProfile(dir: string): Promise<Report["profile"]> {
-  const file = (await readdir(dir).catch(() => [])).find((name) => name.endsWith(".cpuprofile"));
-  if (!file) return { failed: `no .cpuprofile was written in ${relative(dir)}` };
-  const path = join(dir, file);
+async function collectProfile(path: string): Promise<AppProfile> {
+  if (!(await Bun.file(path).exists())) return { failed: `no profile was written to ${relative(path)}` };
   return { file: relative(path), top: summarizeProfile(await Bun.file(path).json()) };
 }
 

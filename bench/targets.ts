@@ -12,11 +12,23 @@ const STOP_GRACE_MS = 5_000;
 
 export const APP_ENTRY = join(ROOT, "src/server/main.ts");
 
+/**
+ * The app's abuse limits are off: the bench drives a handful of users far
+ * harder than any person could, from one address. Everything else (storage,
+ * validation, acks, logging at info) runs as shipped.
+ */
+export const APP_BENCH_FLAGS = [
+  "--user-message-rate=0",
+  "--connection-frame-rate=0",
+  "--auth-attempts-per-minute=0",
+  "--login-failures=0",
+];
+
 export interface TargetOptions {
   /** Run the app from the compiled `./chat-server` instead of its sources. */
   binary?: boolean;
-  /** Write a CPU profile of the app into this directory when it stops. */
-  profileDir?: string;
+  /** Let the load generator profile the app into this file (see profile/on-signal.ts). */
+  profileFile?: string;
 }
 
 export interface RunningTarget {
@@ -33,7 +45,8 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
   const port = await freePort();
   const dataDir = name === "app" ? await mkdtemp(join(tmpdir(), "chat-bench-")) : null;
   const command = commandFor(name, port, dataDir, options);
-  const child = Bun.spawn(command, { cwd: ROOT, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const env = options.profileFile ? { ...process.env, BENCH_PROFILE_FILE: options.profileFile } : process.env;
+  const child = Bun.spawn(command, { cwd: ROOT, env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   liveChildren.add(child);
   const tail = new OutputTail();
   tail.follow(child.stdout);
@@ -42,8 +55,7 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
   const stop = async () => {
     child.stdin.end();
     child.kill("SIGTERM");
-    const grace = options.profileDir ? STOP_GRACE_MS * 3 : STOP_GRACE_MS;
-    const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(grace).then(() => false)]);
+    const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(STOP_GRACE_MS).then(() => false)]);
     if (!exited) {
       child.kill("SIGKILL");
       await child.exited;
@@ -59,7 +71,15 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
     await stop();
     throw new Error(`${name} did not start (${command.join(" ")}): ${error instanceof Error ? error.message : error}\n${tail.text()}`);
   }
-  return { ref: { name, protocol: name === "app" ? "app" : "relay", baseUrl, pid: child.pid }, output: () => tail.text(), stop };
+  const ref: TargetRef = {
+    name,
+    protocol: name === "app" ? "app" : "relay",
+    baseUrl,
+    pid: child.pid,
+    dataDir: dataDir ?? undefined,
+    profileFile: options.profileFile,
+  };
+  return { ref, output: () => tail.text(), stop };
 }
 
 function commandFor(name: TargetName, port: number, dataDir: string | null, options: TargetOptions): string[] {
@@ -69,12 +89,9 @@ function commandFor(name: TargetName, port: number, dataDir: string | null, opti
     case "peer":
       return [NODE, "bench/baselines/peer.mjs", "--port", String(port)];
     case "app": {
-      const args = ["--port", String(port), "--data", dataDir!];
+      const args = ["--host", "127.0.0.1", "--port", String(port), "--data", dataDir!, ...APP_BENCH_FLAGS];
       if (options.binary) return [join(ROOT, "chat-server"), ...args];
-      // The preload turns SIGTERM into an exit the profiler sees, in case the server does not exit on its own.
-      const profiling = options.profileDir
-        ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, "--preload", "./bench/profile/exit-on-term.ts"]
-        : [];
+      const profiling = options.profileFile ? ["--preload=./bench/profile/on-signal.ts"] : [];
       return [process.execPath, "--no-orphans", ...profiling, "run", APP_ENTRY, ...args];
     }
   }

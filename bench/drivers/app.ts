@@ -1,11 +1,12 @@
+import { hashSessionToken, newSessionToken } from "../../src/domain/tokens.ts";
 import { ErrorBody, Session, type ServerFrame } from "../../src/protocol/index.ts";
+import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import {
   type Account,
   type BenchConnection,
   CONNECT_TIMEOUT_MS,
   type ConnectionEvents,
   type TargetDriver,
-  Unsupported,
   encodeSend,
   mapLimit,
   openSocket,
@@ -16,36 +17,71 @@ const PASSWORD = "bench-password";
 /** Registration costs an argon2 hash on the server; more in flight only queues there. */
 const REGISTER_CONCURRENCY = 8;
 
-/** Speaks the app's real protocol, as the real client does: HTTP sign-up and login, token on upgrade, hello/ready, coalesced acks. */
-export function appDriver(baseUrl: string): TargetDriver {
+/**
+ * Speaks the app's real protocol, as the real client does: HTTP sign-up and
+ * login, token on upgrade, hello/ready, coalesced acks. `dataDir` is the
+ * server's SQLite directory, for seeding accounts.
+ */
+export function appDriver(baseUrl: string, dataDir?: string): TargetDriver {
   const wsUrl = `${baseUrl.replace(/^http/, "ws")}/ws`;
 
-  async function session(path: "/api/register" | "/api/login", name: string): Promise<Account> {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name, password: PASSWORD, device: "bench" }),
-    });
-    const body = await response.json();
-    if (!response.ok) {
-      const error = ErrorBody.safeParse(body);
-      throw new Error(`${path} for ${name} failed with ${response.status}: ${error.success ? error.data.error.message : JSON.stringify(body)}`);
-    }
-    const { user, token } = Session.parse(body);
+  async function register(name: string): Promise<Account> {
+    const { user, token } = Session.parse(await post(`${baseUrl}/api/register`, { name, password: PASSWORD, device: "bench" }));
     return { name: user, token };
   }
 
   return {
     stores: true,
     confirmsSends: true,
-    createAccounts: (names) => mapLimit(names, REGISTER_CONCURRENCY, (name) => session("/api/register", name)),
-    addDevice: (account) => session("/api/login", account.name),
+    createAccounts: (names) => mapLimit(names, REGISTER_CONCURRENCY, register),
+    async seedAccounts(names, devicesPerAccount) {
+      if (!dataDir) throw new Error("seeding accounts needs the app's SQLite data directory");
+      return seedSqlite(dataDir, names, devicesPerAccount);
+    },
     connect: (account, events) => connectDevice(wsUrl, account, events),
-    async createGroup() {
-      // Groups are not in the app yet; when they are, create the group here over HTTP.
-      throw new Unsupported("groups are not implemented in the app yet");
+    async createGroup(name, members) {
+      const [creator, ...others] = members;
+      if (!creator) throw new Error("a group needs at least its creator");
+      await post(`${baseUrl}/api/groups`, { name, members: others.map((member) => member.name) }, creator.token);
     },
   } satisfies TargetDriver;
+}
+
+/** Writes users and devices through the app's own store code, beside the running server (SQLite in WAL mode allows it). */
+async function seedSqlite(dataDir: string, names: string[], devicesPerAccount: number): Promise<Account[]> {
+  const store = openSqliteStore(dataDir);
+  try {
+    // One real argon2 hash shared by every seeded account, so logging in still works.
+    const passwordHash = await Bun.password.hash(PASSWORD);
+    const now = Date.now();
+    const accounts: Account[] = [];
+    for (const name of names) {
+      const user = await store.createUser(name, passwordHash, now);
+      if (!user) throw new Error(`cannot seed ${name}: the name is taken`);
+      for (let device = 0; device < devicesPerAccount; device++) {
+        const token = newSessionToken();
+        await store.createDevice(user.id, "bench", hashSessionToken(token), now);
+        accounts.push({ name: user.name, token });
+      }
+    }
+    return accounts;
+  } finally {
+    await store.close();
+  }
+}
+
+async function post(url: string, body: unknown, token?: string): Promise<unknown> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = ErrorBody.safeParse(answer);
+    throw new Error(`POST ${new URL(url).pathname} failed with ${response.status}: ${error.success ? error.data.error.message : JSON.stringify(answer)}`);
+  }
+  return answer;
 }
 
 async function connectDevice(wsUrl: string, account: Account, events: ConnectionEvents): Promise<BenchConnection> {

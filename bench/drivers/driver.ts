@@ -32,8 +32,13 @@ export interface TargetDriver {
   readonly confirmsSends: boolean;
   /** Creates one account (and its first device) per name. */
   createAccounts(names: string[]): Promise<Account[]>;
-  /** One more device for an existing account. */
-  addDevice(account: Account): Promise<Account>;
+  /**
+   * Like createAccounts with `devicesPerAccount` devices each, for scenarios
+   * that need thousands: the app's accounts are written straight into its
+   * store (a password hash each over HTTP would take minutes); every device
+   * still authenticates with its own token when it connects.
+   */
+  seedAccounts(names: string[], devicesPerAccount: number): Promise<Account[]>;
   /** Resolves once the connection is live (for the app: after `ready`, i.e. after any backlog). */
   connect(account: Account, events: ConnectionEvents, groups?: readonly string[]): Promise<BenchConnection>;
   /** Makes `members` a group addressed as `#name`; members pass `[name]` as `groups` when connecting. */

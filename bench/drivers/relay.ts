@@ -9,8 +9,8 @@ export function relayDriver(baseUrl: string): TargetDriver {
     async createAccounts(names) {
       return names.map((name) => ({ name }));
     },
-    async addDevice(account) {
-      return { ...account };
+    async seedAccounts(names, devicesPerAccount) {
+      return names.flatMap((name) => Array.from({ length: devicesPerAccount }, () => ({ name })));
     },
     async connect(account: Account, events: ConnectionEvents, groups = []): Promise<BenchConnection> {
       const query = new URLSearchParams({ user: account.name, groups: groups.join(",") });

@@ -11,6 +11,10 @@ export interface TargetRef {
   baseUrl: string;
   /** Process id of the server, for its memory and CPU. */
   pid: number;
+  /** The app's SQLite directory (the bench seeds large sets of accounts there). */
+  dataDir?: string;
+  /** Set when the server profiles itself between two SIGUSR2 (bench/profile/on-signal.ts) into this file. */
+  profileFile?: string;
 }
 
 /** How each step of a rate search is run and judged. */
@@ -31,7 +35,7 @@ export interface OneToOneParams extends StepPlan {
 
 export interface ConnectionsParams {
   connections: number;
-  /** Connections per account: the app hashes a password (argon2) per account, so accounts are reused as devices. */
+  /** Connections (devices) per account; the app allows 10 devices per account by default. */
   devicesPerAccount: number;
   concurrency: number;
   idleSeconds: number;

@@ -20,7 +20,7 @@ if (!job) {
 }
 
 const context: ScenarioContext = {
-  driver: job.target.protocol === "app" ? appDriver(job.target.baseUrl) : relayDriver(job.target.baseUrl),
+  driver: job.target.protocol === "app" ? appDriver(job.target.baseUrl, job.target.dataDir) : relayDriver(job.target.baseUrl),
   target: job.target,
   log: (line) => console.error(`  [${job.scenario} ${job.target.name}] ${line}`),
 };

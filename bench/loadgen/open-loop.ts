@@ -141,7 +141,7 @@ export class OpenLoop {
     const lagSummary = summarize(lags);
     const result: StepResult = {
       step,
-      offeredPerSec: Math.round(ratePerSec),
+      offeredPerSec: Math.round(ratePerSec * 10) / 10,
       seconds,
       sent: total,
       expected: ledger.expected,

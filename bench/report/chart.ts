@@ -4,9 +4,9 @@ import { type Report, succeeded } from "./results.ts";
 
 /** Latency against offered load for scenario 1, one line per target (p99 solid, p50 dashed), as a standalone SVG. */
 
-const WIDTH = 860;
+const WIDTH = 900;
 const HEIGHT = 500;
-const MARGIN = { left: 70, right: 150, top: 50, bottom: 60 };
+const MARGIN = { left: 70, right: 190, top: 50, bottom: 60 };
 const COLORS: Record<TargetName, string> = { app: "#d62728", ceiling: "#1f77b4", peer: "#2ca02c" };
 const MIN_MS = 0.1;
 
@@ -83,7 +83,7 @@ function text(x: number, y: number, content: string, anchor: "start" | "middle" 
 
 function niceCeiling(value: number): number {
   const magnitude = 10 ** Math.floor(Math.log10(value));
-  return ([1, 2, 2.5, 5, 10].find((factor) => factor * magnitude >= value) ?? 10) * magnitude;
+  return ([1, 1.5, 2, 3, 4, 5, 6, 8, 10].find((factor) => factor * magnitude >= value) ?? 10) * magnitude;
 }
 
 function formatRate(rate: number): string {

@@ -38,8 +38,11 @@ export interface Report {
   machine: Machine;
   scenarios: ScenarioResults;
   summary: Summary;
-  profile?: { file: string; top: string[] } | { failed: string };
+  /** With --profile: where the app's main thread spent the measured phase of each scenario. */
+  profiles?: Partial<Record<ScenarioName, AppProfile>>;
 }
+
+export type AppProfile = { file: string; top: string[] } | { failed: string };
 
 /** The headline figures; `bench:quick` prints this as its last line. */
 export interface Summary {

@@ -26,7 +26,7 @@ export function renderTable(report: Report): string {
       { label: "first failed step", value: (r) => r.steps.find((step) => !step.sustained)?.verdict.slice(0, 40) },
     ]),
     block(scenarios, "connections", [
-      { label: "connections open", value: (r) => (r.failed ? `${r.connections} (${r.failed} failed)` : r.connections) },
+      { label: "connections open", value: (r) => (r.failedConnects ? `${r.connections} (${r.failedConnects} failed)` : r.connections) },
       { label: "time to connect them all (s)", value: (r) => r.connectSeconds },
       { label: "memory per connection (KB)", value: (r) => (r.bytesPerConnection / 1024).toFixed(1) },
       { label: "idle baseline / connected (MB)", value: (r) => `${r.idleBaselineMB} / ${r.connectedMB}` },
@@ -66,7 +66,7 @@ function block<K extends ScenarioName>(scenarios: ScenarioResults, name: K, rows
   const notes = TARGETS.flatMap((target) => {
     const outcome = outcomes[target];
     if (outcome && "skipped" in outcome) return [`  ${target}: skipped, ${outcome.skipped}`];
-    if (outcome && "failed" in outcome) return [`  ${target}: failed, ${outcome.failed}`];
+    if (outcome && "failed" in outcome) return [`  ${target}: failed, ${outcome.failed.split("\n")[0]} (details in the JSON report)`];
     return [];
   });
   return [SCENARIO_TITLES[name], ...lines, ...notes].join("\n");

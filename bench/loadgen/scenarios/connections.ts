@@ -1,40 +1,41 @@
-import { type Account, type BenchConnection, mapLimit } from "../../drivers/driver.ts";
+import { type BenchConnection, mapLimit } from "../../drivers/driver.ts";
 import type { ConnectionsParams } from "../job.ts";
 import { residentBytes } from "../process-stats.ts";
+import { profiled } from "../profile-window.ts";
 import { type ScenarioContext, benchNames, settle } from "./context.ts";
 
 const MB = 1024 * 1024;
-const ACCOUNT_CONCURRENCY = 8;
 
 /**
  * Scenario 2: many authenticated connections that then sit idle. Measures how
- * long connecting them all takes (accounts and devices are made beforehand
+ * long connecting them all takes (accounts and devices are seeded beforehand
  * and not timed) and the server's resident memory per connection over its
  * idle baseline.
  */
 export async function connections(context: ScenarioContext, params: ConnectionsParams) {
   const { driver, target, log } = context;
   const preparing = performance.now();
-  const owners = await driver.createAccounts(benchNames("idle", Math.ceil(params.connections / params.devicesPerAccount)));
-  const extraDevices = Array.from({ length: params.connections - owners.length }, (_, i) => owners[i % owners.length]!);
-  const devices: Account[] = [...owners, ...(await mapLimit(extraDevices, ACCOUNT_CONCURRENCY, (owner) => driver.addDevice(owner)))];
+  const accounts = Math.ceil(params.connections / params.devicesPerAccount);
+  const devices = (await driver.seedAccounts(benchNames("idle", accounts), params.devicesPerAccount)).slice(0, params.connections);
   const prepareSeconds = seconds(performance.now() - preparing);
-  log(`prepared ${owners.length} accounts × ${params.devicesPerAccount} devices in ${prepareSeconds} s`);
+  log(`seeded ${accounts} accounts × ${params.devicesPerAccount} devices in ${prepareSeconds} s`);
 
   await settle(1000);
   const idleBaseline = await residentBytes(target.pid);
   const failures: string[] = [];
   const ignore = { message() {} };
-  const connecting = performance.now();
-  const opened = await mapLimit(devices, params.concurrency, async (device): Promise<BenchConnection | null> => {
-    try {
-      return await driver.connect(device, ignore);
-    } catch (error) {
-      failures.push(String(error));
-      return null;
-    }
+  const { opened, connectSeconds } = await profiled(target, async () => {
+    const connecting = performance.now();
+    const opened = await mapLimit(devices, params.concurrency, async (device): Promise<BenchConnection | null> => {
+      try {
+        return await driver.connect(device, ignore);
+      } catch (error) {
+        failures.push(String(error));
+        return null;
+      }
+    });
+    return { opened, connectSeconds: seconds(performance.now() - connecting) };
   });
-  const connectSeconds = seconds(performance.now() - connecting);
   const live = opened.filter((connection) => connection !== null);
   log(`${live.length} connected in ${connectSeconds} s, ${failures.length} failed`);
 
@@ -44,9 +45,9 @@ export async function connections(context: ScenarioContext, params: ConnectionsP
 
   return {
     connections: live.length,
-    failed: failures.length,
+    failedConnects: failures.length,
     firstFailures: failures.slice(0, 3),
-    accounts: owners.length,
+    accounts,
     devicesPerAccount: params.devicesPerAccount,
     prepareSeconds,
     connectSeconds,

@@ -12,14 +12,14 @@ const GROUP = "benchgroup";
  */
 export async function fanout(context: ScenarioContext, params: FanoutParams) {
   const { driver, log } = context;
-  const accounts = await driver.createAccounts(benchNames("member", params.members));
+  const accounts = await driver.seedAccounts(benchNames("member", params.members), 1);
   await driver.createGroup(GROUP, accounts);
   const loop = openLoopFor(context, params);
   const connections = await mapLimit(accounts, 32, (account, index) => driver.connect(account, loop.eventsFor(index), [GROUP]));
   // Each message reaches every member but the sending socket.
   const traffic = { senders: connections.slice(0, params.senders), route: () => ({ to: `#${GROUP}`, recipients: params.members - 1 }) };
 
-  const warmup = await loop.run(traffic, params.senders * 5, 0.5);
+  const warmup = await loop.run(traffic, params.search.startRate / 2, 1);
   log(`warm-up: ${describeStep(warmup)}`);
   await settle(200);
 

@@ -1,6 +1,7 @@
 import { mapLimit } from "../../drivers/driver.ts";
 import type { OneToOneParams } from "../job.ts";
 import { findMaxSustained } from "../open-loop.ts";
+import { profiled } from "../profile-window.ts";
 import { type ScenarioContext, benchNames, describeStep, openLoopFor, settle, settleAfter } from "./context.ts";
 
 /**
@@ -18,19 +19,21 @@ export async function oneToOne(context: ScenarioContext, params: OneToOneParams)
   const traffic = { senders: connections, route: (sender: number) => ({ to: names[sender ^ 1]!, recipients: 1 }) };
 
   // Opens every conversation and warms the JIT before anything is measured.
-  const warmup = await loop.run(traffic, Math.min(params.search.startRate, connections.length * 20), 0.5);
+  const warmup = await loop.run(traffic, params.search.startRate / 2, 1);
   log(`warm-up: ${describeStep(warmup)}`);
   await settle(200);
 
-  const { best, steps } = await findMaxSustained(async (rate) => {
-    const step = await loop.run(traffic, rate, params.stepSeconds);
-    log(describeStep(step));
-    await settleAfter(context, step);
-    return step;
-  }, params.search);
-
-  const atHalfRate = best ? await loop.run(traffic, best.offeredPerSec / 2, params.halfRateSeconds) : null;
-  if (atHalfRate) log(`half rate: ${describeStep(atHalfRate)}`);
+  const { best, steps, atHalfRate } = await profiled(context.target, async () => {
+    const search = await findMaxSustained(async (rate) => {
+      const step = await loop.run(traffic, rate, params.stepSeconds);
+      log(describeStep(step));
+      await settleAfter(context, step);
+      return step;
+    }, params.search);
+    const half = search.best ? await loop.run(traffic, search.best.offeredPerSec / 2, params.halfRateSeconds) : null;
+    if (half) log(`half rate: ${describeStep(half)}`);
+    return { ...search, atHalfRate: half };
+  });
   await settle(params.stallMs);
   const totals = loop.totals();
   for (const connection of connections) connection.close();
