@@ -43,15 +43,16 @@ export class Receipts {
     const by = members.find((member) => member.userId === userId);
     if (!by) return;
     // The reader's other devices always learn it: unread state stays in step across devices.
-    this.fanout.publish(userTopic(userId), encode({ type: "receipt", conv, by: by.name, read }), fromDevice);
+    // A read mark raised the delivered mark with it (reading implies having received): both go out.
+    const marks = { delivered: by.delivered, read };
+    this.fanout.publish(userTopic(userId), encode({ type: "receipt", conv, by: by.name, ...marks }), fromDevice);
     if ((await this.directory.kindOf(conv)) === "group") return this.scheduleGroup(conv);
     const readerShares = (await this.store.privacyOf(userId)).readReceipts;
     for (const member of members) {
       if (member.userId === userId) continue;
       const shared = readerShares && (await this.store.privacyOf(member.userId)).readReceipts;
       // Reading implies having received: where the read stays private it still counts as ✓✓.
-      const marks = shared ? { read } : { delivered: by.delivered };
-      this.fanout.publish(userTopic(member.userId), encode({ type: "receipt", conv, by: by.name, ...marks }));
+      this.fanout.publish(userTopic(member.userId), encode({ type: "receipt", conv, by: by.name, ...(shared ? marks : { delivered: by.delivered }) }));
     }
   }
 
