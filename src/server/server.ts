@@ -24,6 +24,9 @@ import { operationsRoutes } from "./operations.ts";
 import { TrafficLimits } from "./traffic-limits.ts";
 import { webSocketHandler } from "./websocket.ts";
 
+/** Larger HTTP bodies are refused (413) before they are read. */
+const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
 export interface ChatServer {
   port: number;
   /** Stops accepting, closes every socket with "going away", commits pending writes, closes the drivers. */
@@ -78,8 +81,8 @@ export async function startChatServer(
   const accounts = new Accounts(store, { maxDevices: config.maxDevices });
   const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs);
   const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength });
-  const groups = new Groups(store, directory, connections, { maxMembers: config.maxGroupMembers });
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs);
+  const groups = new Groups(store, directory, connections, presence, { maxMembers: config.maxGroupMembers });
   const typing = new Typing(store, directory, connections);
   const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown" });
   app.route("/", operationsRoutes({ metrics, log, probes: { store: () => store.ping(), bus: () => bus.ping() } }));
@@ -89,6 +92,8 @@ export async function startChatServer(
     port: config.port,
     hostname: config.host,
     ...(config.tls ? { tls: { cert: Bun.file(config.tls.cert), key: Bun.file(config.tls.key) } } : {}),
+    // Bun's default is 128 MB; the largest real body (a group of 10,000 names) is well under this.
+    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
     async fetch(request, server) {
       if (new URL(request.url).pathname !== "/ws") return app.fetch(request, server);
       try {

@@ -5,6 +5,7 @@ import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import type { Directory } from "./directory.ts";
 import type { Fanout } from "./fanout.ts";
+import type { PresenceService } from "./presence.ts";
 
 export interface GroupLimits {
   maxMembers: number;
@@ -16,6 +17,7 @@ export class Groups {
     private readonly store: Store,
     private readonly directory: Directory,
     private readonly fanout: Fanout,
+    private readonly presence: PresenceService,
     private readonly limits: GroupLimits,
     private readonly now: () => number = Date.now,
   ) {}
@@ -29,6 +31,7 @@ export class Groups {
     const members = await this.store.groupMembers(group.conv);
     for (const member of members) this.fanout.join(member.userId, groupTopic(group.conv));
     this.announce(group, members, "created", actor.name);
+    await this.introduce({ userId: actor.userId, name: actor.name }, members);
     return infoOf(group, members);
   }
 
@@ -62,6 +65,7 @@ export class Groups {
     this.fanout.join(user.id, groupTopic(group.conv));
     const updated = await this.store.groupMembers(group.conv);
     this.announce(group, updated, "added", actor.name, user.name);
+    await this.introduce({ userId: user.id, name: user.name }, updated);
     return infoOf(group, updated);
   }
 
@@ -135,6 +139,11 @@ export class Groups {
     if (remaining.length === 0 || remaining.some((member) => member.role === "admin")) return;
     const heir = [...remaining].sort((a, b) => a.userId - b.userId)[0]!;
     await this.store.setGroupRole(group.conv, heir.userId, "admin");
+  }
+
+  /** Presence is a courtesy: a registry that cannot answer must not fail the group change. */
+  private async introduce(newcomer: { userId: number; name: string }, members: GroupMember[]): Promise<void> {
+    await this.presence.introduce(newcomer, members.map((member) => member.userId)).catch(() => {});
   }
 
   private checkSize(size: number): void {

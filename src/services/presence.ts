@@ -106,6 +106,26 @@ export class PresenceService {
     }
   }
 
+  /**
+   * Two sides who just became contacts (a group brought them together) learn
+   * where the other stands, without waiting for a change or a reconnect.
+   */
+  async introduce(newcomer: { userId: UserId; name: string }, others: UserId[]): Promise<void> {
+    const wanted = new Set(others);
+    const [contacts, privacy, lastSeen] = await Promise.all([
+      this.store.contactsOf(newcomer.userId),
+      this.store.privacyOf(newcomer.userId),
+      this.store.lastSeenOf(newcomer.userId),
+    ]);
+    const met = contacts.filter((contact) => wanted.has(contact.userId));
+    const online = await withDeadline(this.registry.onlineAmong([newcomer.userId, ...met.map((contact) => contact.userId)]), REGISTRY_DEADLINE_MS, "the online registry");
+    const self: Contact = { ...newcomer, lastSeen, hideLastSeen: privacy.hideLastSeen };
+    for (const contact of met) {
+      this.fanout.publish(userTopic(newcomer.userId), JSON.stringify(frameFor(contact, online.has(contact.userId), privacy.hideLastSeen)));
+      this.fanout.publish(userTopic(contact.userId), JSON.stringify(frameFor(self, online.has(newcomer.userId), contact.hideLastSeen)));
+    }
+  }
+
   private settle(actor: Actor): void {
     if (this.stopped) return;
     clearTimeout(this.timers.get(actor.userId));

@@ -57,6 +57,14 @@ describe(kind.name, () => {
       expect(alice.pending().find(presenceOf("bob"))).toMatchObject({ online: true });
     });
 
+    test("people a group brings together learn each other's presence at once", async () => {
+      const { api, connect } = await setup(["alice", "bob"]);
+      const [alice, bob] = await Promise.all([connect("alice"), connect("bob")]);
+      expect((await api("alice").post("/api/groups", { name: "team", members: ["bob"] })).status).toBe(201);
+      expect(await alice.next(presenceOf("bob"))).toMatchObject({ online: true });
+      expect(await bob.next(presenceOf("alice"))).toMatchObject({ online: true });
+    });
+
     test("a flapping connection is coalesced: one update per server at most", async () => {
       const { connect, server } = await setup(["alice", "bob"], { presenceSettleMs: 1000 });
       const alice = await connect("alice");
