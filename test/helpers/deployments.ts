@@ -5,7 +5,10 @@ import { openDrivers } from "../../src/server/drivers.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { openSqliteStore } from "../../src/store/sqlite/index.ts";
 import type { Store } from "../../src/store/store.ts";
-import { startTestServer, tempDir, type TestServer } from "./server.ts";
+import type { Session } from "../../src/protocol/index.ts";
+import { apiAs } from "./api.ts";
+import { registerUser, startTestServer, tempDir, type TestServer } from "./server.ts";
+import { TestSocket } from "./socket.ts";
 
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -112,3 +115,23 @@ export const TWO_SERVERS_POSTGRES_REDIS: DeploymentKind = {
 
 /** Every deployment the behaviour suites run against. */
 export const DEPLOYMENT_KINDS: DeploymentKind[] = [SINGLE_SQLITE, TWO_SERVERS_POSTGRES_REDIS];
+
+/**
+ * A fresh deployment with the named users registered, and ways to act as
+ * them: `api(name)` over HTTP, `connect(name)` a device that said hello.
+ * Everything it starts is undone through `defer`.
+ */
+export async function deploymentWithUsers(kind: DeploymentKind, names: string[], defer: (undo: () => unknown) => void, config: Partial<ServerConfig> = {}) {
+  const server = await kind.start(config);
+  defer(() => server.cleanup());
+  const users: Record<string, Session> = {};
+  for (const name of names) users[name] = await registerUser(server, name);
+  const api = (name: string) => apiAs(server.url, users[name]!.token);
+  const connectSession = async (session: Session) => {
+    const socket = await TestSocket.connect(server.wsUrl, session.token);
+    defer(() => socket.close());
+    return socket;
+  };
+  const connect = (name: string) => connectSession(users[name]!);
+  return { server, users, api, connect, connectSession };
+}

@@ -1,19 +1,17 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { HistoryPage, type Session } from "../../src/protocol/index.ts";
 import { loginUser, registerUser } from "../helpers/server.ts";
+import { cleanupAfterEach } from "../helpers/cleanups.ts";
 import { TestSocket } from "../helpers/socket.ts";
 import { DEPLOYMENT_KINDS, type Deployment } from "../helpers/deployments.ts";
 
 for (const kind of DEPLOYMENT_KINDS) {
 describe(kind.name, () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const defer = cleanupAfterEach();
 
   async function serverWithUsers(...names: string[]): Promise<{ server: Deployment; users: Record<string, Session> }> {
     const server = await kind.start();
-    cleanups.push(() => server.cleanup());
+    defer(() => server.cleanup());
     const users: Record<string, Session> = {};
     for (const name of names) users[name] = await registerUser(server, name);
     return { server, users };
@@ -21,7 +19,7 @@ describe(kind.name, () => {
 
   async function connect(server: Deployment, session: Session, cursors?: Record<string, number>): Promise<TestSocket> {
     const socket = await TestSocket.connect(server.wsUrl, session.token, cursors);
-    cleanups.push(() => socket.close());
+    defer(() => socket.close());
     return socket;
   }
 

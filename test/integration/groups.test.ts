@@ -1,30 +1,13 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { GroupInfo, GroupList, MessageReceipts, type Session } from "../../src/protocol/index.ts";
-import { apiAs, codeOf } from "../helpers/api.ts";
-import { registerUser } from "../helpers/server.ts";
-import { TestSocket } from "../helpers/socket.ts";
-import { DEPLOYMENT_KINDS, type Deployment } from "../helpers/deployments.ts";
+import { describe, expect, test } from "bun:test";
+import { GroupInfo, GroupList, MessageReceipts } from "../../src/protocol/index.ts";
+import { codeOf } from "../helpers/api.ts";
+import { cleanupAfterEach } from "../helpers/cleanups.ts";
+import { DEPLOYMENT_KINDS, deploymentWithUsers } from "../helpers/deployments.ts";
 
 for (const kind of DEPLOYMENT_KINDS) {
 describe(kind.name, () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  async function setup(names: string[], config = {}) {
-    const server = await kind.start(config);
-    cleanups.push(() => server.cleanup());
-    const users: Record<string, Session> = {};
-    for (const name of names) users[name] = await registerUser(server, name);
-    const api = (name: string) => apiAs(server.url, users[name]!.token);
-    const connect = async (name: string) => {
-      const socket = await TestSocket.connect(server.wsUrl, users[name]!.token);
-      cleanups.push(() => socket.close());
-      return socket;
-    };
-    return { server, users, api, connect };
-  }
+  const defer = cleanupAfterEach();
+  const setup = (names: string[], config = {}) => deploymentWithUsers(kind, names, defer, config);
 
   describe("group lifecycle and permissions", () => {
     test("the creator is admin; members see the group, non-members learn nothing", async () => {

@@ -5,20 +5,18 @@
  * the test's own, so the shared ones stay up for everything else.
  */
 import { SQL } from "bun";
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { ERROR_CODES, type ServerFrame } from "../../src/protocol/index.ts";
 import { openDrivers } from "../../src/server/drivers.ts";
 import { TEST_POSTGRES_URL, TEST_REDIS_URL } from "../helpers/deployments.ts";
 import { registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
 import { startServerProcess } from "../helpers/server-process.ts";
+import { cleanupAfterEach } from "../helpers/cleanups.ts";
 import { TestSocket } from "../helpers/socket.ts";
 import { startThrowawayPostgres } from "../helpers/throwaway-postgres.ts";
 import { startThrowawayRedis } from "../helpers/throwaway-redis.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
-});
+const defer = cleanupAfterEach();
 
 function uniqueNames() {
   const id = crypto.randomUUID().replaceAll("-", "").slice(0, 12);
@@ -26,7 +24,7 @@ function uniqueNames() {
 }
 
 async function dropSchemaLater(url: string, schema: string) {
-  cleanups.push(async () => {
+  defer(async () => {
     const admin = new SQL(url);
     await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
     await admin.close();
@@ -35,7 +33,7 @@ async function dropSchemaLater(url: string, schema: string) {
 
 async function socket(wsUrl: string, token: string, cursors?: Record<string, number>) {
   const connected = await TestSocket.connect(wsUrl, token, cursors);
-  cleanups.push(() => connected.close());
+  defer(() => connected.close());
   return connected;
 }
 
@@ -63,9 +61,9 @@ describe("scale-out faults", () => {
       CHAT_USER_MESSAGE_RATE: "0",
     };
     const doomed = await startServerProcess([], env);
-    cleanups.push(() => doomed.stop("SIGKILL"));
+    defer(() => doomed.stop("SIGKILL"));
     const survivor = await startServerProcess([], env);
-    cleanups.push(() => survivor.stop("SIGKILL"));
+    defer(() => survivor.stop("SIGKILL"));
     const alice = await registerUser(survivor, "alice");
     const bob = await registerUser(survivor, "bob");
 
@@ -90,7 +88,7 @@ describe("scale-out faults", () => {
 
   test("Redis restarts: servers subscribe again and what was sent meanwhile arrives, delayed but not lost", async () => {
     const redis = await startThrowawayRedis();
-    cleanups.push(() => redis.stop());
+    defer(() => redis.stop());
     const { schema, prefix } = uniqueNames();
     await dropSchemaLater(TEST_POSTGRES_URL, schema);
     const cluster: TestServer[] = [];
@@ -99,7 +97,7 @@ describe("scale-out faults", () => {
         config: { databaseUrl: TEST_POSTGRES_URL, databaseSchema: schema, redisUrl: redis.url, redisPrefix: prefix },
         openDrivers,
       });
-      cleanups.push(() => server.cleanup());
+      defer(() => server.cleanup());
       cluster.push(server);
     }
     const [serverA, serverB] = cluster as [TestServer, TestServer];
@@ -126,13 +124,13 @@ describe("scale-out faults", () => {
 
   test("PostgreSQL is unavailable for a while: sends get a retryable error, nothing unstored is acked, service resumes", async () => {
     const postgres = await startThrowawayPostgres();
-    cleanups.push(() => postgres.destroy());
+    defer(() => postgres.destroy());
     const { prefix } = uniqueNames();
     const server = await startTestServer({
       config: { databaseUrl: postgres.url, redisUrl: TEST_REDIS_URL, redisPrefix: prefix },
       openDrivers,
     });
-    cleanups.push(() => server.cleanup());
+    defer(() => server.cleanup());
     const alice = await registerUser(server, "alice");
     const bob = await registerUser(server, "bob");
     const [aliceSocket, bobSocket] = [await socket(server.wsUrl, alice.token), await socket(server.wsUrl, bob.token)];

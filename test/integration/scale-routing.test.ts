@@ -1,24 +1,22 @@
 import { SQL } from "bun";
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { userTopic } from "../../src/domain/delivery.ts";
 import { openDrivers } from "../../src/server/drivers.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { TEST_POSTGRES_URL, TEST_REDIS_URL } from "../helpers/deployments.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { loginUser, registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
+import { cleanupAfterEach } from "../helpers/cleanups.ts";
 import { TestSocket } from "../helpers/socket.ts";
 import { subscriberCount } from "../helpers/throwaway-redis.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const defer = cleanupAfterEach();
 
 test("Redis carries a user's messages only to the servers where that user has a device", async () => {
   const id = crypto.randomUUID().replaceAll("-", "").slice(0, 12);
   const schema = `chat_test_${id}`;
   const prefix = `chat-test-${id}:`;
-  cleanups.push(async () => {
+  defer(async () => {
     const admin = new SQL(TEST_POSTGRES_URL);
     await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
     await admin.close();
@@ -29,13 +27,13 @@ test("Redis carries a user's messages only to the servers where that user has a 
       config: { databaseUrl: TEST_POSTGRES_URL, databaseSchema: schema, redisUrl: TEST_REDIS_URL, redisPrefix: prefix },
       openDrivers,
     });
-    cleanups.push(() => server.cleanup());
+    defer(() => server.cleanup());
     servers.push(server);
   }
   const [a, b] = servers as [TestServer, TestServer, TestServer];
   const bob = await registerUser(a, "bob");
   const store = await openPostgresStore(TEST_POSTGRES_URL, { schema });
-  cleanups.push(() => store.close());
+  defer(() => store.close());
   const channel = `${prefix}${userTopic((await store.userByName("bob"))!.id)}`;
   const subscribers = () => subscriberCount(TEST_REDIS_URL, channel);
 

@@ -1,31 +1,15 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { DeviceList, type Session } from "../../src/protocol/index.ts";
+import { describe, expect, test } from "bun:test";
+import { DeviceList } from "../../src/protocol/index.ts";
 import { apiAs, codeOf } from "../helpers/api.ts";
-import { loginUser, registerUser } from "../helpers/server.ts";
+import { loginUser } from "../helpers/server.ts";
 import { TestSocket } from "../helpers/socket.ts";
-import { DEPLOYMENT_KINDS, type Deployment } from "../helpers/deployments.ts";
+import { cleanupAfterEach } from "../helpers/cleanups.ts";
+import { DEPLOYMENT_KINDS, deploymentWithUsers } from "../helpers/deployments.ts";
 
 for (const kind of DEPLOYMENT_KINDS) {
 describe(kind.name, () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  async function setup(names: string[], config = {}) {
-    const server: Deployment = await kind.start(config);
-    cleanups.push(() => server.cleanup());
-    const users: Record<string, Session> = {};
-    for (const name of names) users[name] = await registerUser(server, name);
-    const api = (name: string) => apiAs(server.url, users[name]!.token);
-    const connectSession = async (session: Session) => {
-      const socket = await TestSocket.connect(server.wsUrl, session.token);
-      cleanups.push(() => socket.close());
-      return socket;
-    };
-    const connect = (name: string) => connectSession(users[name]!);
-    return { server, users, api, connect, connectSession };
-  }
+  const defer = cleanupAfterEach();
+  const setup = (names: string[], config = {}) => deploymentWithUsers(kind, names, defer, config);
 
   const presenceOf = (user: string) => (frame: { type: string; user?: string }) => frame.type === "presence" && frame.user === user;
 
@@ -115,7 +99,7 @@ describe(kind.name, () => {
       expect(await eve!.next((f) => f.type === "error")).toMatchObject({ code: "not_member" });
 
       const later = await TestSocket.connect(bob!.ws.url, (await loginUser({ url: bob!.ws.url.replace("ws://", "http://").replace("/ws", "") }, "bob")).token);
-      cleanups.push(() => later.close());
+      defer(() => later.close());
       expect(later.pending().filter((f) => f.type === "typing")).toEqual([]);
     });
   });
