@@ -42,6 +42,8 @@ export interface StepResult {
   scheduleLagMs: { p99: number; max: number };
   targetCores: number;
   loadgenCores: number;
+  /** Cores busy with other work on the machine during the step (it is shared). */
+  otherCores: number;
   sustained: boolean;
   /** Why the step is not sustained; empty when it is. */
   verdict: string;
@@ -157,6 +159,7 @@ export class OpenLoop {
       scheduleLagMs: { p99: lagSummary.p99, max: lagSummary.max },
       targetCores: cpu.targetCores,
       loadgenCores: cpu.loadgenCores,
+      otherCores: cpu.otherCores,
       sustained: false,
       verdict: "",
     };
@@ -211,6 +214,9 @@ function verdictOf(step: StepResult, latencyBudgetMs: number): string {
   return reasons.join("; ");
 }
 
+/** A failed step during which other work took this many cores is run again once: the machine, not the target, may have failed it. */
+const DISTURBED_CORES = 0.25;
+
 export interface SearchPlan {
   startRate: number;
   /** Factor between climbing steps. */
@@ -224,7 +230,8 @@ export interface SearchPlan {
 /**
  * Finds the highest offered rate a step sustains: climbs geometrically until a
  * step fails (or steps down if the first one fails), then bisects between the
- * last good and first bad rate.
+ * last good and first bad rate. A failure while the machine was busy with
+ * other work is retried once.
  */
 export async function findMaxSustained(
   runStep: (rate: number) => Promise<StepResult>,
@@ -233,8 +240,12 @@ export async function findMaxSustained(
   const steps: StepResult[] = [];
   const edge: { best: StepResult | null; failed: StepResult | null } = { best: null, failed: null };
   const attempt = async (rate: number) => {
-    const result = await runStep(rate);
+    let result = await runStep(rate);
     steps.push(result);
+    if (!result.sustained && result.otherCores > DISTURBED_CORES) {
+      result = await runStep(rate);
+      steps.push(result);
+    }
     if (result.sustained) edge.best = result;
     else edge.failed = result;
     return result.sustained;

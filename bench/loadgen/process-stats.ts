@@ -18,17 +18,32 @@ export async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** Measures how many cores `pid` and this process keep busy between `start()` and `stop()`. */
+/** CPU seconds the whole machine has spent busy (every process, kernel included). */
+async function machineBusySeconds(): Promise<number> {
+  const total = (await Bun.file("/proc/stat").text()).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = total;
+  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * Measures how many cores `pid`, this process and everything else on the
+ * machine keep busy between the call and the returned stop. The machine is
+ * shared: `otherCores` says how much of it someone else took meanwhile.
+ */
 export async function cpuMeter(pid: number) {
   const started = performance.now();
-  const targetStart = await cpuSeconds(pid);
+  const [targetStart, machineStart] = [await cpuSeconds(pid), await machineBusySeconds()];
   const ownStart = process.cpuUsage();
   return async () => {
     const seconds = (performance.now() - started) / 1000;
-    const own = process.cpuUsage(ownStart);
+    const ownUsage = process.cpuUsage(ownStart);
+    const target = (await cpuSeconds(pid)) - targetStart;
+    const own = (ownUsage.user + ownUsage.system) / 1e6;
+    const machine = (await machineBusySeconds()) - machineStart;
     return {
-      targetCores: round((await cpuSeconds(pid)) - targetStart, seconds),
-      loadgenCores: round((own.user + own.system) / 1e6, seconds),
+      targetCores: round(target, seconds),
+      loadgenCores: round(own, seconds),
+      otherCores: round(Math.max(0, machine - target - own), seconds),
     };
   };
 }

@@ -22,7 +22,7 @@ export function renderTable(report: Report): string {
       { label: "latency p99 at half rate (ms)", value: (r) => r.atHalfRate?.latencyMs.p99 },
       { label: "latency p99.9 at half rate (ms)", value: (r) => r.atHalfRate?.latencyMs.p999 },
       { label: "lost / duplicated (all steps)", value: (r) => `${r.lost} / ${r.duplicated}` },
-      { label: "CPU cores at max: target / loadgen", value: (r) => (r.best ? `${r.best.targetCores} / ${r.best.loadgenCores}` : null) },
+      { label: "cores at max: target / loadgen / other", value: (r) => (r.best ? `${r.best.targetCores} / ${r.best.loadgenCores} / ${r.best.otherCores}` : null) },
       { label: "first failed step", value: (r) => r.steps.find((step) => !step.sustained)?.verdict.slice(0, 40) },
     ]),
     block(scenarios, "connections", [

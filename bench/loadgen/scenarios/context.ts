@@ -1,6 +1,6 @@
 import type { TargetDriver } from "../../drivers/driver.ts";
 import type { TargetRef } from "../job.ts";
-import { OpenLoop } from "../open-loop.ts";
+import { OpenLoop, type StepResult } from "../open-loop.ts";
 import { waitUntilIdle } from "../process-stats.ts";
 import type { StepPlan } from "../job.ts";
 
@@ -27,10 +27,10 @@ export function openLoopFor(context: ScenarioContext, plan: StepPlan): OpenLoop 
   });
 }
 
-export function describeStep(step: { offeredPerSec: number; deliveredPerSec: number; latencyMs: { p50: number; p99: number }; targetCores: number; loadgenCores: number; verdict: string }): string {
+export function describeStep(step: StepResult): string {
   return (
     `offered ${step.offeredPerSec}/s delivered ${step.deliveredPerSec}/s p50 ${step.latencyMs.p50} ms p99 ${step.latencyMs.p99} ms ` +
-    `cpu target ${step.targetCores} loadgen ${step.loadgenCores} ${step.verdict ? `✗ ${step.verdict}` : "✓"}`
+    `cores: target ${step.targetCores} loadgen ${step.loadgenCores} other ${step.otherCores} ${step.verdict ? `✗ ${step.verdict}` : "✓"}`
   );
 }
 

@@ -1,6 +1,7 @@
 import { mapLimit } from "../../drivers/driver.ts";
 import type { FanoutParams } from "../job.ts";
 import { findMaxSustained } from "../open-loop.ts";
+import { profiled } from "../profile-window.ts";
 import { type ScenarioContext, benchNames, describeStep, openLoopFor, settle, settleAfter } from "./context.ts";
 
 const GROUP = "benchgroup";
@@ -23,12 +24,14 @@ export async function fanout(context: ScenarioContext, params: FanoutParams) {
   log(`warm-up: ${describeStep(warmup)}`);
   await settle(200);
 
-  const { best, steps } = await findMaxSustained(async (rate) => {
-    const step = await loop.run(traffic, rate, params.stepSeconds);
-    log(describeStep(step));
-    await settleAfter(context, step);
-    return step;
-  }, params.search);
+  const { best, steps } = await profiled(context.target, () =>
+    findMaxSustained(async (rate) => {
+      const step = await loop.run(traffic, rate, params.stepSeconds);
+      log(describeStep(step));
+      await settleAfter(context, step);
+      return step;
+    }, params.search),
+  );
   const totals = loop.totals();
   for (const connection of connections) connection.close();
 
