@@ -14,6 +14,7 @@ import {
 } from "../../protocol/index.ts";
 import type { ServerAddress } from "./address.ts";
 import { networkReason, ServerUnreachableError } from "./errors.ts";
+import type { TlsTrust } from "./trust.ts";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -26,10 +27,14 @@ export interface HistoryRequest {
 /**
  * The HTTP side of the server: accounts, history, devices, privacy, groups. Every answer is checked
  * against its schema; a server error becomes a `ChatError` with its code and sentence,
- * a network failure a `ServerUnreachableError`.
+ * a network failure a `ServerUnreachableError`. `trust` names the certificate authorities
+ * for an https:// server, when not only the usual ones.
  */
 export class ChatApi {
-  constructor(readonly server: ServerAddress) {}
+  constructor(
+    readonly server: ServerAddress,
+    private readonly trust?: TlsTrust,
+  ) {}
 
   login(credentials: Credentials): Promise<Session> {
     return this.request("POST", "/api/login", { body: credentials, answer: Session });
@@ -128,6 +133,7 @@ export class ChatApi {
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        tls: this.trust,
       });
     } catch (error) {
       throw new ServerUnreachableError(this.server.display, networkReason(error));

@@ -17,6 +17,7 @@ import { ServerUnreachableError } from "./errors.ts";
 import { InOrderDelivery } from "./in-order-delivery.ts";
 import { Outbox } from "./outbox.ts";
 import type { DeviceState, OutboxEntry } from "./state-file.ts";
+import type { TlsTrust } from "./trust.ts";
 import { WatermarkBatcher } from "./watermark-batcher.ts";
 
 export type StopReason = "closed" | "revoked" | "unauthorized";
@@ -64,6 +65,8 @@ export interface ConnectionOptions {
   server: ServerAddress;
   token: string;
   state: DeviceState;
+  /** The certificate authorities for a wss:// server, when not only the usual ones. */
+  trust?: TlsTrust;
   backoff?: BackoffPolicy;
   /** Acks and read marks are sent at most once per conversation per this interval. */
   ackIntervalMs?: number;
@@ -84,7 +87,7 @@ const CLIENT_GOING_AWAY = 4000;
  */
 export class ChatConnection extends Emitter<ConnectionEvents> {
   readonly user: string;
-  private readonly options: Required<Omit<ConnectionOptions, "backoff">> & { backoff: BackoffPolicy };
+  private readonly options: Required<Omit<ConnectionOptions, "backoff" | "trust">> & Pick<ConnectionOptions, "trust"> & { backoff: BackoffPolicy };
   private readonly api: ChatApi;
   private readonly delivery: InOrderDelivery<MessageFrame>;
   private readonly receivedMarks: WatermarkBatcher;
@@ -104,7 +107,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   constructor(options: ConnectionOptions) {
     super();
     this.options = { ...DEFAULTS, backoff: DEFAULT_BACKOFF, ...options };
-    this.api = new ChatApi(options.server);
+    this.api = new ChatApi(options.server, options.trust);
     this.user = options.state.data.user;
     this.delivery = new InOrderDelivery(options.state.data.cursors, (conv, seq, frame) => this.processed(conv, seq, frame));
     this.receivedMarks = new WatermarkBatcher(this.options.ackIntervalMs, (batch) => this.sendMarks("received", batch));
@@ -179,7 +182,10 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   private openSocket(): void {
     this.reconnectTimer = undefined;
     this.emit("status", { state: "connecting", attempt: this.failures + 1 });
-    const socket = new WebSocket(this.options.server.ws, { headers: { Authorization: `Bearer ${this.options.token}` } });
+    const socket = new WebSocket(this.options.server.ws, {
+      headers: { Authorization: `Bearer ${this.options.token}` },
+      tls: this.options.trust,
+    });
     this.socket = socket;
     let opened = false;
     socket.addEventListener("open", () => {

@@ -6,3 +6,4 @@ export * from "./errors.ts";
 export * from "./presence-book.ts";
 export * from "./state-file.ts";
 export * from "./state-lock.ts";
+export * from "./trust.ts";
