@@ -24,6 +24,15 @@ describe("server address", () => {
     expect(parseServerAddress("http://example.org").ws).toBe("ws://example.org/ws");
   });
 
+  test("https://host:port means TLS for both: https for the API and wss://host:port/ws for the chat", () => {
+    expect(parseServerAddress("https://127.0.0.1:8443")).toMatchObject({
+      http: "https://127.0.0.1:8443",
+      ws: "wss://127.0.0.1:8443/ws",
+      display: "127.0.0.1:8443",
+    });
+    expect(parseServerAddress("wss://127.0.0.1:8443").http).toBe("https://127.0.0.1:8443");
+  });
+
   test("ws(s) URLs with or without the /ws path name the same server", () => {
     const withPath = parseServerAddress("ws://10.0.0.5:9000/ws");
     const without = parseServerAddress("ws://10.0.0.5:9000");

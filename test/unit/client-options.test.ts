@@ -1,5 +1,9 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseCommandLine } from "../../src/client/cli/options.ts";
+import { selfSignedCertificate } from "../helpers/tls-cert.ts";
 
 const env = { HOME: "/home/ann" };
 
@@ -50,5 +54,70 @@ describe("client command line", () => {
   test("a bad CHAT_SERVER is named as such", () => {
     const parsed = parseCommandLine(["alice"], { ...env, CHAT_SERVER: "::::" }, true);
     expect(parsed).toMatchObject({ kind: "usage-error", message: expect.stringMatching(/^CHAT_SERVER: /) });
+  });
+
+  describe("--ca and CHAT_CA_FILE", () => {
+    const certificate = selfSignedCertificate();
+    const dir = mkdtempSync(join(tmpdir(), "chat-ca-options-"));
+    afterAll(() => {
+      certificate.remove();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const trustedPems = (parsed: ReturnType<typeof parseCommandLine>) => (parsed.kind === "run" ? parsed.options.trust?.ca : undefined);
+
+    test("without either, only the usual certificate authorities are trusted", () => {
+      expect(parseCommandLine(["alice"], env, false)).toMatchObject({ kind: "run", options: { trust: undefined } });
+      expect(parseCommandLine(["alice"], { ...env, CHAT_CA_FILE: "" }, false)).toMatchObject({ kind: "run", options: { trust: undefined } });
+    });
+
+    test("the certificate in the file is trusted in addition to the usual ones", () => {
+      const trusted = trustedPems(parseCommandLine(["alice", "--server", "https://127.0.0.1:8443", "--ca", certificate.certPath], env, false));
+      expect(trusted).toContain(certificate.certPem);
+      expect(trusted?.length).toBeGreaterThan(1);
+    });
+
+    test("--ca wins over CHAT_CA_FILE", () => {
+      const other = selfSignedCertificate();
+      try {
+        const parsed = parseCommandLine(["alice", "--ca", certificate.certPath], { ...env, CHAT_CA_FILE: other.certPath }, false);
+        expect(trustedPems(parsed)).toContain(certificate.certPem);
+        expect(trustedPems(parsed)).not.toContain(other.certPem);
+        expect(trustedPems(parseCommandLine(["alice"], { ...env, CHAT_CA_FILE: other.certPath }, false))).toContain(other.certPem);
+      } finally {
+        other.remove();
+      }
+    });
+
+    test("a missing file stops the client with a sentence naming the option and the file", () => {
+      const missing = join(dir, "missing.pem");
+      expect(parseCommandLine(["alice", "--ca", missing], env, false)).toEqual({
+        kind: "usage-error",
+        message: `--ca: Cannot read the CA certificate file ${missing} (no such file).`,
+      });
+      expect(parseCommandLine(["alice"], { ...env, CHAT_CA_FILE: missing }, false)).toMatchObject({
+        kind: "usage-error",
+        message: expect.stringMatching(/^CHAT_CA_FILE: Cannot read the CA certificate file .*missing\.pem \(no such file\)\.$/),
+      });
+    });
+
+    test.skipIf(process.getuid?.() === 0)("an unreadable file is named with the reason", () => {
+      const locked = join(dir, "locked.pem");
+      writeFileSync(locked, certificate.certPem);
+      chmodSync(locked, 0o000);
+      expect(parseCommandLine(["alice", "--ca", locked], env, false)).toMatchObject({
+        kind: "usage-error",
+        message: expect.stringContaining("(permission denied)"),
+      });
+    });
+
+    test.each([
+      ["a directory", () => dir, /--ca: .*\(it is a directory\)/],
+      ["a private key", () => certificate.keyPath, /--ca: The file .* holds no PEM certificate/],
+      ["an empty path", () => "", /--ca: give the path of a PEM file/],
+    ])("%s is refused with a sentence", (_what, path, pattern) => {
+      const parsed = parseCommandLine(["alice", "--ca", path()], env, false);
+      expect(parsed.kind).toBe("usage-error");
+      if (parsed.kind === "usage-error") expect(parsed.message).toMatch(pattern);
+    });
   });
 });

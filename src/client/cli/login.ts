@@ -31,7 +31,7 @@ export async function obtainSession(options: ClientOptions, state: DeviceState, 
     throw new LoginFailed(`No password for ${options.name}: set CHAT_PASSWORD, or start chat-client in a terminal to type it.`);
   }
   const credentials: Credentials = { name: options.name, password, device: options.deviceName ?? defaultDeviceName() };
-  const api = new ChatApi(options.server);
+  const api = new ChatApi(options.server, options.trust);
   const session = await logInOrRegister(api, credentials, options, prompts);
   state.data.session = { token: session.token, deviceId: session.device.id, deviceName: session.device.name };
   state.save();

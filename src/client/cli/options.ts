@@ -2,10 +2,13 @@ import { parseArgs } from "node:util";
 import { Name } from "../../protocol/index.ts";
 import { DEFAULT_SERVER, parseServerAddress, ServerAddressError, type ServerAddress } from "../sdk/address.ts";
 import { configDirectory } from "../sdk/state-file.ts";
+import { type TlsTrust, trustCertificateFile, TrustFileError } from "../sdk/trust.ts";
 
 export interface ClientOptions {
   name: string;
   server: ServerAddress;
+  /** The certificate authorities for an https:// or wss:// server, when --ca or CHAT_CA_FILE adds one. */
+  trust: TlsTrust | undefined;
   password: string | undefined;
   deviceName: string | undefined;
   receipts: boolean;
@@ -25,6 +28,8 @@ incoming messages are printed as "[sender]: text", and the client exits once eve
 Options:
   --server URL    chat server: host:port, http(s)://host[:port] or ws(s)://host[:port]
                   (default: $CHAT_SERVER, else ${DEFAULT_SERVER})
+  --ca FILE       for an https:// or wss:// server: also trust the certificate authority
+                  (or self-signed certificate) in this PEM file (default: $CHAT_CA_FILE)
   --device NAME   a label for this device in the device list (default: the host name)
   --receipts      script mode: also print receipt lines on standard output:
                     receipt sent <to> <seq> <message-id>
@@ -34,12 +39,14 @@ Options:
 
 Environment:
   CHAT_SERVER       server address when --server is not given
+  CHAT_CA_FILE      CA certificate file when --ca is not given
   CHAT_PASSWORD     password (otherwise asked for in a terminal; needed in script mode for the first login)
   XDG_CONFIG_HOME   config directory base (default ~/.config); state is kept in <base>/chat/
   NO_COLOR          turn colours off
 
-Exit status: 0 on success; 1 if login fails, the server cannot be reached, or sent messages were not
-acknowledged in time (they stay queued for the next run); 2 for a usage error.`;
+Exit status: 0 on success; 1 if login fails, the server cannot be reached or its certificate is not
+trusted, or sent messages were not acknowledged in time (they stay queued for the next run); 2 for a
+usage error or a --ca file that cannot be read.`;
 
 /** Reads the command line and environment once; a bad value is a usage error with a sentence naming it. */
 export function parseCommandLine(argv: string[], env: Record<string, string | undefined>, isTerminal: boolean): CommandLine {
@@ -51,6 +58,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       strict: true,
       options: {
         server: { type: "string" },
+        ca: { type: "string" },
         device: { type: "string" },
         receipts: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -75,6 +83,8 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     const source = parsed.values.server !== undefined ? "--server" : env.CHAT_SERVER !== undefined ? "CHAT_SERVER" : "default";
     return { kind: "usage-error", message: `${source}: ${error.message}` };
   }
+  const trust = readTrust(parsed.values.ca, env.CHAT_CA_FILE);
+  if (typeof trust === "string") return { kind: "usage-error", message: trust };
   const deviceName = parsed.values.device?.trim();
   if (deviceName !== undefined && (deviceName.length === 0 || deviceName.length > 64)) {
     return { kind: "usage-error", message: "--device: a device label has 1 to 64 characters." };
@@ -85,6 +95,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     options: {
       name: name.data,
       server,
+      trust,
       password: env.CHAT_PASSWORD || undefined,
       deviceName,
       receipts: parsed.values.receipts,
@@ -92,4 +103,18 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       color: isTerminal && !env.NO_COLOR && env.TERM !== "dumb",
     },
   };
+}
+
+/** The trust store with the CA file from --ca (or CHAT_CA_FILE) added; a sentence naming the option if the file is no good. */
+function readTrust(flag: string | undefined, variable: string | undefined): TlsTrust | undefined | string {
+  const source = flag !== undefined ? "--ca" : "CHAT_CA_FILE";
+  const path = flag ?? (variable || undefined);
+  if (path === undefined) return undefined;
+  if (path.trim() === "") return `${source}: give the path of a PEM file with the certificate to trust.`;
+  try {
+    return trustCertificateFile(path);
+  } catch (error) {
+    if (!(error instanceof TrustFileError)) throw error;
+    return `${source}: ${error.message}`;
+  }
 }

@@ -57,7 +57,7 @@ export async function runScript(options: ClientOptions, state: DeviceState): Pro
     me: connection.user,
     deviceId: session.deviceId,
     token: session.token,
-    api: new ChatApi(options.server),
+    api: new ChatApi(options.server, options.trust),
     style: PLAIN,
     presence,
     ownGroupChanges,

@@ -9,7 +9,7 @@ export type FirstContact =
   | { kind: "stopped"; reason: "revoked" | "unauthorized" | "closed" };
 
 export function openConnection(options: ClientOptions, state: DeviceState, session: SavedSession): ChatConnection {
-  return new ChatConnection({ server: options.server, token: session.token, state });
+  return new ChatConnection({ server: options.server, trust: options.trust, token: session.token, state });
 }
 
 /** Starts the connection and resolves with the outcome of its first attempt. */
