@@ -100,9 +100,9 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
-/** Starts `./chat-server --port N --data DIR` and waits for `Server starting on :N`. */
-export async function startServerBinary(dataDir: string, port = freePort()): Promise<ServerProcess> {
-  const process = Bun.spawn([SERVER_BINARY, "--port", String(port), "--data", dataDir, "--host", "127.0.0.1"], {
+/** Starts `./chat-server --port N --data DIR [args]` and waits for `Server starting on :N`. */
+export async function startServerBinary(dataDir: string, port = freePort(), args: string[] = []): Promise<ServerProcess> {
+  const process = Bun.spawn([SERVER_BINARY, "--port", String(port), "--data", dataDir, "--host", "127.0.0.1", ...args], {
     cwd: dataDir,
     stdin: "ignore",
     stdout: "pipe",
@@ -118,7 +118,7 @@ export async function startServerBinary(dataDir: string, port = freePort()): Pro
   ]);
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${args.includes("--tls-cert") ? "https" : "http"}://127.0.0.1:${port}`,
     process,
     async stop(signal = "SIGTERM") {
       if (process.exitCode === null && process.signalCode === null) process.kill(signal);
