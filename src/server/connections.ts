@@ -75,15 +75,18 @@ export class Connections implements Fanout {
       this.byUser.set(userId, sockets);
     }
     sockets.add(ws);
-    await this.subscribe(ws, controlTopic(userId));
+    // Control messages are for this server, never for the socket: watch the bus only.
+    if (sockets.size === 1) await this.bus.watch(controlTopic(userId));
   }
 
   remove(ws: ChatSocket): void {
     const { deviceId, userId } = ws.data.actor;
     if (this.byDevice.get(deviceId) === ws) this.byDevice.delete(deviceId);
     const sockets = this.byUser.get(userId);
-    sockets?.delete(ws);
-    if (sockets?.size === 0) this.byUser.delete(userId);
+    if (sockets?.delete(ws) && sockets.size === 0) {
+      this.byUser.delete(userId);
+      void this.bus.unwatch(controlTopic(userId));
+    }
     for (const topic of ws.data.topics) void this.bus.unwatch(topic);
     ws.data.topics.clear();
   }

@@ -42,6 +42,9 @@ export interface Drivers {
   rateLimiter?: (purpose: string, rate: BucketRate) => RateLimiter;
 }
 
+/** Device cursors and delivered marks are saved this often (✓✓ itself goes out at once). */
+const ACK_FLUSH_MS = 100;
+
 /** Wires the services to Bun.serve: Hono for HTTP, Bun's WebSocket server for chat. */
 export async function startChatServer(
   config: ServerConfig,
@@ -80,7 +83,7 @@ export async function startChatServer(
   const directory = new Directory(store);
   const accounts = new Accounts(store, { maxDevices: config.maxDevices });
   const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs);
-  const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength });
+  const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength, ackFlushMs: ACK_FLUSH_MS });
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs);
   const groups = new Groups(store, directory, connections, presence, { maxMembers: config.maxGroupMembers });
   const typing = new Typing(store, directory, connections);

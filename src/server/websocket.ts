@@ -130,7 +130,7 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
 
     async open(ws) {
       heartbeat.add(ws);
-      log.info("connection opened", { user: ws.data.actor.name, device: ws.data.actor.deviceId, address: ws.remoteAddress });
+      log.debug("connection opened", { user: ws.data.actor.name, device: ws.data.actor.deviceId, address: ws.remoteAddress });
       await connections.add(ws);
       await presence.deviceConnected(ws.data.actor);
     },
@@ -174,7 +174,7 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
 
     close(ws, code) {
       heartbeat.remove(ws);
-      log.info("connection closed", { user: ws.data.actor.name, device: ws.data.actor.deviceId, code });
+      log.debug("connection closed", { user: ws.data.actor.name, device: ws.data.actor.deviceId, code });
       connections.remove(ws);
       presence.deviceDisconnected(ws.data.actor).catch((error) => console.error("presence update failed:", error));
       const waiters = ws.data.drainWaiters.splice(0);

@@ -12,6 +12,7 @@ export class Directory {
   private readonly usersByName = new Map<string, User>();
   private readonly directByPair = new Map<string, ConversationId>();
   private readonly kinds = new Map<ConversationId, ConversationKind>();
+  private readonly directMembersByConv = new Map<ConversationId, UserId[]>();
 
   constructor(
     private readonly store: Store,
@@ -34,7 +35,17 @@ export class Directory {
     const conv = await this.store.directConversation(a, b, this.now());
     remember(this.directByPair, key, conv);
     remember(this.kinds, conv, "direct");
+    remember(this.directMembersByConv, conv, a === b ? [a] : [a, b]);
     return conv;
+  }
+
+  /** The members of a direct conversation (one or two users; fixed once it exists). */
+  async directMembers(conv: ConversationId): Promise<UserId[]> {
+    const cached = this.directMembersByConv.get(conv);
+    if (cached) return cached;
+    const members = (await this.store.membersOf(conv)).map((member) => member.userId);
+    remember(this.directMembersByConv, conv, members);
+    return members;
   }
 
   /** Direct or group: fixed for the life of a conversation. */

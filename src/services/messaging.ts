@@ -1,15 +1,18 @@
 import { ChatError, isGroupAddress, type HistoryPage, type ServerFrame } from "../protocol/index.ts";
 import { groupTopic, resumeCursor, statusOf, userTopic } from "../domain/delivery.ts";
-import type { AppendResult, ConversationId, CursorUpdate, Membership, NewMessage, StoredMessage, Watermarks } from "../domain/types.ts";
+import type { AppendResult, ConversationId, Membership, NewMessage, StoredMessage, Watermarks } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import { CommitQueue } from "./commit-queue.ts";
 import type { Directory } from "./directory.ts";
 import type { Fanout, FrameSink } from "./fanout.ts";
+import { DeliveryMarks } from "./delivery-marks.ts";
 import type { Receipts } from "./receipts.ts";
 
-export interface MessagingLimits {
+export interface MessagingSettings {
   maxTextLength: number;
+  /** How often device cursors and delivered marks are saved. */
+  ackFlushMs: number;
 }
 
 export interface Sent {
@@ -29,28 +32,24 @@ const encode = (frame: ServerFrame): string => JSON.stringify(frame);
  */
 export class Messaging {
   private readonly appends: CommitQueue<NewMessage, AppendResult>;
-  private readonly deliveries: CommitQueue<CursorUpdate, void>;
+  private readonly deliveries: DeliveryMarks;
 
   constructor(
     private readonly store: Store,
     private readonly directory: Directory,
     private readonly fanout: Fanout,
     private readonly receipts: Receipts,
-    private readonly limits: MessagingLimits,
+    private readonly settings: MessagingSettings,
     private readonly now: () => number = Date.now,
   ) {
     this.appends = new CommitQueue((batch) => this.store.appendMessages(batch));
-    this.deliveries = new CommitQueue<CursorUpdate, void>(async (updates) => {
-      const moved = await this.store.saveDelivered(updates);
-      await Promise.all(moved.map((mark) => this.receipts.delivered(mark.conv, mark.userId, mark.delivered)));
-      return updates.map(() => undefined);
-    });
+    this.deliveries = new DeliveryMarks(store, receipts, settings.ackFlushMs, (error) => console.error("saving delivery marks failed:", error));
   }
 
   /** Stores the message (or finds the earlier copy of a retry), then delivers it; resolves with the ack's contents. */
   async send(actor: Actor, clientId: string, to: string, text: string): Promise<Sent> {
-    if (text.length > this.limits.maxTextLength) {
-      throw new ChatError("text_too_long", `A message has at most ${this.limits.maxTextLength} characters; this one has ${text.length}.`);
+    if (text.length > this.settings.maxTextLength) {
+      throw new ChatError("text_too_long", `A message has at most ${this.settings.maxTextLength} characters; this one has ${text.length}.`);
     }
     const target = await this.resolve(actor, to);
     const result = await this.writeOrRetryable(() => this.appends.push({ conv: target.conv, senderId: actor.userId, clientId, text, sentAt: this.now() }));
@@ -89,7 +88,7 @@ export class Messaging {
 
   /** The device processed `conv` up to `seq`: moves its cursor, and the sender sees ✓✓. */
   received(actor: Actor, conv: ConversationId, seq: number): Promise<void> {
-    return this.deliveries.push({ device: actor.deviceId, userId: actor.userId, conv, seq });
+    return this.deliveries.received(actor, conv, seq);
   }
 
   /** The user has seen `conv` up to `seq`: the other side and the reader's other devices learn it. */
@@ -171,7 +170,8 @@ export class Messaging {
 
   /** Resolves when every accepted write has committed: for shutdown. */
   async flush(): Promise<void> {
-    await Promise.all([this.appends.drain(), this.deliveries.drain()]);
+    await this.appends.drain();
+    await this.deliveries.flush();
   }
 
   private async replayConversation(actor: Actor, membership: Membership, cursor: number, sink: FrameSink): Promise<void> {

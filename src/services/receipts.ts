@@ -7,6 +7,9 @@ import type { Fanout } from "./fanout.ts";
 
 const encode = (frame: ReceiptFrame) => JSON.stringify(frame);
 
+/** The memory of announced marks is forgotten past this size; the cost is a repeated receipt. */
+const MAX_ANNOUNCED = 100_000;
+
 /**
  * Turns moved watermarks into receipt frames.
  * Direct: the other person gets each move; a read mark goes only where both
@@ -19,6 +22,8 @@ const encode = (frame: ReceiptFrame) => JSON.stringify(frame);
 export class Receipts {
   private readonly pendingGroups = new Set<ConversationId>();
   private readonly lastGroupMarks = new Map<ConversationId, string>();
+  /** The delivered mark last announced per conversation and member, so repeats of an ack send nothing. */
+  private readonly announced = new Map<string, number>();
   private groupTimer: Timer | undefined;
   private stopped = false;
 
@@ -29,13 +34,26 @@ export class Receipts {
     private readonly groupDelayMs: number,
   ) {}
 
-  async delivered(conv: ConversationId, userId: UserId, delivered: number): Promise<void> {
-    if ((await this.directory.kindOf(conv)) === "group") return this.scheduleGroup(conv);
-    const members = await this.store.membersOf(conv);
-    const by = members.find((member) => member.userId === userId);
-    if (!by) return;
-    const frame = encode({ type: "receipt", conv, by: by.name, delivered });
-    for (const member of members) if (member.userId !== userId) this.fanout.publish(userTopic(member.userId), frame);
+  /**
+   * A device of `by` has everything up to `seq` of a direct conversation: the
+   * other person hears of it now (once per new mark). Group marks wait for
+   * `marksSaved`. An ack for a conversation `by` is not in is ignored.
+   */
+  async acknowledged(conv: ConversationId, by: { userId: UserId; name: string }, seq: number): Promise<void> {
+    if ((await this.directory.kindOf(conv)) !== "direct") return;
+    const members = await this.directory.directMembers(conv);
+    if (!members.includes(by.userId)) return;
+    const key = `${conv}:${by.userId}`;
+    if ((this.announced.get(key) ?? -1) >= seq) return;
+    if (this.announced.size >= MAX_ANNOUNCED) this.announced.clear();
+    this.announced.set(key, seq);
+    const frame = encode({ type: "receipt", conv, by: by.name, delivered: seq });
+    for (const member of members) if (member !== by.userId) this.fanout.publish(userTopic(member), frame);
+  }
+
+  /** Delivered marks of these conversations were saved: the groups among them may have a new lowest mark. */
+  async marksSaved(convs: Set<ConversationId>): Promise<void> {
+    for (const conv of convs) if ((await this.directory.kindOf(conv)) === "group") this.scheduleGroup(conv);
   }
 
   async read(conv: ConversationId, userId: UserId, read: number, fromDevice: DeviceId): Promise<void> {
