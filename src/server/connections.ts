@@ -10,10 +10,10 @@ export interface SocketState {
   actor: Actor;
   /** Set once `hello` has been answered; other frames wait for it. */
   ready: boolean;
-  /** Topics this socket is subscribed to, watched on the bus while it lives. */
-  topics: Set<string>;
-  /** Resolvers waiting for this socket's send buffer to drain. */
-  drainWaiters: Array<() => void>;
+  /** Topics this socket is subscribed to, watched on the bus while it lives (a few: an array is the smallest). */
+  topics: string[];
+  /** Resolvers waiting for this socket's send buffer to drain; created when first needed. */
+  drainWaiters?: Array<() => void>;
 }
 
 export type ChatSocket = ServerWebSocket<SocketState>;
@@ -44,7 +44,8 @@ const CONTROL_PREFIX = "x";
  */
 export class Connections implements Fanout {
   private readonly byDevice = new Map<DeviceId, ChatSocket>();
-  private readonly byUser = new Map<UserId, Set<ChatSocket>>();
+  /** One socket, or a set when the user has several devices here: most users have one, and a Set per user costs memory. */
+  private readonly byUser = new Map<UserId, ChatSocket | Set<ChatSocket>>();
   private server: Server<SocketState> | undefined;
 
   constructor(private readonly bus: Bus) {
@@ -69,38 +70,41 @@ export class Connections implements Fanout {
     const previous = this.byDevice.get(deviceId);
     this.byDevice.set(deviceId, ws);
     previous?.close(1000, "replaced by a newer connection of this device");
-    let sockets = this.byUser.get(userId);
-    if (!sockets) {
-      sockets = new Set();
-      this.byUser.set(userId, sockets);
-    }
-    sockets.add(ws);
+    const present = this.byUser.get(userId);
+    if (present === undefined) this.byUser.set(userId, ws);
+    else if (present instanceof Set) present.add(ws);
+    else this.byUser.set(userId, new Set([present, ws]));
     // Control messages are for this server, never for the socket: watch the bus only.
-    if (sockets.size === 1) await this.bus.watch(controlTopic(userId));
+    if (present === undefined) await this.bus.watch(controlTopic(userId));
   }
 
   remove(ws: ChatSocket): void {
     const { deviceId, userId } = ws.data.actor;
     if (this.byDevice.get(deviceId) === ws) this.byDevice.delete(deviceId);
-    const sockets = this.byUser.get(userId);
-    if (sockets?.delete(ws) && sockets.size === 0) {
+    const present = this.byUser.get(userId);
+    if (present instanceof Set) {
+      present.delete(ws);
+      if (present.size === 1) this.byUser.set(userId, [...present][0]!);
+    } else if (present === ws) {
       this.byUser.delete(userId);
       void this.bus.unwatch(controlTopic(userId));
     }
     for (const topic of ws.data.topics) void this.bus.unwatch(topic);
-    ws.data.topics.clear();
+    ws.data.topics = [];
   }
 
   /** Subscribes the socket here and makes sure frames for the topic published on other servers arrive. */
   async subscribe(ws: ChatSocket, topic: string): Promise<void> {
-    if (ws.data.topics.has(topic)) return;
-    ws.data.topics.add(topic);
+    if (ws.data.topics.includes(topic)) return;
+    ws.data.topics.push(topic);
     ws.subscribe(topic);
     await this.bus.watch(topic);
   }
 
   unsubscribe(ws: ChatSocket, topic: string): void {
-    if (!ws.data.topics.delete(topic)) return;
+    const index = ws.data.topics.indexOf(topic);
+    if (index < 0) return;
+    ws.data.topics.splice(index, 1);
     ws.unsubscribe(topic);
     void this.bus.unwatch(topic);
   }
@@ -108,7 +112,7 @@ export class Connections implements Fanout {
   publish(topic: string, frame: string, except?: DeviceId): void {
     const origin = except === undefined ? undefined : this.byDevice.get(except);
     // ws.publish reaches every subscriber but the socket itself.
-    if (origin?.data.topics.has(topic)) origin.publish(topic, frame);
+    if (origin?.data.topics.includes(topic)) origin.publish(topic, frame);
     else this.server?.publish(topic, frame);
     this.bus.publish(topic, frame);
   }
@@ -137,7 +141,7 @@ export class Connections implements Fanout {
   /** How many sockets on this server a `publish(topic, frame, except)` reaches. */
   localReach(topic: string, except?: DeviceId): number {
     const subscribers = this.server?.subscriberCount(topic) ?? 0;
-    const skipped = except !== undefined && this.byDevice.get(except)?.data.topics.has(topic) ? 1 : 0;
+    const skipped = except !== undefined && this.byDevice.get(except)?.data.topics.includes(topic) ? 1 : 0;
     return subscribers - skipped;
   }
 
@@ -150,10 +154,15 @@ export class Connections implements Fanout {
   private applyControl(userId: UserId, encoded: string): void {
     const message = parseControl(encoded);
     if (!message) return console.error("ignored a malformed control message from the bus");
-    for (const ws of this.byUser.get(userId) ?? []) {
+    for (const ws of socketsIn(this.byUser.get(userId))) {
       if (message.op === "join") void this.subscribe(ws, message.topic);
       else if (message.op === "leave") this.unsubscribe(ws, message.topic);
       else if (ws.data.actor.deviceId === message.device) ws.close(message.code, message.reason);
     }
   }
+}
+
+function socketsIn(present: ChatSocket | Set<ChatSocket> | undefined): Iterable<ChatSocket> {
+  if (present === undefined) return [];
+  return present instanceof Set ? present : [present];
 }

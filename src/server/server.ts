@@ -103,7 +103,7 @@ export async function startChatServer(
         const token = bearerToken(request.headers.get("authorization"));
         if (!token) throw new ChatError("unauthorized", "The WebSocket needs 'Authorization: Bearer <token>' from login.");
         const actor = await accounts.authenticate(token);
-        const state: SocketState = { actor, ready: false, topics: new Set(), drainWaiters: [] };
+        const state: SocketState = { actor, ready: false, topics: [] };
         if (server.upgrade(request, { data: state })) return undefined;
         throw new ChatError("bad_request", "This path takes WebSocket upgrades only.");
       } catch (error) {

@@ -51,7 +51,7 @@ function sinkFor(ws: ChatSocket, highWater: number, onSend: (frame: string) => v
       onSend(frame);
       return ws.getBufferedAmount() < highWater;
     },
-    drained: () => new Promise<void>((resolve) => ws.data.drainWaiters.push(resolve)),
+    drained: () => new Promise<void>((resolve) => (ws.data.drainWaiters ??= []).push(resolve)),
   };
 }
 
@@ -168,7 +168,7 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
     },
 
     drain(ws) {
-      const waiters = ws.data.drainWaiters.splice(0);
+      const waiters = ws.data.drainWaiters?.splice(0) ?? [];
       for (const resolve of waiters) resolve();
     },
 
@@ -177,7 +177,7 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
       log.debug("connection closed", { user: ws.data.actor.name, device: ws.data.actor.deviceId, code });
       connections.remove(ws);
       presence.deviceDisconnected(ws.data.actor).catch((error) => console.error("presence update failed:", error));
-      const waiters = ws.data.drainWaiters.splice(0);
+      const waiters = ws.data.drainWaiters?.splice(0) ?? [];
       for (const resolve of waiters) resolve();
     },
   };

@@ -105,6 +105,7 @@ export class Messaging {
    * are dropped by seq).
    */
   async replay(actor: Actor, memberships: Membership[], clientCursors: Record<string, number> | undefined, sink: FrameSink): Promise<void> {
+    if (memberships.length === 0) return;
     const serverCursors = await this.store.cursorsOf(actor.deviceId);
     for (const membership of memberships) {
       const cursor = resumeCursor(membership, serverCursors.get(membership.conv), clientCursors?.[membership.conv]);

@@ -97,7 +97,9 @@ export class PresenceService {
    * never worth holding up a connection (updates follow when it is back).
    */
   async snapshot(viewer: Actor): Promise<Presence[]> {
-    const [contacts, privacy] = await Promise.all([this.store.contactsOf(viewer.userId), this.store.privacyOf(viewer.userId)]);
+    const contacts = await this.store.contactsOf(viewer.userId);
+    if (contacts.length === 0) return [];
+    const privacy = await this.store.privacyOf(viewer.userId);
     try {
       const online = await withDeadline(this.registry.onlineAmong(contacts.map((contact) => contact.userId)), REGISTRY_DEADLINE_MS, "the online registry");
       return contacts.map((contact) => frameFor(contact, online.has(contact.userId), privacy.hideLastSeen));
@@ -137,12 +139,10 @@ export class PresenceService {
   }
 
   private async publish(actor: Actor): Promise<void> {
+    const viewers = await this.store.contactsOf(actor.userId);
+    if (viewers.length === 0) return;
     const online = (await this.registry.onlineAmong([actor.userId])).has(actor.userId);
-    const [privacy, lastSeen, viewers] = await Promise.all([
-      this.store.privacyOf(actor.userId),
-      this.store.lastSeenOf(actor.userId),
-      this.store.contactsOf(actor.userId),
-    ]);
+    const [privacy, lastSeen] = await Promise.all([this.store.privacyOf(actor.userId), this.store.lastSeenOf(actor.userId)]);
     const self: Contact = { userId: actor.userId, name: actor.name, lastSeen, hideLastSeen: privacy.hideLastSeen };
     for (const viewer of viewers) {
       // Whoever hides their own last seen sees nobody's: the viewer's switch counts too.
