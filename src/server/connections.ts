@@ -12,6 +12,8 @@ export interface SocketState {
   ready: boolean;
   /** Topics this socket is subscribed to, watched on the bus while it lives (a few: an array is the smallest). */
   topics: string[];
+  /** Replies queued to be written together (see sendFrame); created when first needed. */
+  outgoing?: string[];
   /** Resolvers waiting for this socket's send buffer to drain; created when first needed. */
   drainWaiters?: Array<() => void>;
 }

@@ -29,8 +29,27 @@ export interface WebSocketDeps {
   log: Logger;
 }
 
+/** Sockets with replies waiting; written out together, corked, once the current turn's promises have run. */
+const waitingToWrite = new Set<ChatSocket>();
+
+/**
+ * Replies are queued and written corked, in one write per socket per turn:
+ * they come from promise continuations after a commit, outside uWebSockets'
+ * callbacks, where every plain send would be a system call of its own.
+ */
 function sendFrame(ws: ChatSocket, frame: ServerFrame): void {
-  ws.send(JSON.stringify(frame));
+  (ws.data.outgoing ??= []).push(JSON.stringify(frame));
+  if (waitingToWrite.size === 0) queueMicrotask(writeWaiting);
+  waitingToWrite.add(ws);
+}
+
+function writeWaiting(): void {
+  for (const ws of waitingToWrite) {
+    const frames = ws.data.outgoing!;
+    ws.data.outgoing = undefined;
+    if (ws.readyState === 1) ws.cork(() => frames.forEach((frame) => ws.send(frame)));
+  }
+  waitingToWrite.clear();
 }
 
 function sendError(ws: ChatSocket, { code, message, retryAfterMs }: ChatError, id?: string): void {
