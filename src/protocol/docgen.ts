@@ -47,6 +47,23 @@ const frameTitle = (schema: z.ZodType) => {
   return `\`${json.properties.type.const}\``;
 };
 
+/** The HTTP bodies, in the order the document shows them. */
+const HTTP_BODIES: Record<string, z.ZodType> = {
+  Credentials: http.Credentials,
+  Session: http.Session,
+  HistoryQuery: http.HistoryQuery,
+  HistoryPage: http.HistoryPage,
+  DeviceList: http.DeviceList,
+  PrivacySettings: groups.PrivacySettings,
+  CreateGroup: groups.CreateGroup,
+  GroupUser: groups.GroupUser,
+  RenameGroup: groups.RenameGroup,
+  GroupInfo: groups.GroupInfo,
+  GroupList: groups.GroupList,
+  MessageReceipts: groups.MessageReceipts,
+  ErrorBody: http.ErrorBody,
+};
+
 export function renderProtocolDoc(): string {
   const clientFrames = [frames.HelloFrame, frames.SendFrame, frames.ReceivedFrame, frames.ReadFrame, frames.TypingFrame];
   const serverFrames = [
@@ -103,19 +120,7 @@ export function renderProtocolDoc(): string {
     "Authenticated routes take `Authorization: Bearer <token>` with the token from register or login. Every 4xx/5xx answer but `/readyz`'s is an ErrorBody;",
     "a `rate_limited` one carries `retryAfterMs` and a `Retry-After` header (seconds).",
     "",
-    section("Credentials", http.Credentials),
-    section("Session", http.Session),
-    section("HistoryQuery", http.HistoryQuery),
-    section("HistoryPage", http.HistoryPage),
-    section("DeviceList", http.DeviceList),
-    section("PrivacySettings", groups.PrivacySettings),
-    section("CreateGroup", groups.CreateGroup),
-    section("GroupUser", groups.GroupUser),
-    section("RenameGroup", groups.RenameGroup),
-    section("GroupInfo", groups.GroupInfo),
-    section("GroupList", groups.GroupList),
-    section("MessageReceipts", groups.MessageReceipts),
-    section("ErrorBody", http.ErrorBody),
+    ...Object.entries(HTTP_BODIES).map(([title, schema]) => section(title, schema)),
     "## WebSocket",
     "",
     "Open `GET /ws` with the bearer token, send `hello`, and wait for `ready`: everything stored for this device since its",
