@@ -43,6 +43,7 @@ const OPTIONS = {
     help: "logins and registrations one client address may try per minute (0: no limit)",
   },
   "max-group-members": { env: "CHAT_MAX_GROUP_MEMBERS", default: "1024", help: "most members a group may have" },
+  "max-groups-per-user": { env: "CHAT_MAX_GROUPS_PER_USER", default: "500", help: "most groups one user may be in" },
   "presence-settle-ms": { env: "CHAT_PRESENCE_SETTLE_MS", default: "1000", help: "how long presence must hold before contacts hear of it" },
   "group-receipt-delay-ms": { env: "CHAT_GROUP_RECEIPT_DELAY_MS", default: "1000", help: "how often a group's ✓✓/read marks are sent at most" },
 } as const;
@@ -75,6 +76,7 @@ const ConfigSchema = z.object({
   "login-lockout-seconds": z.coerce.number().int().min(1).max(86_400),
   "auth-attempts-per-minute": z.coerce.number().int().min(0).max(1_000_000),
   "max-group-members": z.coerce.number().int().min(2).max(100_000),
+  "max-groups-per-user": z.coerce.number().int().min(1).max(100_000),
   "presence-settle-ms": z.coerce.number().int().min(0).max(60_000),
   "group-receipt-delay-ms": z.coerce.number().int().min(0).max(60_000),
 });
@@ -110,6 +112,7 @@ export interface ServerConfig {
   /** 0 means addresses are not limited. */
   authAttemptsPerMinute: number;
   maxGroupMembers: number;
+  maxGroupsPerUser: number;
   presenceSettleMs: number;
   groupReceiptDelayMs: number;
 }
@@ -180,6 +183,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       loginLockoutSeconds: values["login-lockout-seconds"],
       authAttemptsPerMinute: values["auth-attempts-per-minute"],
       maxGroupMembers: values["max-group-members"],
+      maxGroupsPerUser: values["max-groups-per-user"],
       presenceSettleMs: values["presence-settle-ms"],
       groupReceiptDelayMs: values["group-receipt-delay-ms"],
     },

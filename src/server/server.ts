@@ -85,7 +85,7 @@ export async function startChatServer(
   const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs);
   const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength, ackFlushMs: ACK_FLUSH_MS });
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs);
-  const groups = new Groups(store, directory, connections, presence, { maxMembers: config.maxGroupMembers });
+  const groups = new Groups(store, directory, connections, presence, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser });
   const typing = new Typing(store, directory, connections);
   const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown" });
   app.route("/", operationsRoutes({ metrics, log, probes: { store: () => store.ping(), bus: () => bus.ping() } }));

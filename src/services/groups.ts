@@ -9,6 +9,7 @@ import type { PresenceService } from "./presence.ts";
 
 export interface GroupLimits {
   maxMembers: number;
+  maxGroupsPerUser: number;
 }
 
 /** Group lifecycle and permissions: admins change the group, members read it, anyone can leave. */
@@ -26,6 +27,7 @@ export class Groups {
     const others = [...new Set(memberNames)].filter((member) => member !== actor.name);
     this.checkSize(others.length + 1);
     const users = await Promise.all(others.map((member) => this.directory.user(member)));
+    await this.checkRoomFor([{ id: actor.userId, name: actor.name }, ...users]);
     const group = await this.store.createGroup(name, actor.userId, users.map((user) => user.id), this.now());
     if (!group) throw new ChatError("name_taken", `There is already a group named '${name}'.`);
     const members = await this.store.groupMembers(group.conv);
@@ -59,6 +61,7 @@ export class Groups {
     const { group, members } = await this.asAdmin(actor, name);
     this.checkSize(members.length + 1);
     const user = await this.directory.user(userName);
+    await this.checkRoomFor([user]);
     if (!(await this.store.addGroupMember(group.conv, user.id))) {
       throw new ChatError("bad_request", `${user.name} is already in #${group.name}.`);
     }
@@ -144,6 +147,16 @@ export class Groups {
   /** Presence is a courtesy: a registry that cannot answer must not fail the group change. */
   private async introduce(newcomer: { userId: number; name: string }, members: GroupMember[]): Promise<void> {
     await this.presence.introduce(newcomer, members.map((member) => member.userId)).catch(() => {});
+  }
+
+  /** Refuses when any of these users is already in as many groups as one may be. */
+  private async checkRoomFor(users: Array<{ id: number; name: string }>): Promise<void> {
+    for (const user of users) {
+      const groups = (await this.store.membershipsOf(user.id)).filter((membership) => membership.kind === "group").length;
+      if (groups >= this.limits.maxGroupsPerUser) {
+        throw new ChatError("limit_reached", `${user.name} is already in ${groups} groups, the most one user may be in (${this.limits.maxGroupsPerUser}).`);
+      }
+    }
   }
 
   private checkSize(size: number): void {

@@ -52,6 +52,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     maxMessageLength: 4096,
     maxFrameBytes: 65536,
     maxGroupMembers: 1024,
+    maxGroupsPerUser: 500,
     // Short settle times keep presence and group-receipt tests quick; they still exercise the coalescing.
     presenceSettleMs: 50,
     groupReceiptDelayMs: 50,

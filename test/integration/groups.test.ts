@@ -62,6 +62,17 @@ describe(kind.name, () => {
       await api("alice").post("/api/groups", { name: "big", members: ["bob", "carol"] });
       expect(codeOf(await api("alice").post("/api/groups/big/members", { user: "dave" }))).toBe("limit_reached");
     });
+    test("the groups-per-user cap is enforced on the server, and the refusal names who and the cap", async () => {
+      const { api } = await setup(["alice", "bob", "carol"], { maxGroupsPerUser: 2 });
+      expect((await api("alice").post("/api/groups", { name: "one", members: ["bob"] })).status).toBe(201);
+      expect((await api("alice").post("/api/groups", { name: "two" })).status).toBe(201);
+      const third = await api("carol").post("/api/groups", { name: "three", members: ["alice"] });
+      expect(codeOf(third)).toBe("limit_reached");
+      expect(third.body.error.message).toContain("alice is already in 2 groups");
+      expect(codeOf(await api("bob").post("/api/groups/one/members", { user: "carol" }))).toBe("forbidden");
+      await api("carol").post("/api/groups", { name: "four", members: ["bob"] });
+      expect(codeOf(await api("alice").post("/api/groups/two/members", { user: "bob" }))).toBe("limit_reached");
+    });
   });
 
   describe("group messages", () => {
