@@ -42,6 +42,30 @@ export interface Drivers {
   rateLimiter?: (purpose: string, rate: BucketRate) => RateLimiter;
 }
 
+/**
+ * The limits against floods and password guessing. With a shared limiter (Redis)
+ * they hold across servers; one that cannot answer lets requests through.
+ */
+function abuseLimits(config: ServerConfig, shared: Drivers["rateLimiter"], log: Logger): { limits: TrafficLimits; logins: LoginThrottle } {
+  const limiter = shared
+    ? (purpose: string, rate: BucketRate) =>
+        failingOpen(shared(purpose, rate), (error) => log.warn("shared rate limiter unavailable; request let through", { purpose, error: String(error) }))
+    : (_purpose: string, rate: BucketRate) => new MemoryRateLimiter(rate);
+  const limits = new TrafficLimits(
+    config.connectionFrameRate > 0 ? { capacity: config.connectionFrameBurst, perSecond: config.connectionFrameRate } : undefined,
+    config.userMessageRate > 0 ? limiter("messages", { capacity: config.userMessageBurst, perSecond: config.userMessageRate }) : undefined,
+  );
+  const logins = new LoginThrottle({
+    attemptsPerAddress:
+      config.authAttemptsPerMinute > 0
+        ? limiter("auth-address", { capacity: config.authAttemptsPerMinute, perSecond: config.authAttemptsPerMinute / 60 })
+        : undefined,
+    failuresPerName:
+      config.loginFailures > 0 ? limiter("login-name", { capacity: config.loginFailures, perSecond: 1 / config.loginLockoutSeconds }) : undefined,
+  });
+  return { limits, logins };
+}
+
 /** Device cursors and delivered marks are saved this often (✓✓ itself goes out at once). */
 const ACK_FLUSH_MS = 100;
 
@@ -52,11 +76,6 @@ export async function startChatServer(
   log: Logger = createLogger({ format: config.logFormat, level: config.logLevel }),
 ): Promise<ChatServer> {
   const { bus } = drivers;
-  const sharedLimiter = drivers.rateLimiter;
-  const rateLimiter = sharedLimiter
-    ? (purpose: string, rate: BucketRate) =>
-        failingOpen(sharedLimiter(purpose, rate), (error) => log.warn("shared rate limiter unavailable; request let through", { purpose, error: String(error) }))
-    : (_purpose: string, rate: BucketRate) => new MemoryRateLimiter(rate);
   await bus.ready();
   const heartbeat = new Heartbeat<ChatSocket>(config.deadAfterSeconds * 1000, (ws) =>
     log.warn("connection dead: no answer to pings", { user: ws.data.actor.name, device: ws.data.actor.deviceId }),
@@ -68,18 +87,7 @@ export async function startChatServer(
   });
   const store = metrics.meterStore(drivers.store);
   const connections = metrics.meterFanout(new Connections(bus));
-  const limits = new TrafficLimits(
-    config.connectionFrameRate > 0 ? { capacity: config.connectionFrameBurst, perSecond: config.connectionFrameRate } : undefined,
-    config.userMessageRate > 0 ? rateLimiter("messages", { capacity: config.userMessageBurst, perSecond: config.userMessageRate }) : undefined,
-  );
-  const logins = new LoginThrottle({
-    attemptsPerAddress: config.authAttemptsPerMinute > 0
-      ? rateLimiter("auth-address", { capacity: config.authAttemptsPerMinute, perSecond: config.authAttemptsPerMinute / 60 })
-      : undefined,
-    failuresPerName: config.loginFailures > 0
-      ? rateLimiter("login-name", { capacity: config.loginFailures, perSecond: 1 / config.loginLockoutSeconds })
-      : undefined,
-  });
+  const { limits, logins } = abuseLimits(config, drivers.rateLimiter, log);
   const directory = new Directory(store);
   const accounts = new Accounts(store, { maxDevices: config.maxDevices });
   const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs);
