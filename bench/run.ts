@@ -1,12 +1,14 @@
 /**
  * Runs the benchmark: each scenario against the app, the Bun ceiling and the
- * Node peer, one server and one load generator process at a time. Writes a
+ * Node peer, one server and one load generator process at a time (the
+ * cross-server scenario: the app as one and as two servers on PostgreSQL and
+ * Redis). Writes a
  * JSON report and an SVG chart under bench/results/, prints a table, and
  * prints the headline figures as one JSON object on the last line.
  *
  *   bun run bench            every scenario (minutes)
  *   bun run bench:quick      one-to-one only, within 60 s
- * Options: --only=one-to-one,connections,fanout,catchup  --targets=app,ceiling,peer
+ * Options: --only=one-to-one,cross-server,connections,fanout,catchup  --targets=app,ceiling,peer
  *          --binary (run ./chat-server)  --profile (CPU profile of the app over each scenario's measured phase)
  *          --connections=N (scenario 2 size)
  */
@@ -19,10 +21,10 @@ import type { LoadgenJob, ScenarioName, TargetName } from "./loadgen/job.ts";
 import { FULL, type Plan, QUICK } from "./plans.ts";
 import { summarizeProfile } from "./profile/summarize.ts";
 import { renderChart } from "./report/chart.ts";
-import type { AppProfile, Machine, Outcome, Report } from "./report/results.ts";
+import { type AppProfile, type Machine, type Outcome, type Report, emptyResults } from "./report/results.ts";
 import { summarize } from "./report/summary.ts";
 import { renderTable } from "./report/table.ts";
-import { APP_ENTRY, liveChildren, startTarget } from "./targets.ts";
+import { APP_ENTRY, type RunningTarget, liveChildren, startAppOnSharedServices, startTarget } from "./targets.ts";
 
 const BENCH_DIR = import.meta.dir;
 const RESULTS_DIR = join(BENCH_DIR, "results");
@@ -63,15 +65,15 @@ const report: Report = {
   startedAt,
   seconds: 0,
   machine: await describeMachine(),
-  scenarios: { "one-to-one": {}, connections: {}, fanout: {}, catchup: {} },
-  summary: summarize({ "one-to-one": {}, connections: {}, fanout: {}, catchup: {} }),
+  scenarios: emptyResults(),
+  summary: summarize(emptyResults()),
 };
 
 for (const scenario of scenarios) {
-  for (const target of targets) {
-    progress(`${scenario} → ${target}`);
-    const outcome = await runJob(scenario, target);
-    (report.scenarios[scenario] as Partial<Record<TargetName, Outcome<object>>>)[target] = outcome;
+  for (const run of runsOf(scenario)) {
+    progress(`${scenario} → ${run.label}`);
+    const outcome = await runJob(scenario, run);
+    (report.scenarios[scenario] as Record<string, Outcome<object>>)[run.key] = outcome;
     if ("skipped" in outcome) progress(`  skipped: ${outcome.skipped}`);
     if ("failed" in outcome) progress(`  failed: ${outcome.failed}`);
   }
@@ -96,12 +98,39 @@ for (const [scenario, profile] of Object.entries(report.profiles ?? {})) {
 console.log(`\nReport: ${relative(jsonPath)}  Chart: ${existsSync(chartPath) ? relative(chartPath) : "—"}  (${report.seconds} s)`);
 console.log(JSON.stringify(report.summary));
 
-async function runJob(scenario: ScenarioName, target: TargetName): Promise<Outcome<object>> {
-  if (target === "app" && !options.binary && !existsSync(APP_ENTRY)) return { skipped: "the app server (src/server/main.ts) does not exist yet" };
-  const profileFile = options.profile && target === "app" ? join(RESULTS_DIR, `app-${scenario}-${stamp}.cpuprofile`) : undefined;
-  let running: Awaited<ReturnType<typeof startTarget>>;
+/** One deployment a scenario runs against, and where its result goes in the report. */
+interface Run {
+  key: string;
+  label: string;
+  target: TargetName;
+  profileFile?: string;
+  start(): Promise<RunningTarget>;
+}
+
+/** Each chosen target; for cross-server, the app on PostgreSQL and Redis as one server and as two (its CPU profile is not taken). */
+function runsOf(scenario: ScenarioName): Run[] {
+  if (scenario === "cross-server") {
+    if (!targets.includes("app")) return [];
+    const deployments = [["one-server", 1], ["two-servers", 2]] as const;
+    return deployments.map(([key, count]) => ({
+      key,
+      label: `app, ${key.replace("-", " ")} on PostgreSQL + Redis`,
+      target: "app",
+      start: () => startAppOnSharedServices(count, { binary: options.binary }),
+    }));
+  }
+  return targets.map((target) => {
+    const profileFile = options.profile && target === "app" ? join(RESULTS_DIR, `app-${scenario}-${stamp}.cpuprofile`) : undefined;
+    return { key: target, label: target, target, profileFile, start: () => startTarget(target, { binary: options.binary, profileFile }) };
+  });
+}
+
+async function runJob(scenario: ScenarioName, run: Run): Promise<Outcome<object>> {
+  if (run.target === "app" && !options.binary && !existsSync(APP_ENTRY)) return { skipped: "the app server (src/server/main.ts) does not exist yet" };
+  const { profileFile } = run;
+  let running: RunningTarget;
   try {
-    running = await startTarget(target, { binary: options.binary, profileFile });
+    running = await run.start();
   } catch (error) {
     return { failed: String(error instanceof Error ? error.message : error) };
   }

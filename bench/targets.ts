@@ -2,8 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TargetName, TargetRef } from "./loadgen/job.ts";
+import { freshSharedServices } from "./shared-services.ts";
 
-/** Starts and stops the servers under test: the app and the two relays, each a child process on loopback. */
+/**
+ * Starts and stops the servers under test: the app (on SQLite, or as one or
+ * more servers on PostgreSQL and Redis) and the two relays, each a child
+ * process on loopback.
+ */
 
 const ROOT = resolve(import.meta.dir, "..");
 const NODE = process.env.BENCH_NODE ?? "/usr/bin/node";
@@ -42,10 +47,82 @@ export interface RunningTarget {
 export const liveChildren = new Set<Bun.Subprocess>();
 
 export async function startTarget(name: TargetName, options: TargetOptions = {}): Promise<RunningTarget> {
-  const port = await freePort();
   const dataDir = name === "app" ? await mkdtemp(join(tmpdir(), "chat-bench-")) : null;
-  const command = commandFor(name, port, dataDir, options);
+  const removeData = async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
   const env = options.profileFile ? { ...process.env, BENCH_PROFILE_FILE: options.profileFile } : process.env;
+  let server: RunningServer;
+  try {
+    server = await startServer(name, (port) => commandFor(name, port, dataDir, options), env);
+  } catch (error) {
+    await removeData();
+    throw error;
+  }
+  const ref: TargetRef = {
+    name,
+    protocol: name === "app" ? "app" : "relay",
+    baseUrl: server.baseUrl,
+    pid: server.pid,
+    dataDir: dataDir ?? undefined,
+    profileFile: options.profileFile,
+  };
+  return {
+    ref,
+    output: server.output,
+    async stop() {
+      await server.stop();
+      await removeData();
+    },
+  };
+}
+
+/**
+ * Starts `count` app servers, each on its own port, sharing a fresh
+ * PostgreSQL schema and Redis key prefix (the cross-server scenario); stopping
+ * them drops both. They start one after another, so one of them migrates the new schema.
+ */
+export async function startAppOnSharedServices(count: number, options: Pick<TargetOptions, "binary"> = {}): Promise<RunningTarget> {
+  const services = freshSharedServices();
+  const servers: RunningServer[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    await services.remove();
+  };
+  try {
+    for (let i = 0; i < count; i++) {
+      servers.push(await startServer("app", (port) => appCommand(port, services.serverArgs, options), process.env));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const [first] = servers as [RunningServer];
+  return {
+    ref: {
+      name: "app",
+      protocol: "app",
+      baseUrl: first.baseUrl,
+      pid: first.pid,
+      servers: servers.map(({ baseUrl, pid }) => ({ baseUrl, pid })),
+      sharedServices: true,
+    },
+    output: () => servers.map((server, index) => `server ${index + 1}:\n${server.output()}`).join("\n"),
+    stop,
+  };
+}
+
+interface RunningServer {
+  baseUrl: string;
+  pid: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Spawns one server on a free port and waits until it answers HTTP. */
+async function startServer(name: TargetName, commandOn: (port: number) => string[], env: Record<string, string | undefined>): Promise<RunningServer> {
+  const port = await freePort();
+  const command = commandOn(port);
   const child = Bun.spawn(command, { cwd: ROOT, env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   liveChildren.add(child);
   const tail = new OutputTail();
@@ -61,7 +138,6 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
       await child.exited;
     }
     liveChildren.delete(child);
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   };
 
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -71,15 +147,7 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
     await stop();
     throw new Error(`${name} did not start (${command.join(" ")}): ${error instanceof Error ? error.message : error}\n${tail.text()}`);
   }
-  const ref: TargetRef = {
-    name,
-    protocol: name === "app" ? "app" : "relay",
-    baseUrl,
-    pid: child.pid,
-    dataDir: dataDir ?? undefined,
-    profileFile: options.profileFile,
-  };
-  return { ref, output: () => tail.text(), stop };
+  return { baseUrl, pid: child.pid, output: () => tail.text(), stop };
 }
 
 function commandFor(name: TargetName, port: number, dataDir: string | null, options: TargetOptions): string[] {
@@ -88,13 +156,17 @@ function commandFor(name: TargetName, port: number, dataDir: string | null, opti
       return [process.execPath, "--no-orphans", "bench/baselines/ceiling.ts", "--port", String(port)];
     case "peer":
       return [NODE, "bench/baselines/peer.mjs", "--port", String(port)];
-    case "app": {
-      const args = ["--host", "127.0.0.1", "--port", String(port), "--data", dataDir!, ...APP_BENCH_FLAGS];
-      if (options.binary) return [join(ROOT, "chat-server"), ...args];
-      const profiling = options.profileFile ? ["--preload=./bench/profile/on-signal.ts"] : [];
-      return [process.execPath, "--no-orphans", ...profiling, "run", APP_ENTRY, ...args];
-    }
+    case "app":
+      return appCommand(port, ["--data", dataDir!], options);
   }
+}
+
+/** The app with its abuse limits off, on `storage` (its SQLite directory, or PostgreSQL and Redis). */
+function appCommand(port: number, storage: readonly string[], options: TargetOptions): string[] {
+  const args = ["--host", "127.0.0.1", "--port", String(port), ...storage, ...APP_BENCH_FLAGS];
+  if (options.binary) return [join(ROOT, "chat-server"), ...args];
+  const profiling = options.profileFile ? ["--preload=./bench/profile/on-signal.ts"] : [];
+  return [process.execPath, "--no-orphans", ...profiling, "run", APP_ENTRY, ...args];
 }
 
 async function freePort(): Promise<number> {

@@ -3,14 +3,26 @@ import type { SearchPlan } from "./open-loop.ts";
 /** What the runner asks one load generator process to do, passed as JSON on its command line. */
 
 export type TargetName = "app" | "ceiling" | "peer";
-export type ScenarioName = "one-to-one" | "connections" | "fanout" | "catchup";
+export type ScenarioName = "one-to-one" | "cross-server" | "connections" | "fanout" | "catchup";
+/** How the app is deployed in the cross-server scenario: both on PostgreSQL + Redis. */
+export type CrossServerSetup = "one-server" | "two-servers";
 
-export interface TargetRef {
-  name: TargetName;
-  protocol: "app" | "relay";
+export interface ServerRef {
   baseUrl: string;
   /** Process id of the server, for its memory and CPU. */
   pid: number;
+}
+
+export interface TargetRef extends ServerRef {
+  name: TargetName;
+  protocol: "app" | "relay";
+  /**
+   * Every server of a deployment of several sharing one store and bus (the
+   * first is `baseUrl`/`pid`); user i connects to server i mod n. Absent for one server.
+   */
+  servers?: ServerRef[];
+  /** The target keeps its data in PostgreSQL and Redis, whose processes' CPU then counts as its services'. */
+  sharedServices?: boolean;
   /** The app's SQLite directory (the bench seeds large sets of accounts there). */
   dataDir?: string;
   /** Set when the server profiles itself between two SIGUSR2 (bench/profile/on-signal.ts) into this file. */
@@ -54,6 +66,7 @@ export interface CatchupParams {
 
 export type LoadgenJob =
   | { scenario: "one-to-one"; target: TargetRef; params: OneToOneParams }
+  | { scenario: "cross-server"; target: TargetRef; params: OneToOneParams }
   | { scenario: "connections"; target: TargetRef; params: ConnectionsParams }
   | { scenario: "fanout"; target: TargetRef; params: FanoutParams }
   | { scenario: "catchup"; target: TargetRef; params: CatchupParams };

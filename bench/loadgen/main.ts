@@ -19,8 +19,12 @@ if (!job) {
   process.exit(2);
 }
 
+const drivers = (job.target.servers ?? [job.target]).map(({ baseUrl }) =>
+  job.target.protocol === "app" ? appDriver(baseUrl, job.target.dataDir) : relayDriver(baseUrl),
+);
 const context: ScenarioContext = {
-  driver: job.target.protocol === "app" ? appDriver(job.target.baseUrl, job.target.dataDir) : relayDriver(job.target.baseUrl),
+  driver: drivers[0]!,
+  drivers,
   target: job.target,
   log: (line) => console.error(`  [${job.scenario} ${job.target.name}] ${line}`),
 };
@@ -28,6 +32,7 @@ const context: ScenarioContext = {
 function run(job: LoadgenJob): Promise<unknown> {
   switch (job.scenario) {
     case "one-to-one":
+    case "cross-server":
       return oneToOne(context, job.params);
     case "connections":
       return connections(context, job.params);

@@ -11,7 +11,10 @@ export interface Traffic {
 }
 
 export interface OpenLoopOptions {
-  targetPid: number;
+  /** The target's server processes, for the CPU they use. */
+  targetPids: readonly number[];
+  /** The target works through PostgreSQL and Redis: count their CPU apart from other work. */
+  sharedServices?: boolean;
   /** Whether the target answers each send once stored (then every send must be answered). */
   confirms: boolean;
   textBytes: number;
@@ -41,6 +44,8 @@ export interface StepResult {
   /** How late the generator itself sent, against its schedule: large values mean the generator, not the target, fell behind. */
   scheduleLagMs: { p99: number; max: number };
   targetCores: number;
+  /** Cores PostgreSQL and Redis used for a target on them (0 otherwise). */
+  serviceCores: number;
   loadgenCores: number;
   /** Cores busy with other work on the machine during the step (it is shared). */
   otherCores: number;
@@ -51,6 +56,7 @@ export interface StepResult {
 
 interface StepState {
   ledger: DeliveryLedger;
+  sent: number;
   confirmed: number;
   refused: number;
   startedAt: number;
@@ -106,11 +112,11 @@ export class OpenLoop {
   async run(traffic: Traffic, ratePerSec: number, seconds: number): Promise<StepResult> {
     const step = ++this.lastStep;
     const ledger = new DeliveryLedger();
-    const state: StepState = { ledger, confirmed: 0, refused: 0, startedAt: performance.now(), lastArrivalAt: 0 };
+    const total = Math.max(1, Math.round(ratePerSec * seconds));
+    const state: StepState = { ledger, sent: total, confirmed: 0, refused: 0, startedAt: performance.now(), lastArrivalAt: 0 };
     this.steps.set(step, state);
     const droppedBefore = this.dropped;
-    const stopMeter = await cpuMeter(this.options.targetPid);
-    const total = Math.max(1, Math.round(ratePerSec * seconds));
+    const stopMeter = await cpuMeter(this.options.targetPids, this.options.sharedServices ?? false);
     const lags: number[] = [];
 
     const start = (state.startedAt = performance.now());
@@ -136,7 +142,7 @@ export class OpenLoop {
       tick();
     });
 
-    await this.drain(state, total);
+    await this.waitFor(() => this.outstandingIn(state) === 0, this.options.stallMs, this.options.drainTimeoutMs);
     const cpu = await stopMeter();
     const unconfirmed = this.options.confirms ? total - state.confirmed : null;
     const latencyMs = summarize(ledger.latenciesMs);
@@ -158,6 +164,7 @@ export class OpenLoop {
       latencyMs,
       scheduleLagMs: { p99: lagSummary.p99, max: lagSummary.max },
       targetCores: cpu.targetCores,
+      serviceCores: cpu.serviceCores,
       loadgenCores: cpu.loadgenCores,
       otherCores: cpu.otherCores,
       sustained: false,
@@ -169,23 +176,45 @@ export class OpenLoop {
     return result;
   }
 
-  /** Waits until everything sent in the step has arrived (and been confirmed), or nothing moves for `stallMs`. */
-  private async drain(state: StepState, total: number): Promise<void> {
-    const sendEnd = performance.now();
-    let lastProgress = sendEnd;
+  /**
+   * Waits until everything sent in every step so far has arrived and been
+   * confirmed, or nothing moved for `stallMs`, or `timeoutMs` passed: after an
+   * overloaded step, the target's queues must be worked off before the next
+   * step is measured, however long that takes it.
+   */
+  async workOff(stallMs: number, timeoutMs: number): Promise<void> {
+    await this.waitFor(() => [...this.steps.values()].every((state) => this.outstandingIn(state) === 0), stallMs, timeoutMs);
+  }
+
+  /** Deliveries still missing in a step, plus sends not yet confirmed or refused by a target that confirms. */
+  private outstandingIn(state: StepState): number {
+    const unanswered = this.options.confirms ? Math.max(0, state.sent - state.confirmed - state.refused) : 0;
+    return Math.max(0, state.ledger.missing) + unanswered;
+  }
+
+  /** Polls `done` until it holds, or no message arrived or was confirmed for `stallMs`, or `timeoutMs` passed. */
+  private async waitFor(done: () => boolean, stallMs: number, timeoutMs: number): Promise<void> {
+    const started = performance.now();
+    let lastProgress = started;
     let progress = -1;
     for (;;) {
       const now = performance.now();
-      const confirmedAll = !this.options.confirms || state.confirmed + state.refused >= total;
-      if (state.ledger.missing <= 0 && confirmedAll) return;
-      const current = state.ledger.delivered + state.confirmed;
+      if (done()) return;
+      const current = this.progress();
       if (current !== progress) {
         progress = current;
         lastProgress = now;
       }
-      if (now - lastProgress > this.options.stallMs || now - sendEnd > this.options.drainTimeoutMs) return;
+      if (now - lastProgress > stallMs || now - started > timeoutMs) return;
       await Bun.sleep(5);
     }
+  }
+
+  /** Grows with every arrival and confirmation, in any step. */
+  private progress(): number {
+    let total = 0;
+    for (const state of this.steps.values()) total += state.ledger.delivered + state.ledger.duplicates + state.confirmed + state.refused;
+    return total;
   }
 
   /** Deliveries never made and repeats seen over every step so far, late arrivals included. */

@@ -1,3 +1,5 @@
+import { readdir } from "node:fs/promises";
+
 /** What the kernel says about another process on this machine (Linux /proc). */
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -12,7 +14,10 @@ export async function residentBytes(pid: number): Promise<number> {
 
 /** CPU seconds (user + system) the process has used so far. */
 export async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await Bun.file(`/proc/${pid}/stat`).text();
+  return cpuSecondsOf(await Bun.file(`/proc/${pid}/stat`).text());
+}
+
+function cpuSecondsOf(stat: string): number {
   // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
@@ -25,40 +30,89 @@ async function machineBusySeconds(): Promise<number> {
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** Command names of the shared services' processes: PostgreSQL (one backend per connection) and Redis. */
+const SERVICE_COMMANDS = new Set(["postgres", "redis-server"]);
+
+/** CPU seconds used so far by every PostgreSQL and Redis process, by pid. */
+async function serviceCpuSeconds(): Promise<Map<number, number>> {
+  const used = new Map<number, number>();
+  for (const entry of await readdir("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = await Bun.file(`/proc/${pid}/stat`).text();
+      if (SERVICE_COMMANDS.has(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")))) used.set(pid, cpuSecondsOf(stat));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return used;
+}
+
+/** CPU the shared services used between two readings; a backend that started meanwhile counts whole. */
+function serviceCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
 /**
- * Measures how many cores `pid`, this process and everything else on the
- * machine keep busy between the call and the returned stop. The machine is
- * shared: `otherCores` says how much of it someone else took meanwhile.
+ * Measures how many cores the target's processes (`pids`), this process and
+ * everything else on the machine keep busy between the call and the returned
+ * stop. The machine is shared: `otherCores` says how much of it someone else
+ * took meanwhile. With `services`, PostgreSQL and Redis are counted apart
+ * (`serviceCores`): the target works through them.
  */
-export async function cpuMeter(pid: number) {
+export async function cpuMeter(pids: readonly number[], services: boolean) {
   const started = performance.now();
-  const [targetStart, machineStart] = [await cpuSeconds(pid), await machineBusySeconds()];
+  const targetStart = await totalCpuSeconds(pids);
+  const servicesStart = services ? await serviceCpuSeconds() : null;
+  const machineStart = await machineBusySeconds();
   const ownStart = process.cpuUsage();
   return async () => {
     const seconds = (performance.now() - started) / 1000;
     const ownUsage = process.cpuUsage(ownStart);
-    const target = (await cpuSeconds(pid)) - targetStart;
+    const target = (await totalCpuSeconds(pids)) - targetStart;
     const own = (ownUsage.user + ownUsage.system) / 1e6;
+    const service = servicesStart ? serviceCpuBetween(servicesStart, await serviceCpuSeconds()) : 0;
     const machine = (await machineBusySeconds()) - machineStart;
     return {
       targetCores: round(target, seconds),
+      serviceCores: round(service, seconds),
       loadgenCores: round(own, seconds),
-      otherCores: round(Math.max(0, machine - target - own), seconds),
+      otherCores: round(Math.max(0, machine - target - service - own), seconds),
     };
   };
+}
+
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
+
+async function totalCpuSeconds(pids: readonly number[]): Promise<number> {
+  let total = 0;
+  for (const pid of pids) total += await cpuSeconds(pid);
+  return total;
 }
 
 function round(cpu: number, seconds: number): number {
   return Math.round((cpu / seconds) * 100) / 100;
 }
 
-/** Waits until `pid` uses under a tenth of a core over 200 ms (it has finished any backlog), or `maxMs` passes. */
-export async function waitUntilIdle(pid: number, maxMs: number): Promise<void> {
+/**
+ * Waits until the processes (with `services`, PostgreSQL and Redis too)
+ * together use under a tenth of a core over 200 ms (they have finished any
+ * backlog), or `maxMs` passes.
+ */
+export async function waitUntilIdle(pids: readonly number[], services: boolean, maxMs: number): Promise<void> {
+  const busy = async () => (await totalCpuSeconds(pids)) + (services ? sum((await serviceCpuSeconds()).values()) : 0);
   const deadline = performance.now() + maxMs;
-  let before = await cpuSeconds(pid);
+  let before = await busy();
   while (performance.now() < deadline) {
     await Bun.sleep(200);
-    const now = await cpuSeconds(pid);
+    const now = await busy();
     if (now - before < 0.02) return;
     before = now;
   }

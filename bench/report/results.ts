@@ -1,4 +1,4 @@
-import type { ScenarioName, TargetName } from "../loadgen/job.ts";
+import type { CrossServerSetup, ScenarioName, TargetName } from "../loadgen/job.ts";
 import type { catchup } from "../loadgen/scenarios/catchup.ts";
 import type { connections } from "../loadgen/scenarios/connections.ts";
 import type { fanout } from "../loadgen/scenarios/fanout.ts";
@@ -15,12 +15,26 @@ export type Outcome<T> = T | { skipped: string } | { failed: string };
 
 export interface ScenarioResultTypes {
   "one-to-one": OneToOneResult;
+  "cross-server": OneToOneResult;
   connections: ConnectionsResult;
   fanout: FanoutResult;
   catchup: CatchupResult;
 }
 
-export type ScenarioResults = { [K in ScenarioName]: Partial<Record<TargetName, Outcome<ScenarioResultTypes[K]>>> };
+/** What each scenario runs against: the app and the two relays, or (cross-server) the app deployed on PostgreSQL and Redis. */
+export interface ScenarioRunsAgainst {
+  "one-to-one": TargetName;
+  "cross-server": CrossServerSetup;
+  connections: TargetName;
+  fanout: TargetName;
+  catchup: TargetName;
+}
+
+export type ScenarioResults = { [K in ScenarioName]: Partial<Record<ScenarioRunsAgainst[K], Outcome<ScenarioResultTypes[K]>>> };
+
+export function emptyResults(): ScenarioResults {
+  return { "one-to-one": {}, "cross-server": {}, connections: {}, fanout: {}, catchup: {} };
+}
 
 export interface Machine {
   cpus: number;
@@ -67,6 +81,7 @@ export function succeeded<T extends object>(outcome: Outcome<T> | undefined): T 
 
 export const SCENARIO_TITLES: Record<ScenarioName, string> = {
   "one-to-one": "1. One-to-one throughput",
+  "cross-server": "1b. One-to-one across two servers (PostgreSQL + Redis)",
   connections: "2. Idle authenticated connections",
   fanout: "3. Group fan-out",
   catchup: "4. Catch-up of an offline device",

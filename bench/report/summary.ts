@@ -31,6 +31,21 @@ export function summarize(scenarios: ScenarioResults): Summary {
   const appGroup = succeeded(scenarios.fanout.app);
   const ceilingGroup = succeeded(scenarios.fanout.ceiling);
   if (appGroup && ceilingGroup) summary.fanout_ratio_to_ceiling = ratio(appGroup.maxDeliveriesPerSec, ceilingGroup.maxDeliveriesPerSec);
+  const oneServer = succeeded(scenarios["cross-server"]["one-server"]);
+  const twoServers = succeeded(scenarios["cross-server"]["two-servers"]);
+  if (oneServer) {
+    summary.postgres_one_server_msgs_per_s = oneServer.maxSustainedPerSec;
+    summary.postgres_one_server_p99_ms = oneServer.atHalfRate?.latencyMs.p99 ?? null;
+  }
+  if (twoServers) {
+    summary.cross_server_msgs_per_s = twoServers.maxSustainedPerSec;
+    summary.cross_server_ratio_to_one_server = ratio(twoServers.maxSustainedPerSec, oneServer?.maxSustainedPerSec);
+    summary.cross_server_ratio_to_sqlite = ratio(twoServers.maxSustainedPerSec, app?.maxSustainedPerSec);
+    summary.cross_server_p50_ms = twoServers.atHalfRate?.latencyMs.p50 ?? null;
+    summary.cross_server_p99_ms = twoServers.atHalfRate?.latencyMs.p99 ?? null;
+    summary.cross_server_lost = twoServers.lost;
+    summary.cross_server_duplicated = twoServers.duplicated;
+  }
   const backlog = succeeded(scenarios.catchup.app);
   if (backlog) {
     summary.catchup_drain_s = backlog.drainSeconds;

@@ -100,7 +100,7 @@ function lossyPair(dropEvery: number, repeatEvery: number) {
 describe("the bench's open-loop step", () => {
   test("reports exactly the messages a target lost and the ones it repeated", async () => {
     const loop = new OpenLoop({
-      targetPid: process.pid,
+      targetPids: [process.pid],
       confirms: false,
       textBytes: 48,
       latencyBudgetMs: 1000,
@@ -126,7 +126,7 @@ describe("the bench's open-loop step", () => {
   });
 
   test("calls a step sustained when every message arrived once", async () => {
-    const loop = new OpenLoop({ targetPid: process.pid, confirms: false, textBytes: 48, latencyBudgetMs: 1000, stallMs: 200, drainTimeoutMs: 2000 });
+    const loop = new OpenLoop({ targetPids: [process.pid], confirms: false, textBytes: 48, latencyBudgetMs: 1000, stallMs: 200, drainTimeoutMs: 2000 });
     const pair = lossyPair(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
     pair.receivers.push(loop.eventsFor(0), loop.eventsFor(1));
     const traffic = { senders: pair.connections, route: (sender: number) => ({ to: `user${sender ^ 1}`, recipients: 1 }) };

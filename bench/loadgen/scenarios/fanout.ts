@@ -2,7 +2,7 @@ import { mapLimit } from "../../drivers/driver.ts";
 import type { FanoutParams } from "../job.ts";
 import { findMaxSustained } from "../open-loop.ts";
 import { profiled } from "../profile-window.ts";
-import { type ScenarioContext, benchNames, describeStep, openLoopFor, settle, settleAfter } from "./context.ts";
+import { type ScenarioContext, benchNames, describeStep, openLoopFor, settle, settleAfter, workOff } from "./context.ts";
 
 const GROUP = "benchgroup";
 
@@ -28,10 +28,11 @@ export async function fanout(context: ScenarioContext, params: FanoutParams) {
     findMaxSustained(async (rate) => {
       const step = await loop.run(traffic, rate, params.stepSeconds);
       log(describeStep(step));
-      await settleAfter(context, step);
+      await settleAfter(context, loop, step);
       return step;
     }, params.search),
   );
+  await workOff(loop);
   const totals = loop.totals();
   for (const connection of connections) connection.close();
 

@@ -2,19 +2,23 @@ import { mapLimit } from "../../drivers/driver.ts";
 import type { OneToOneParams } from "../job.ts";
 import { findMaxSustained } from "../open-loop.ts";
 import { profiled } from "../profile-window.ts";
-import { type ScenarioContext, benchNames, describeStep, openLoopFor, settle, settleAfter } from "./context.ts";
+import { type ScenarioContext, benchNames, describeStep, openLoopFor, settle, settleAfter, workOff } from "./context.ts";
 
 /**
  * Scenario 1: pairs of users write to each other on a fixed schedule. Finds
  * the highest delivered rate with nothing lost and latency within budget, then
- * measures latency at half that rate.
+ * measures latency at half that rate. Against several servers (the
+ * cross-server scenario), user i connects to server i mod n, so with two the
+ * partners of every pair sit on different servers and every message crosses the bus.
  */
 export async function oneToOne(context: ScenarioContext, params: OneToOneParams) {
-  const { driver, log } = context;
+  const { driver, drivers, log } = context;
   const names = benchNames("pair", params.pairs * 2);
   const accounts = await driver.createAccounts(names);
   const loop = openLoopFor(context, params);
-  const connections = await mapLimit(accounts, 32, (account, index) => driver.connect(account, loop.eventsFor(index)));
+  const connections = await mapLimit(accounts, 32, (account, index) =>
+    drivers[index % drivers.length]!.connect(account, loop.eventsFor(index)),
+  );
   // Users 2k and 2k+1 are partners, so each sender's stream has exactly one receiver.
   const traffic = { senders: connections, route: (sender: number) => ({ to: names[sender ^ 1]!, recipients: 1 }) };
 
@@ -27,19 +31,20 @@ export async function oneToOne(context: ScenarioContext, params: OneToOneParams)
     const search = await findMaxSustained(async (rate) => {
       const step = await loop.run(traffic, rate, params.stepSeconds);
       log(describeStep(step));
-      await settleAfter(context, step);
+      await settleAfter(context, loop, step);
       return step;
     }, params.search);
     const half = search.best ? await loop.run(traffic, search.best.offeredPerSec / 2, params.halfRateSeconds) : null;
     if (half) log(`half rate: ${describeStep(half)}`);
     return { ...search, atHalfRate: half };
   });
-  await settle(params.stallMs);
+  await workOff(loop);
   const totals = loop.totals();
   for (const connection of connections) connection.close();
 
   return {
     pairs: params.pairs,
+    servers: drivers.length,
     maxSustainedPerSec: best?.deliveredPerSec ?? 0,
     best,
     atHalfRate,
