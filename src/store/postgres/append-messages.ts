@@ -76,11 +76,16 @@ const APPEND = (sql: SQL, m: Columns) => sql<AppendRow[]>`
       ) AS run_end
     FROM stored f ORDER BY f.conv_id, f.seq
   ),
+  own_locked AS (
+    -- Member rows are locked in (conv_id, user_id) order, as saveDelivered does: no deadlock between them.
+    SELECT m.conv_id, m.user_id FROM members m JOIN leading_runs r ON r.conv_id = m.conv_id AND r.sender_id = m.user_id
+    ORDER BY m.conv_id, m.user_id FOR NO KEY UPDATE OF m
+  ),
   own_marks AS (
     UPDATE members m SET
       delivered = CASE WHEN m.delivered = r.first_seq - 1 THEN r.run_end ELSE m.delivered END,
       read = CASE WHEN m.read = r.first_seq - 1 THEN r.run_end ELSE m.read END
-    FROM leading_runs r
+    FROM leading_runs r JOIN own_locked l ON l.conv_id = r.conv_id AND l.user_id = r.sender_id
     WHERE m.conv_id = r.conv_id AND m.user_id = r.sender_id
   )
   SELECT c.idx::int AS idx, c.is_member,

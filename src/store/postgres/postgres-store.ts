@@ -351,13 +351,18 @@ class PostgresStore implements Store {
           JOIN conversations c ON c.id = i.conv_id
         ), cursors AS (
           INSERT INTO device_cursors (device_id, conv_id, seq)
-          SELECT device_id, conv_id, max(seq) FROM valid GROUP BY device_id, conv_id
+          SELECT device_id, conv_id, max(seq) FROM valid GROUP BY device_id, conv_id ORDER BY device_id, conv_id
           ON CONFLICT (device_id, conv_id) DO UPDATE SET seq = GREATEST(device_cursors.seq, EXCLUDED.seq)
         ), reached AS (
           SELECT conv_id, user_id, max(seq) AS seq FROM valid GROUP BY conv_id, user_id
+        ), locked AS (
+          -- Member rows are locked in (conv_id, user_id) order here and in the append, so two servers
+          -- saving marks and appending at once queue behind each other instead of deadlocking.
+          SELECT m.conv_id, m.user_id FROM members m JOIN reached r ON r.conv_id = m.conv_id AND r.user_id = m.user_id
+          ORDER BY m.conv_id, m.user_id FOR NO KEY UPDATE OF m
         )
         UPDATE members m SET delivered = reached.seq
-        FROM reached
+        FROM reached JOIN locked ON locked.conv_id = reached.conv_id AND locked.user_id = reached.user_id
         WHERE m.conv_id = reached.conv_id AND m.user_id = reached.user_id AND m.delivered < reached.seq
         RETURNING m.conv_id, m.user_id, m.delivered`,
     );
