@@ -4,6 +4,7 @@ import type { Bus } from "../bus/bus.ts";
 import type { DeviceId, UserId } from "../domain/types.ts";
 import type { Actor } from "../services/accounts.ts";
 import type { Fanout } from "../services/fanout.ts";
+import type { ReportProblem } from "../services/problems.ts";
 
 /** What the server keeps on each socket. */
 export interface SocketState {
@@ -50,7 +51,10 @@ export class Connections implements Fanout {
   private readonly byUser = new Map<UserId, ChatSocket | Set<ChatSocket>>();
   private server: Server<SocketState> | undefined;
 
-  constructor(private readonly bus: Bus) {
+  constructor(
+    private readonly bus: Bus,
+    private readonly reportProblem: ReportProblem,
+  ) {
     bus.onFrame((topic, frame) => {
       if (topic.startsWith(CONTROL_PREFIX)) this.applyControl(Number(topic.slice(CONTROL_PREFIX.length)), frame);
       else this.server?.publish(topic, frame);
@@ -155,7 +159,7 @@ export class Connections implements Fanout {
 
   private applyControl(userId: UserId, encoded: string): void {
     const message = parseControl(encoded);
-    if (!message) return console.error("ignored a malformed control message from the bus");
+    if (!message) return this.reportProblem("ignored a malformed control message from the bus", encoded.slice(0, 200));
     for (const ws of socketsIn(this.byUser.get(userId))) {
       if (message.op === "join") void this.subscribe(ws, message.topic);
       else if (message.op === "leave") this.unsubscribe(ws, message.topic);

@@ -8,6 +8,7 @@ import { LocalOnlineRegistry, PresenceService } from "../services/presence.ts";
 import { Receipts } from "../services/receipts.ts";
 import { Typing } from "../services/typing.ts";
 import { startRetention } from "../services/retention.ts";
+import type { ReportProblem } from "../services/problems.ts";
 import { LoginThrottle } from "../services/login-throttle.ts";
 import { failingOpen, MemoryRateLimiter, type RateLimiter } from "../services/rate-limiter.ts";
 import type { OnlineRegistry } from "../services/presence.ts";
@@ -86,18 +87,19 @@ export async function startChatServer(
     bufferedBytes: () => [...heartbeat.sockets()].reduce((total, ws) => total + ws.getBufferedAmount(), 0),
   });
   const store = metrics.meterStore(drivers.store);
-  const connections = metrics.meterFanout(new Connections(bus));
+  const reportProblem: ReportProblem = (what, error) => log.error(what, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  const connections = metrics.meterFanout(new Connections(bus, reportProblem));
   const { limits, logins } = abuseLimits(config, drivers.rateLimiter, log);
   const directory = new Directory(store);
   const accounts = new Accounts(store, { maxDevices: config.maxDevices });
-  const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs);
-  const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength, ackFlushMs: ACK_FLUSH_MS });
-  const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs);
+  const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs, reportProblem);
+  const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength, ackFlushMs: ACK_FLUSH_MS, reportProblem });
+  const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs, reportProblem);
   const groups = new Groups(store, directory, connections, presence, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser });
   const typing = new Typing(store, directory, connections);
   const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown" });
   app.route("/", operationsRoutes({ metrics, log, probes: { store: () => store.ping(), bus: () => bus.ping() } }));
-  const retention = startRetention(store, config.retentionDays);
+  const retention = startRetention(store, config.retentionDays, reportProblem);
 
   const server = Bun.serve({
     port: config.port,

@@ -195,7 +195,7 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
       heartbeat.remove(ws);
       log.debug("connection closed", { user: ws.data.actor.name, device: ws.data.actor.deviceId, code });
       connections.remove(ws);
-      presence.deviceDisconnected(ws.data.actor).catch((error) => console.error("presence update failed:", error));
+      presence.deviceDisconnected(ws.data.actor).catch((error) => log.warn("presence update failed", { error: String(error) }));
       const waiters = ws.data.drainWaiters?.splice(0) ?? [];
       for (const resolve of waiters) resolve();
     },

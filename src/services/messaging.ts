@@ -7,12 +7,14 @@ import { CommitQueue } from "./commit-queue.ts";
 import type { Directory } from "./directory.ts";
 import type { Fanout, FrameSink } from "./fanout.ts";
 import { DeliveryMarks } from "./delivery-marks.ts";
+import type { ReportProblem } from "./problems.ts";
 import type { Receipts } from "./receipts.ts";
 
 export interface MessagingSettings {
   maxTextLength: number;
   /** How often device cursors and delivered marks are saved. */
   ackFlushMs: number;
+  reportProblem: ReportProblem;
 }
 
 export interface Sent {
@@ -43,7 +45,7 @@ export class Messaging {
     private readonly now: () => number = Date.now,
   ) {
     this.appends = new CommitQueue((batch) => this.store.appendMessages(batch));
-    this.deliveries = new DeliveryMarks(store, receipts, settings.ackFlushMs, (error) => console.error("saving delivery marks failed:", error));
+    this.deliveries = new DeliveryMarks(store, receipts, settings.ackFlushMs, (error) => settings.reportProblem("saving delivery marks failed", error));
   }
 
   /** Stores the message (or finds the earlier copy of a retry), then delivers it; resolves with the ack's contents. */
@@ -81,7 +83,7 @@ export class Messaging {
     try {
       return await write();
     } catch (error) {
-      console.error("store write failed:", error);
+      this.settings.reportProblem("storing a message failed", error);
       throw new ChatError("store_unavailable", "The message could not be stored just now; nothing was saved. Retry with the same id.");
     }
   }

@@ -4,6 +4,7 @@ import type { Contact, UserId } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import type { Fanout } from "./fanout.ts";
+import type { ReportProblem } from "./problems.ts";
 import type { z } from "zod";
 import { withDeadline } from "../domain/deadline.ts";
 
@@ -63,6 +64,7 @@ export class PresenceService {
     private readonly registry: OnlineRegistry,
     private readonly fanout: Fanout,
     private readonly settleMs: number,
+    private readonly reportProblem: ReportProblem,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -133,7 +135,7 @@ export class PresenceService {
     clearTimeout(this.timers.get(actor.userId));
     const timer = setTimeout(() => {
       this.timers.delete(actor.userId);
-      this.publish(actor).catch((error) => console.error("presence update failed:", error));
+      this.publish(actor).catch((error) => this.reportProblem("presence update failed", error));
     }, this.settleMs);
     this.timers.set(actor.userId, timer);
   }

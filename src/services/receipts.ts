@@ -4,6 +4,7 @@ import type { ConversationId, DeviceId, UserId, Watermarks } from "../domain/typ
 import type { Store } from "../store/store.ts";
 import type { Directory } from "./directory.ts";
 import type { Fanout } from "./fanout.ts";
+import type { ReportProblem } from "./problems.ts";
 
 const encode = (frame: ReceiptFrame) => JSON.stringify(frame);
 
@@ -32,6 +33,7 @@ export class Receipts {
     private readonly directory: Directory,
     private readonly fanout: Fanout,
     private readonly groupDelayMs: number,
+    private readonly reportProblem: ReportProblem,
   ) {}
 
   /**
@@ -107,7 +109,7 @@ export class Receipts {
     if (this.stopped) return;
     this.pendingGroups.add(conv);
     this.groupTimer ??= setTimeout(() => {
-      this.flushGroups().catch((error) => console.error("group receipts failed:", error));
+      this.flushGroups().catch((error) => this.reportProblem("group receipts failed", error));
     }, this.groupDelayMs);
   }
 
