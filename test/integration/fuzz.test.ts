@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { ClientFrame, ErrorBody, HistoryPage, type ServerFrame, type Session } from "../../src/protocol/index.ts";
 import { SQLITE_FILE_NAME } from "../../src/store/sqlite/index.ts";
 import { OPCODES, RawWebSocket } from "../helpers/raw-websocket.ts";
-import { registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
+import { loginUser, registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
 import { TestSocket } from "../helpers/socket.ts";
 
 /**
@@ -333,6 +333,8 @@ let server: TestServer;
 let alice: Session;
 let bob: Session;
 const fuzzers: Session[] = [];
+/** The HTTP fuzzer's own device: it may log itself out (it hits /api/logout with a valid token), which must not cut off a WebSocket fuzzer. */
+let httpFuzzer: Session;
 
 beforeAll(async () => {
   console.log(`fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays this run)`);
@@ -343,6 +345,7 @@ beforeAll(async () => {
   alice = await registerUser(server, "alice");
   bob = await registerUser(server, "bob");
   for (const name of FUZZER_NAMES) fuzzers.push(await registerUser(server, name));
+  httpFuzzer = await loginUser(server, FUZZER_NAMES[0]!, undefined, "http-fuzzer");
 });
 afterAll(() => server.cleanup());
 
@@ -368,7 +371,7 @@ describe("fuzz", () => {
     const names = fuzzers.map((session) => session.user);
     await Promise.all([
       ...fuzzers.map((session, i) => fuzzWebSocket(server, session, names.filter((name) => name !== session.user), randomSource(SEED + i), report)),
-      fuzzHttp(server, fuzzers[0]!.token, randomSource(SEED + 100), statuses),
+      fuzzHttp(server, httpFuzzer.token, randomSource(SEED + 100), statuses),
       (async () => {
         const random = randomSource(SEED + 200);
         for (let i = 0; i < RAW_HTTP_REQUESTS; i++) {
