@@ -31,6 +31,8 @@ export interface Deployment {
   start(): Promise<void>;
   /** Stops everything and deletes the data. */
   cleanup(): Promise<void>;
+  /** Where its Redis keys and channels start, when it uses Redis. */
+  redisPrefix?: string;
 }
 
 export interface DeploymentKind {
@@ -90,28 +92,43 @@ export const SINGLE_SQLITE: DeploymentKind = {
   },
 };
 
-export const TWO_SERVERS_POSTGRES_REDIS: DeploymentKind = {
-  name: "two servers, PostgreSQL + Redis",
-  async start(config = {}) {
-    const id = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
-    const schema = `chat_test_${id}`;
-    const keyPrefix = `chat-test-${id}:`;
-    return deployment(
-      2,
-      () =>
-        startTestServer({
-          config: { ...config, databaseUrl: TEST_POSTGRES_URL, databaseSchema: schema, redisUrl: TEST_REDIS_URL, redisPrefix: keyPrefix },
-          openDrivers,
-        }),
-      () => openPostgresStore(TEST_POSTGRES_URL, { schema }),
-      async () => {
-        const admin = new SQL(TEST_POSTGRES_URL);
-        await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
-        await admin.close();
-      },
-    )();
-  },
-};
+/** A PostgreSQL schema and a Redis key prefix no other test uses, and how to drop the schema afterwards. */
+export function isolatedStorage(postgresUrl = TEST_POSTGRES_URL) {
+  const id = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+  const schema = `chat_test_${id}`;
+  return {
+    schema,
+    redisPrefix: `chat-test-${id}:`,
+    async drop() {
+      const admin = new SQL(postgresUrl);
+      await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
+      await admin.close();
+    },
+  };
+}
+
+/** `servers` servers sharing PostgreSQL and Redis (the shared ones unless told otherwise), in storage of their own. */
+export function postgresRedis({ servers = 2, postgresUrl = TEST_POSTGRES_URL, redisUrl = TEST_REDIS_URL } = {}): DeploymentKind {
+  return {
+    name: `${servers === 1 ? "one server" : `${servers} servers`}, PostgreSQL + Redis`,
+    async start(config = {}) {
+      const storage = isolatedStorage(postgresUrl);
+      const started = await deployment(
+        servers,
+        () =>
+          startTestServer({
+            config: { ...config, databaseUrl: postgresUrl, databaseSchema: storage.schema, redisUrl, redisPrefix: storage.redisPrefix },
+            openDrivers,
+          }),
+        () => openPostgresStore(postgresUrl, { schema: storage.schema }),
+        storage.drop,
+      )();
+      return Object.assign(started, { redisPrefix: storage.redisPrefix });
+    },
+  };
+}
+
+export const TWO_SERVERS_POSTGRES_REDIS = postgresRedis();
 
 /** Every deployment the behaviour suites run against. */
 export const DEPLOYMENT_KINDS: DeploymentKind[] = [SINGLE_SQLITE, TWO_SERVERS_POSTGRES_REDIS];

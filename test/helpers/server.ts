@@ -48,11 +48,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: 0,
     host: "127.0.0.1",
     dataDir,
-    retentionDays: 30,
-    maxMessageLength: 4096,
-    maxFrameBytes: 65536,
-    maxGroupMembers: 1024,
-    maxGroupsPerUser: 500,
     // Short settle times keep presence and group-receipt tests quick; they still exercise the coalescing.
     presenceSettleMs: 50,
     groupReceiptDelayMs: 50,

@@ -4,12 +4,10 @@
  * real services; the Redis and PostgreSQL that fail are throwaway instances of
  * the test's own, so the shared ones stay up for everything else.
  */
-import { SQL } from "bun";
 import { describe, expect, test } from "bun:test";
 import { ERROR_CODES, type ServerFrame } from "../../src/protocol/index.ts";
-import { openDrivers } from "../../src/server/drivers.ts";
-import { TEST_POSTGRES_URL, TEST_REDIS_URL } from "../helpers/deployments.ts";
-import { registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
+import { isolatedStorage, postgresRedis, TEST_POSTGRES_URL, TEST_REDIS_URL } from "../helpers/deployments.ts";
+import { registerUser, type TestServer } from "../helpers/server.ts";
 import { startServerProcess } from "../helpers/server-process.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
 import { TestSocket } from "../helpers/socket.ts";
@@ -17,19 +15,6 @@ import { startThrowawayPostgres } from "../helpers/throwaway-postgres.ts";
 import { startThrowawayRedis } from "../helpers/throwaway-redis.ts";
 
 const defer = cleanupAfterEach();
-
-function uniqueNames() {
-  const id = crypto.randomUUID().replaceAll("-", "").slice(0, 12);
-  return { schema: `chat_test_${id}`, prefix: `chat-test-${id}:` };
-}
-
-async function dropSchemaLater(url: string, schema: string) {
-  defer(async () => {
-    const admin = new SQL(url);
-    await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
-    await admin.close();
-  });
-}
 
 async function socket(wsUrl: string, token: string, cursors?: Record<string, number>) {
   const connected = await TestSocket.connect(wsUrl, token, cursors);
@@ -51,13 +36,13 @@ function shown(frames: ServerFrame[]): Message[] {
 
 describe("scale-out faults", () => {
   test("a server is killed: its users reconnect to another and lose nothing", async () => {
-    const { schema, prefix } = uniqueNames();
-    await dropSchemaLater(TEST_POSTGRES_URL, schema);
+    const storage = isolatedStorage();
+    defer(storage.drop);
     const env = {
       DATABASE_URL: TEST_POSTGRES_URL,
-      CHAT_DATABASE_SCHEMA: schema,
+      CHAT_DATABASE_SCHEMA: storage.schema,
       REDIS_URL: TEST_REDIS_URL,
-      CHAT_REDIS_PREFIX: prefix,
+      CHAT_REDIS_PREFIX: storage.redisPrefix,
       CHAT_USER_MESSAGE_RATE: "0",
     };
     const doomed = await startServerProcess([], env);
@@ -89,18 +74,9 @@ describe("scale-out faults", () => {
   test("Redis restarts: servers subscribe again and what was sent meanwhile arrives, delayed but not lost", async () => {
     const redis = await startThrowawayRedis();
     defer(() => redis.stop());
-    const { schema, prefix } = uniqueNames();
-    await dropSchemaLater(TEST_POSTGRES_URL, schema);
-    const cluster: TestServer[] = [];
-    for (let i = 0; i < 2; i++) {
-      const server = await startTestServer({
-        config: { databaseUrl: TEST_POSTGRES_URL, databaseSchema: schema, redisUrl: redis.url, redisPrefix: prefix },
-        openDrivers,
-      });
-      defer(() => server.cleanup());
-      cluster.push(server);
-    }
-    const [serverA, serverB] = cluster as [TestServer, TestServer];
+    const cluster = await postgresRedis({ servers: 2, redisUrl: redis.url }).start();
+    defer(() => cluster.cleanup());
+    const [serverA, serverB] = cluster.servers as [TestServer, TestServer];
     const alice = await registerUser(serverA, "alice");
     const bob = await registerUser(serverA, "bob");
     const aliceSocket = await socket(serverA.wsUrl, alice.token);
@@ -125,11 +101,7 @@ describe("scale-out faults", () => {
   test("PostgreSQL is unavailable for a while: sends get a retryable error, nothing unstored is acked, service resumes", async () => {
     const postgres = await startThrowawayPostgres();
     defer(() => postgres.destroy());
-    const { prefix } = uniqueNames();
-    const server = await startTestServer({
-      config: { databaseUrl: postgres.url, redisUrl: TEST_REDIS_URL, redisPrefix: prefix },
-      openDrivers,
-    });
+    const server = await postgresRedis({ servers: 1, postgresUrl: postgres.url }).start();
     defer(() => server.cleanup());
     const alice = await registerUser(server, "alice");
     const bob = await registerUser(server, "bob");

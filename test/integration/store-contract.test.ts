@@ -14,8 +14,8 @@ import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { openSqliteStore, SQLITE_FILE_NAME } from "../../src/store/sqlite/index.ts";
 import { MIGRATIONS as SQLITE_MIGRATIONS } from "../../src/store/sqlite/schema.ts";
 import type { Store } from "../../src/store/store.ts";
+import { isolatedStorage, TEST_POSTGRES_URL } from "../helpers/deployments.ts";
 
-const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** Fresh, empty storage; `open` may be called several times for stores sharing it, as several servers would. */
 interface Storage {
@@ -60,21 +60,19 @@ const sqliteBackend: Backend = {
 };
 
 function postgresBackend(): Backend {
-  const admin = new SQL(POSTGRES_URL);
-  const newSchemaName = () => `chat_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const postgresStorage = (schema: string): Storage => ({
-    open: () => openPostgresStore(POSTGRES_URL, { schema }),
-    destroy: async () => {
-      await admin`DROP SCHEMA IF EXISTS ${admin(schema)} CASCADE`;
-    },
+  const admin = new SQL(TEST_POSTGRES_URL);
+  const postgresStorage = ({ schema, drop }: ReturnType<typeof isolatedStorage>): Storage => ({
+    open: () => openPostgresStore(TEST_POSTGRES_URL, { schema }),
+    destroy: drop,
   });
   return {
     name: "postgres",
     async create() {
-      return postgresStorage(newSchemaName());
+      return postgresStorage(isolatedStorage());
     },
     async createAtFirstVersion() {
-      const schema = newSchemaName();
+      const storage = isolatedStorage();
+      const { schema } = storage;
       await admin.begin(async (tx) => {
         await tx.unsafe(`
           CREATE SCHEMA ${schema};
@@ -87,7 +85,7 @@ function postgresBackend(): Backend {
           INSERT INTO members (conv_id, user_id) SELECT c.id, u.id FROM conversations c, users u;
         `);
       });
-      return postgresStorage(schema);
+      return postgresStorage(storage);
     },
     dispose: () => admin.close(),
   };
