@@ -7,6 +7,7 @@ import { Messaging } from "../services/messaging.ts";
 import { LocalOnlineRegistry, PresenceService } from "../services/presence.ts";
 import { Receipts } from "../services/receipts.ts";
 import { Typing } from "../services/typing.ts";
+import { DeviceActivity } from "../services/device-activity.ts";
 import { startRetention } from "../services/retention.ts";
 import type { ReportProblem } from "../services/problems.ts";
 import { LoginThrottle } from "../services/login-throttle.ts";
@@ -67,6 +68,9 @@ function abuseLimits(config: ServerConfig, shared: Drivers["rateLimiter"], log: 
   return { limits, logins };
 }
 
+/** Devices' "last active" times are saved this often. */
+const ACTIVITY_FLUSH_MS = 1000;
+
 /** Device cursors and delivered marks are saved this often (✓✓ itself goes out at once). */
 const ACK_FLUSH_MS = 100;
 
@@ -97,6 +101,7 @@ export async function startChatServer(
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs, reportProblem);
   const groups = new Groups(store, directory, connections, presence, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser });
   const typing = new Typing(store, directory, connections);
+  const activity = new DeviceActivity(store, ACTIVITY_FLUSH_MS, reportProblem);
   const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown" });
   app.route("/", operationsRoutes({ metrics, log, probes: { store: () => store.ping(), bus: () => bus.ping() } }));
   const retention = startRetention(store, config.retentionDays, reportProblem);
@@ -122,7 +127,7 @@ export async function startChatServer(
         return Response.json({ error: { code: chatError.code, message: chatError.message } }, { status: HTTP_STATUS[chatError.code] });
       }
     },
-    websocket: webSocketHandler({ messaging, presence, typing, connections, maxFrameBytes: config.maxFrameBytes, maxBufferedBytes: config.maxBufferedBytes, limits, heartbeat, metrics, log }),
+    websocket: webSocketHandler({ messaging, presence, activity, typing, connections, maxFrameBytes: config.maxFrameBytes, maxBufferedBytes: config.maxBufferedBytes, limits, heartbeat, metrics, log }),
   });
   connections.attach(server);
   log.info("server started", { port: server.port, tls: config.tls !== undefined });
@@ -137,6 +142,7 @@ export async function startChatServer(
       connections.closeAll("server shutting down");
       await server.stop();
       await presence.drained();
+      await activity.stop();
       await messaging.flush();
       await receipts.stop();
       await bus.close();

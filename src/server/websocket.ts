@@ -3,6 +3,7 @@ import { ChatError, ClientFrame, describeIssues, type ServerFrame } from "../pro
 import { userTopic } from "../domain/delivery.ts";
 import type { Messaging } from "../services/messaging.ts";
 import type { FrameSink } from "../services/fanout.ts";
+import type { DeviceActivity } from "../services/device-activity.ts";
 import type { PresenceService } from "../services/presence.ts";
 import type { Typing } from "../services/typing.ts";
 import type { ChatMetrics } from "./chat-metrics.ts";
@@ -18,6 +19,7 @@ const REPLAY_HIGH_WATER = 1024 * 1024;
 export interface WebSocketDeps {
   messaging: Messaging;
   presence: PresenceService;
+  activity: DeviceActivity;
   typing: Typing;
   connections: Connections;
   maxFrameBytes: number;
@@ -76,7 +78,7 @@ function sinkFor(ws: ChatSocket, highWater: number, onSend: (frame: string) => v
 
 /** Decode → validate → service → encode, for every frame of every device. */
 export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketState> {
-  const { messaging, presence, typing, connections, maxFrameBytes, maxBufferedBytes, limits, heartbeat, metrics, log } = deps;
+  const { messaging, presence, activity, typing, connections, maxFrameBytes, maxBufferedBytes, limits, heartbeat, metrics, log } = deps;
   // A replay pauses well below the limit, so catching up never gets a client disconnected.
   const replayHighWater = Math.min(REPLAY_HIGH_WATER, maxBufferedBytes / 4);
   const countOut = (frame: string) => metrics.countOut(frame);
@@ -151,6 +153,7 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
       heartbeat.add(ws);
       log.debug("connection opened", { user: ws.data.actor.name, device: ws.data.actor.deviceId, address: ws.remoteAddress });
       await connections.add(ws);
+      activity.deviceConnected(ws.data.actor.deviceId);
       await presence.deviceConnected(ws.data.actor);
     },
 
@@ -195,6 +198,7 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
       heartbeat.remove(ws);
       log.debug("connection closed", { user: ws.data.actor.name, device: ws.data.actor.deviceId, code });
       connections.remove(ws);
+      activity.deviceDisconnected(ws.data.actor.deviceId);
       presence.deviceDisconnected(ws.data.actor).catch((error) => log.warn("presence update failed", { error: String(error) }));
       const waiters = ws.data.drainWaiters?.splice(0) ?? [];
       for (const resolve of waiters) resolve();

@@ -4,6 +4,7 @@ import { apiAs, codeOf } from "../helpers/api.ts";
 import { loginUser } from "../helpers/server.ts";
 import { TestSocket } from "../helpers/socket.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { DEPLOYMENT_KINDS, deploymentWithUsers } from "../helpers/deployments.ts";
 
 for (const kind of DEPLOYMENT_KINDS) {
@@ -131,6 +132,16 @@ describe(kind.name, () => {
       expect(codeOf(await phoneApi.get("/api/devices"))).toBe("unauthorized");
       expect(await TestSocket.open(server.wsUrl, phone.token).then(() => "opened", () => "refused")).toBe("refused");
       expect(codeOf(await api("alice").delete(`/api/devices/${phone.device.id}`))).toBe("not_found");
+    });
+
+    test("the device list shows when each device was last active", async () => {
+      const { server, api, connectSession } = await setup(["alice"]);
+      const phone = await loginUser(server, "alice", undefined, "phone");
+      const loggedIn = DeviceList.parse((await api("alice").get("/api/devices")).body).devices.find((d) => d.name === "phone")!;
+      expect(loggedIn.lastActive).toBe(loggedIn.createdAt);
+      await connectSession(phone);
+      // Activity is saved in batches: wait for the list to show the connection.
+      await eventually("the phone to show as active after logging in", async () => DeviceList.parse((await api("alice").get("/api/devices")).body).devices.find((d) => d.name === "phone")!, (d) => d.lastActive > d.createdAt);
     });
 
     test("logout ends this device's session", async () => {
