@@ -157,7 +157,7 @@ export class Messaging {
     let conv: ConversationId | undefined;
     if (isGroupAddress(peer)) conv = (await this.store.groupByName(peer.slice(1)))?.conv;
     else conv = await this.directory.directConversation(actor.userId, (await this.directory.user(peer)).id);
-    const membership = (await this.store.membershipsOf(actor.userId)).find((candidate) => candidate.conv === conv);
+    const membership = conv === undefined ? null : await this.store.membership(actor.userId, conv);
     if (!membership) throw new ChatError("not_member", `You are not in a group named '${peer.slice(1)}'.`);
     return membership;
   }

@@ -21,8 +21,7 @@ export class Typing {
       return this.fanout.publish(userTopic(recipient.id), JSON.stringify(frame));
     }
     const group = await this.store.groupByName(to.slice(1));
-    const members = group ? await this.store.groupMembers(group.conv) : [];
-    if (!group || !members.some((member) => member.userId === actor.userId)) {
+    if (!group || !(await this.store.membership(actor.userId, group.conv))) {
       throw new ChatError("not_member", `You are not in a group named '${to.slice(1)}'.`);
     }
     this.fanout.publish(groupTopic(group.conv), JSON.stringify(frame), actor.deviceId);

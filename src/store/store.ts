@@ -58,6 +58,8 @@ export interface Store {
   /** The direct conversation of two users, created with both as members on first use. */
   directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId>;
   membershipsOf(userId: UserId): Promise<Membership[]>;
+  /** The user's membership of one conversation; null when they are not in it. */
+  membership(userId: UserId, conv: ConversationId): Promise<Membership | null>;
   /** A conversation's kind and, for a group, its current name; null when it does not exist. */
   conversationInfo(conv: ConversationId): Promise<{ kind: ConversationKind; name: string | null } | null>;
   membersOf(conv: ConversationId): Promise<Watermarks[]>;

@@ -219,6 +219,15 @@ for (const backend of backends) {
         ]);
       });
 
+      test("one membership is found by conversation; a conversation the user is not in has none", async () => {
+        const { alice, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        expect(await store.membership(alice.id, conv)).toEqual({ conv, kind: "direct", title: "bob", lastSeq: 0, joinedSeq: 0 });
+        expect(await store.membership(carol.id, conv)).toBeNull();
+        const group = (await store.createGroup("team", carol.id, [alice.id], 1))!;
+        expect(await store.membership(alice.id, group.conv)).toMatchObject({ conv: group.conv, kind: "group", title: "team" });
+      });
+
       test("each pair of users has its own conversation", async () => {
         const { alice, bob, conv } = await aliceAndBob();
         const carol = await user("carol");

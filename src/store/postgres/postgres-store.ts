@@ -220,7 +220,16 @@ class PostgresStore implements Store {
     return Number(created!.id);
   }
 
-  async membershipsOf(userId: UserId): Promise<Membership[]> {
+  membershipsOf(userId: UserId): Promise<Membership[]> {
+    return this.memberships(userId, null);
+  }
+
+  async membership(userId: UserId, conv: ConversationId): Promise<Membership | null> {
+    return (await this.memberships(userId, conv))[0] ?? null;
+  }
+
+  /** The user's memberships, or just the one of `conv`. */
+  private async memberships(userId: UserId, conv: ConversationId | null): Promise<Membership[]> {
     const rows = await this.sql<{ conv_id: Int8; kind: ConversationKind; title: string; last_seq: Int8; joined_seq: Int8 }[]>`
       SELECT c.id AS conv_id, c.kind, c.last_seq, m.joined_seq,
              CASE c.kind WHEN 'direct' THEN other.name ELSE c.name END AS title
@@ -228,7 +237,7 @@ class PostgresStore implements Store {
       JOIN conversations c ON c.id = m.conv_id
       LEFT JOIN users other
         ON other.id = CASE WHEN c.direct_low = m.user_id THEN c.direct_high ELSE c.direct_low END
-      WHERE m.user_id = ${userId}
+      WHERE m.user_id = ${userId} AND (${conv}::bigint IS NULL OR m.conv_id = ${conv}::bigint)
       ORDER BY c.id`;
     return rows.map((row) => ({
       conv: Number(row.conv_id),

@@ -111,7 +111,7 @@ function sqliteStore(db: Database): Store {
        CASE c.kind WHEN 'group' THEN c.name ELSE coalesce(
          (SELECT u.name FROM members o JOIN users u ON u.id = o.user_id WHERE o.conv_id = c.id AND o.user_id != ?1),
          (SELECT name FROM users WHERE id = ?1)) END AS title
-     FROM members m JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ?1`,
+     FROM members m JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ?1 AND (?2 IS NULL OR m.conv_id = ?2)`,
   );
   const selectMembers = q<Watermarks>(
     `SELECT m.user_id AS userId, u.name, m.delivered_seq AS delivered, m.read_seq AS read
@@ -267,7 +267,11 @@ function sqliteStore(db: Database): Store {
     },
 
     async membershipsOf(userId: UserId): Promise<Membership[]> {
-      return selectMemberships.all(userId);
+      return selectMemberships.all(userId, null);
+    },
+
+    async membership(userId: UserId, conv: ConversationId): Promise<Membership | null> {
+      return selectMemberships.get(userId, conv);
     },
 
     async membersOf(conv: ConversationId): Promise<Watermarks[]> {
