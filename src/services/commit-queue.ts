@@ -7,7 +7,8 @@
 export class CommitQueue<Item, Result> {
   private pending: Array<{ item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
-  private inFlight = false;
+  /** The batch being committed, if any. */
+  private inFlight: Promise<void> | undefined;
 
   constructor(
     private readonly commit: (items: Item[]) => Promise<Result[]>,
@@ -23,9 +24,7 @@ export class CommitQueue<Item, Result> {
 
   /** Resolves once everything pushed so far has committed (or failed). */
   async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.inFlight) {
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    while (this.inFlight || this.pending.length > 0) await (this.inFlight ?? this.flush());
   }
 
   private schedule(): void {
@@ -35,19 +34,25 @@ export class CommitQueue<Item, Result> {
     setImmediate(() => void this.flush());
   }
 
-  private async flush(): Promise<void> {
+  private flush(): Promise<void> {
+    if (this.inFlight) return this.inFlight;
     this.scheduled = false;
     const batch = this.pending.splice(0, this.maxBatch);
-    if (batch.length === 0) return;
-    this.inFlight = true;
+    if (batch.length === 0) return Promise.resolve();
+    this.inFlight = this.commitBatch(batch).finally(() => {
+      this.inFlight = undefined;
+      if (this.pending.length > 0) this.schedule();
+    });
+    return this.inFlight;
+  }
+
+  private async commitBatch(batch: Array<{ item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }>): Promise<void> {
     try {
       const results = await this.commit(batch.map((entry) => entry.item));
       batch.forEach((entry, index) => entry.resolve(results[index]!));
     } catch (error) {
       for (const entry of batch) entry.reject(error);
-    } finally {
-      this.inFlight = false;
-      if (this.pending.length > 0) this.schedule();
     }
   }
+
 }

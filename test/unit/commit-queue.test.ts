@@ -41,4 +41,20 @@ describe("group commit", () => {
     expect(await Promise.all([first, second, third])).toEqual([1, 2, 3]);
     expect(batches).toEqual([[1], [2, 3]]);
   });
+
+  test("drain resolves once everything pushed so far has committed, even what waits behind a batch in flight", async () => {
+    const committed: number[] = [];
+    const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+    const queue = new CommitQueue<number, number>(async (items) => {
+      if (committed.length === 0) await gate;
+      committed.push(...items);
+      return items;
+    });
+    void queue.push(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    void queue.push(2);
+    const drained = queue.drain().then(() => [...committed]);
+    open();
+    expect(await drained).toEqual([1, 2]);
+  });
 });
