@@ -163,7 +163,7 @@ describe(kind.name, () => {
       const bobPhone = await connect(server, await loginUser(server, "bob", undefined, "phone"));
       bob.acknowledgeMessages();
       bob.send({ type: "read", conv: sent.conv, seq: sent.seq });
-      await bobPhone.next((f) => f.type === "receipt" && f.read === sent.seq);
+      await bobPhone.next((f) => f.type === "receipt" && f.by === "bob" && f.read === sent.seq);
       await bob.close();
 
       const aliceAgain = await connect(server, users.alice!);
