@@ -2,6 +2,7 @@ import type { Server, ServerWebSocket } from "bun";
 import { z } from "zod";
 import type { Bus } from "../bus/bus.ts";
 import type { DeviceId, UserId } from "../domain/types.ts";
+import type { InOrder } from "./in-order.ts";
 import type { Actor } from "../services/accounts.ts";
 import type { Fanout } from "../services/fanout.ts";
 import type { ReportProblem } from "../services/problems.ts";
@@ -17,6 +18,8 @@ export interface SocketState {
   outgoing?: string[];
   /** Resolvers waiting for this socket's send buffer to drain; created when first needed. */
   drainWaiters?: Array<() => void>;
+  /** Admits and queues this socket's messages one at a time, so they are stored in the order sent; created when first needed. */
+  sendOrder?: InOrder;
 }
 
 export type ChatSocket = ServerWebSocket<SocketState>;

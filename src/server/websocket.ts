@@ -9,6 +9,7 @@ import type { Typing } from "../services/typing.ts";
 import type { ChatMetrics } from "./chat-metrics.ts";
 import type { ChatSocket, Connections, SocketState } from "./connections.ts";
 import { asChatError } from "./errors.ts";
+import { InOrder } from "./in-order.ts";
 import type { Heartbeat } from "./heartbeat.ts";
 import type { Logger } from "./log.ts";
 import type { TrafficLimits } from "./traffic-limits.ts";
@@ -124,8 +125,12 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
     if (!ws.data.ready) throw new ChatError("not_ready", "Send hello before any other frame.");
     switch (frame.type) {
       case "send": {
-        await limits.admitMessage(actor.userId);
-        const sent = await messaging.send(actor, frame.id, frame.to, frame.text);
+        // Only admission and queueing go one at a time; the commits of a socket's messages overlap.
+        const { stored } = await (ws.data.sendOrder ??= new InOrder()).run(async () => {
+          await limits.admitMessage(actor.userId);
+          return messaging.accept(actor, frame.id, frame.to, frame.text);
+        });
+        const sent = await stored;
         metrics.deliverySeconds.observe((performance.now() - arrivedAt) / 1000);
         sendFrame(ws, { type: "sent", id: frame.id, ...sent });
         return;

@@ -23,6 +23,13 @@ export interface Sent {
   ts: number;
 }
 
+/** Where a message goes: its conversation, the address its recipients see, and the topics that reach them. */
+interface Target {
+  conv: ConversationId;
+  address: string;
+  topics: string[];
+}
+
 const REPLAY_PAGE = 1000;
 
 const encode = (frame: ServerFrame): string => JSON.stringify(frame);
@@ -48,14 +55,23 @@ export class Messaging {
     this.deliveries = new DeliveryMarks(store, receipts, settings.ackFlushMs, (error) => settings.reportProblem("saving delivery marks failed", error));
   }
 
-  /** Stores the message (or finds the earlier copy of a retry), then delivers it; resolves with the ack's contents. */
-  async send(actor: Actor, clientId: string, to: string, text: string): Promise<Sent> {
+  /**
+   * Gives the message its place: checks it, finds the conversation and queues it for the next commit.
+   * `stored` settles once it is stored (or found as the earlier copy of a retry) and handed to its
+   * recipients, with the ack's contents. Messages are stored in the order they were accepted.
+   */
+  async accept(actor: Actor, clientId: string, to: string, text: string): Promise<{ stored: Promise<Sent> }> {
     if (text.length > this.settings.maxTextLength) {
       throw new ChatError("text_too_long", `A message has at most ${this.settings.maxTextLength} characters; this one has ${text.length}.`);
     }
     const target = await this.resolve(actor, to);
-    const result = await this.writeOrRetryable(() => this.appends.push({ conv: target.conv, senderId: actor.userId, clientId, text, sentAt: this.now() }));
-    if (!result.ok) throw new ChatError("not_member", `You are not in ${to}.`);
+    const appended = this.appends.push({ conv: target.conv, senderId: actor.userId, clientId, text, sentAt: this.now() });
+    return { stored: this.deliver(actor, clientId, text, target, appended) };
+  }
+
+  private async deliver(actor: Actor, clientId: string, text: string, target: Target, appended: Promise<AppendResult>): Promise<Sent> {
+    const result = await this.writeOrRetryable(() => appended);
+    if (!result.ok) throw new ChatError("not_member", `You are not in ${target.address}.`);
     if (!result.duplicate) {
       const frame = encode({ type: "message", conv: target.conv, seq: result.seq, id: clientId, from: actor.name, to: target.address, text, ts: result.sentAt });
       // The sending device has the message already; every other device of the sender gets it as "sent by you".
@@ -65,7 +81,7 @@ export class Messaging {
   }
 
   /** The conversation behind an address, and the topics that reach its members. */
-  private async resolve(actor: Actor, to: string): Promise<{ conv: ConversationId; address: string; topics: string[] }> {
+  private async resolve(actor: Actor, to: string): Promise<Target> {
     if (isGroupAddress(to)) {
       const group = await this.store.groupByName(to.slice(1));
       // Membership is checked inside the append, in the same transaction as the write.
