@@ -1,6 +1,6 @@
 import { hashSessionToken, newSessionToken } from "../../src/domain/tokens.ts";
 import { ErrorBody, Session, type ServerFrame } from "../../src/protocol/index.ts";
-import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+import { openSqliteConnection } from "../../src/store/sqlite/index.ts";
 import {
   type Account,
   type BenchConnection,
@@ -49,7 +49,7 @@ export function appDriver(baseUrl: string, dataDir?: string): TargetDriver {
 
 /** Writes users and devices through the app's own store code, beside the running server (SQLite in WAL mode allows it). */
 async function seedSqlite(dataDir: string, names: string[], devicesPerAccount: number): Promise<Account[]> {
-  const store = openSqliteStore(dataDir);
+  const store = openSqliteConnection(dataDir, "read-write");
   try {
     // One real argon2 hash shared by every seeded account, so logging in still works.
     const passwordHash = await Bun.password.hash(PASSWORD);

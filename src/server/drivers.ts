@@ -3,7 +3,7 @@ import { createRedisBus } from "../bus/redis.ts";
 import { createRedisOnlineRegistry } from "../bus/redis-online-registry.ts";
 import { createRedisRateLimiter } from "../bus/redis-rate-limiter.ts";
 import { openPostgresStore } from "../store/postgres/postgres-store.ts";
-import { openSqliteStore } from "../store/sqlite/index.ts";
+import { openSqliteStore } from "../store/sqlite/threaded-store.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Drivers } from "./server.ts";
 
@@ -21,7 +21,7 @@ export interface OpenedDrivers {
 export async function openDrivers(config: Pick<ServerConfig, "dataDir" | "databaseUrl" | "databaseSchema" | "redisUrl" | "redisPrefix">): Promise<OpenedDrivers> {
   const store = config.databaseUrl
     ? await openPostgresStore(config.databaseUrl, { schema: config.databaseSchema })
-    : openSqliteStore(config.dataDir);
+    : await openSqliteStore(config.dataDir);
   const { redisUrl: url, redisPrefix: keyPrefix } = config;
   if (!url) return { drivers: { store, bus: createLocalBus() }, closeShared: async () => {} };
   const online = createRedisOnlineRegistry({ url, keyPrefix });

@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import type { ServerConfig } from "../../src/server/config.ts";
 import { openDrivers } from "../../src/server/drivers.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
-import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+import { openSqliteStore } from "../../src/store/sqlite/threaded-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { Session } from "../../src/protocol/index.ts";
 import { apiAs } from "./api.ts";

@@ -8,7 +8,7 @@ import { defaultServerConfig, type ServerConfig } from "../../src/server/config.
 import type { Logger } from "../../src/server/log.ts";
 import type { OpenedDrivers } from "../../src/server/drivers.ts";
 import { startChatServer } from "../../src/server/server.ts";
-import { openSqliteStore } from "../../src/store/sqlite/index.ts";
+import { openSqliteStore } from "../../src/store/sqlite/threaded-store.ts";
 import type { Store } from "../../src/store/store.ts";
 
 export interface TestServer {

@@ -25,10 +25,20 @@ import { MIGRATIONS } from "./schema.ts";
 
 export const SQLITE_FILE_NAME = "chat.db";
 
-/** Opens (creating if needed) the SQLite store in `dataDir`. */
-export function openSqliteStore(dataDir: string): Store {
+/**
+ * The store over one connection to the SQLite file in `dataDir`. The writable
+ * one creates the file if needed and brings its schema up to date; a read-only
+ * one expects that done, and refuses every write.
+ */
+export function openSqliteConnection(dataDir: string, access: "read-write" | "read-only"): Store {
+  const path = join(dataDir, SQLITE_FILE_NAME);
+  if (access === "read-only") {
+    const db = new Database(path, { readonly: true, strict: true });
+    db.run("PRAGMA busy_timeout = 5000");
+    return sqliteStore(db);
+  }
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, SQLITE_FILE_NAME), { create: true, strict: true });
+  const db = new Database(path, { create: true, strict: true });
   // WAL lets readers run beside the writer; synchronous=FULL makes every
   // acknowledged commit survive a power cut, and group commit keeps it fast.
   db.run("PRAGMA journal_mode = WAL");
@@ -42,11 +52,20 @@ export function openSqliteStore(dataDir: string): Store {
 function migrate(db: Database): void {
   const { user_version: applied } = db.query("PRAGMA user_version").get() as { user_version: number };
   for (let version = applied; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
+    inWriteTransaction(db, () => {
       db.run(MIGRATIONS[version]!);
       db.run(`PRAGMA user_version = ${version + 1}`);
-    })();
+    });
   }
+}
+
+/**
+ * Runs `work` in a transaction that takes the write lock at BEGIN (waiting up
+ * to the busy timeout for another connection's), so it can never fail halfway
+ * for a lock another writer took after it began reading.
+ */
+function inWriteTransaction<T>(db: Database, work: () => T): T {
+  return db.transaction(work).immediate();
 }
 
 interface MessageRow {
@@ -226,11 +245,11 @@ function sqliteStore(db: Database): Store {
     },
 
     async createDevice(userId: UserId, name: string, tokenHash: string, now: number): Promise<Device> {
-      return db.transaction(() => {
+      return inWriteTransaction(db, () => {
         const device = insertDevice.get(userId, name, tokenHash, now)!;
         seedDeviceCursors.run(device.id, userId);
         return device;
-      })();
+      });
     },
 
     async deviceByTokenHash(tokenHash: string): Promise<Device | null> {
@@ -242,28 +261,28 @@ function sqliteStore(db: Database): Store {
     },
 
     async revokeDevice(userId: UserId, deviceId: DeviceId): Promise<boolean> {
-      return db.transaction(() => {
+      return inWriteTransaction(db, () => {
         const { changes } = deleteDevice.run(deviceId, userId);
         if (changes > 0) deleteDeviceCursors.run(deviceId);
         return changes > 0;
-      })();
+      });
     },
 
     async touchDevices(deviceIds: DeviceId[], now: number): Promise<void> {
-      db.transaction(() => {
+      inWriteTransaction(db, () => {
         for (const id of deviceIds) updateLastActive.run(id, now);
-      })();
+      });
     },
 
     async directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId> {
       const key = a < b ? `${a}:${b}` : `${b}:${a}`;
       const existing = selectDirect.get(key);
       if (existing) return existing.id;
-      return db.transaction(() => {
+      return inWriteTransaction(db, () => {
         const { id } = selectDirect.get(key) ?? insertDirect.get(key, now)!;
         for (const user of new Set([a, b])) addMember(id, user, 0);
         return id;
-      })();
+      });
     },
 
     async membershipsOf(userId: UserId): Promise<Membership[]> {
@@ -279,7 +298,7 @@ function sqliteStore(db: Database): Store {
     },
 
     async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
-      return db.transaction(() =>
+      return inWriteTransaction(db, () =>
         batch.map((message): AppendResult => {
           const original = selectByClientId.get(message.senderId, message.clientId);
           if (original) return { ok: true, ...original, duplicate: true };
@@ -289,7 +308,7 @@ function sqliteStore(db: Database): Store {
         markOwnMessage.run(message.conv, message.senderId, seq);
           return { ok: true, seq, sentAt: message.sentAt, duplicate: false };
         }),
-      )();
+      );
     },
 
     async messagesAfter(conv: ConversationId, after: number, limit: number): Promise<StoredMessage[]> {
@@ -313,7 +332,7 @@ function sqliteStore(db: Database): Store {
     },
 
     async saveDelivered(updates: CursorUpdate[]): Promise<Array<{ conv: ConversationId; userId: UserId; delivered: number }>> {
-      return db.transaction(() => {
+      return inWriteTransaction(db, () => {
         const moved = new Map<string, { conv: ConversationId; userId: UserId; delivered: number }>();
         for (const update of updates) {
           upsertCursor.run(update.device, update.conv, update.userId, update.seq);
@@ -321,7 +340,7 @@ function sqliteStore(db: Database): Store {
           if (raised) moved.set(`${update.conv}:${update.userId}`, { conv: update.conv, userId: update.userId, delivered: raised.delivered });
         }
         return [...moved.values()];
-      })();
+      });
     },
 
     async saveRead(userId: UserId, conv: ConversationId, seq: number): Promise<number | null> {
@@ -356,13 +375,13 @@ function sqliteStore(db: Database): Store {
     },
 
     async createGroup(name: string, creator: UserId, members: UserId[], now: number): Promise<Group | null> {
-      return db.transaction(() => {
+      return inWriteTransaction(db, () => {
         const row = insertGroup.get(name, now);
         if (!row) return null;
         joinGroup(row.id, creator, "admin");
         for (const member of members) joinGroup(row.id, member, "member");
         return { conv: row.id, name };
-      })();
+      });
     },
 
     async groupByName(name: string): Promise<Group | null> {
@@ -374,14 +393,14 @@ function sqliteStore(db: Database): Store {
     },
 
     async addGroupMember(conv: ConversationId, userId: UserId): Promise<boolean> {
-      return db.transaction(() => joinGroup(conv, userId, "member"))();
+      return inWriteTransaction(db, () => joinGroup(conv, userId, "member"));
     },
 
     async removeGroupMember(conv: ConversationId, userId: UserId): Promise<boolean> {
-      return db.transaction(() => {
+      return inWriteTransaction(db, () => {
         deleteMemberCursors.run(conv, userId);
         return deleteMember.run(conv, userId).changes > 0;
-      })();
+      });
     },
 
     async setGroupRole(conv: ConversationId, userId: UserId, role: Role): Promise<boolean> {
@@ -389,8 +408,7 @@ function sqliteStore(db: Database): Store {
     },
 
     async renameGroup(conv: ConversationId, name: string): Promise<boolean> {
-      if (selectGroup.get(name)) return false;
-      return updateGroupName.run(conv, name).changes > 0;
+      return inWriteTransaction(db, () => !selectGroup.get(name) && updateGroupName.run(conv, name).changes > 0);
     },
 
     async ping(): Promise<void> {
