@@ -1,17 +1,20 @@
 /**
  * Group commit: items pushed during one event-loop turn are written in one
  * batch, and each caller's promise settles when that batch has committed.
- * One batch is in flight at a time, so batches commit, and their callers
- * resume, in the order they were pushed.
+ * Up to `depth` batches are in flight: the store is handed the next batch
+ * while it still commits the previous one, so it never waits for us between
+ * commits. The store commits overlapping batches in the order it got them, so
+ * batches commit, and their callers resume, in the order they were pushed.
  */
 export class CommitQueue<Item, Result> {
   private pending: Array<{ item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
-  /** The batch being committed, if any. */
-  private inFlight: Promise<void> | undefined;
+  /** Batches handed to the store and not yet settled, oldest first. */
+  private inFlight: Array<Promise<void>> = [];
 
   constructor(
     private readonly commit: (items: Item[]) => Promise<Result[]>,
+    private readonly depth = 2,
     private readonly maxBatch = 2000,
   ) {}
 
@@ -24,26 +27,29 @@ export class CommitQueue<Item, Result> {
 
   /** Resolves once everything pushed so far has committed (or failed). */
   async drain(): Promise<void> {
-    while (this.inFlight || this.pending.length > 0) await (this.inFlight ?? this.flush());
+    while (this.inFlight.length > 0 || this.pending.length > 0) {
+      if (this.inFlight.length < this.depth) this.flush();
+      await this.inFlight[0];
+    }
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight) return;
+    if (this.scheduled || this.inFlight.length >= this.depth) return;
     this.scheduled = true;
     // setImmediate, not a microtask: it lets every frame read in this turn join the batch.
-    setImmediate(() => void this.flush());
+    setImmediate(() => this.flush());
   }
 
-  private flush(): Promise<void> {
-    if (this.inFlight) return this.inFlight;
+  private flush(): void {
     this.scheduled = false;
+    if (this.inFlight.length >= this.depth) return;
     const batch = this.pending.splice(0, this.maxBatch);
-    if (batch.length === 0) return Promise.resolve();
-    this.inFlight = this.commitBatch(batch).finally(() => {
-      this.inFlight = undefined;
+    if (batch.length === 0) return;
+    const committed = this.commitBatch(batch).finally(() => {
+      this.inFlight.splice(this.inFlight.indexOf(committed), 1);
       if (this.pending.length > 0) this.schedule();
     });
-    return this.inFlight;
+    this.inFlight.push(committed);
   }
 
   private async commitBatch(batch: Array<{ item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }>): Promise<void> {
@@ -54,5 +60,4 @@ export class CommitQueue<Item, Result> {
       for (const entry of batch) entry.reject(error);
     }
   }
-
 }

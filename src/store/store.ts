@@ -27,7 +27,8 @@ import type {
  * Guarantees every driver gives:
  * - `appendMessages` assigns each conversation dense, increasing sequences,
  *   and keeps one copy per (sender, clientId): a repeat returns the original
- *   seq and time with `duplicate: true`.
+ *   seq and time with `duplicate: true`. Calls may overlap (the next batch is
+ *   handed over while one commits); they commit in the order they were made.
  * - Watermarks and device cursors only move forward.
  * - Appending a message raises the sender's own delivered and read marks to it
  *   (you have seen what you wrote) when they stood just below it: a mark never

@@ -292,6 +292,18 @@ for (const backend of backends) {
         expect(next[0]).toMatchObject({ ok: true, seq: 4 });
       });
 
+      test("batches handed over while earlier ones commit are committed in the order they were given", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const appends = Array.from({ length: 5 }, (_, index) =>
+          store.appendMessages([message(conv, index % 2 ? bob : alice, `m${index}a`), message(conv, alice, `m${index}b`)]),
+        );
+        const seqs = (await Promise.all(appends)).flat().map((result) => (result.ok ? result.seq : null));
+        expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        expect((await store.messagesAfter(conv, 0, 20)).map((stored) => stored.clientId)).toEqual(
+          [0, 1, 2, 3, 4].flatMap((index) => [`m${index}a`, `m${index}b`]),
+        );
+      });
+
       test("stored messages come back whole, with their sender's name", async () => {
         const { alice, bob, conv } = await aliceAndBob();
         const text = "Hello Bob 👋 — «quotes», 'apostrophes', {braces}, back\\slash, NULL,\nand a second line";

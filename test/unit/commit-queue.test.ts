@@ -25,21 +25,28 @@ describe("group commit", () => {
     expect(await queue.push("c")).toBe("c");
   });
 
-  test("pushes during a commit wait for it and go in the next batch", async () => {
+  test("the next batch goes while one commits; pushes beyond two batches in flight wait, then go as one batch, and callers resume in push order", async () => {
     const batches: number[][] = [];
     const { promise: gate, resolve: open } = Promise.withResolvers<void>();
     const queue = new CommitQueue<number, number>(async (items) => {
       batches.push(items);
-      if (batches.length === 1) await gate;
+      await gate;
       return items;
     });
-    const first = queue.push(1);
-    await new Promise((resolve) => setImmediate(resolve));
-    const second = queue.push(2);
-    const third = queue.push(3);
-    open();
-    expect(await Promise.all([first, second, third])).toEqual([1, 2, 3]);
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const resumed: number[] = [];
+    const push = (item: number) => queue.push(item).then((result) => void resumed.push(result));
+    const pushes = [push(1)];
+    await nextTurn();
+    pushes.push(push(2), push(3));
+    await nextTurn();
+    pushes.push(push(4), push(5));
+    await nextTurn();
     expect(batches).toEqual([[1], [2, 3]]);
+    open();
+    await Promise.all(pushes);
+    expect(batches).toEqual([[1], [2, 3], [4, 5]]);
+    expect(resumed).toEqual([1, 2, 3, 4, 5]);
   });
 
   test("drain resolves once everything pushed so far has committed, even what waits behind a batch in flight", async () => {

@@ -113,6 +113,9 @@ const toMessage = (row: MessageRow): StoredMessage => ({
 });
 
 class PostgresStore implements Store {
+  /** The append running now: the next waits for it, so overlapping batches commit in call order. */
+  private appending: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly sql: SQL) {}
 
   async createUser(name: string, passwordHash: string, now: number): Promise<User | null> {
@@ -297,7 +300,9 @@ class PostgresStore implements Store {
   }
 
   appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
-    return appendMessages(this.sql, batch);
+    const appended = this.appending.then(() => appendMessages(this.sql, batch));
+    this.appending = appended.catch(() => {});
+    return appended;
   }
 
   async messagesAfter(conv: ConversationId, after: number, limit: number): Promise<StoredMessage[]> {
