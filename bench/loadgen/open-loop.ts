@@ -81,11 +81,11 @@ export class OpenLoop {
     return {
       message: (text) => this.arrive(receiver, text),
       stored: (id) => {
-        const state = this.steps.get(Number(id.slice(1, id.indexOf("u"))));
+        const state = this.steps.get(stepOf(id));
         if (state) state.confirmed++;
       },
       refused: (code, message, id) => {
-        const state = id ? this.steps.get(Number(id.slice(1, id.indexOf("u")))) : undefined;
+        const state = id ? this.steps.get(stepOf(id)) : undefined;
         if (state) state.refused++;
         if (this.refusals.length < 5) this.refusals.push(`${code}: ${message}`);
       },
@@ -131,7 +131,7 @@ export class OpenLoop {
           const { to, recipients } = traffic.route(sender);
           const seq = ledger.send(sender, recipients);
           const dueAt = start + (sent * 1000) / ratePerSec;
-          traffic.senders[sender]!.send(to, `k${step}u${sender}s${seq}`, formatProbe({ step, sender, seq, dueAt }, this.options.textBytes));
+          traffic.senders[sender]!.send(to, messageId(step), formatProbe({ step, sender, seq, dueAt }, this.options.textBytes));
         }
         if (sent >= total) {
           clearInterval(timer);
@@ -292,4 +292,16 @@ export async function findMaxSustained(
     await attempt(Math.sqrt(best.offeredPerSec * failed.offeredPerSec));
   }
   return { best: edge.best, steps };
+}
+
+/**
+ * A message id as the SDK makes them, time-ordered (UUIDv7), so the server's
+ * index of ids sees what it sees from real clients; the step it was sent in follows.
+ */
+function messageId(step: number): string {
+  return `${Bun.randomUUIDv7()}k${step}`;
+}
+
+function stepOf(id: string): number {
+  return Number(id.slice(id.lastIndexOf("k") + 1));
 }

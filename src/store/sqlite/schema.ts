@@ -61,4 +61,10 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE members ADD COLUMN role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('admin', 'member'));
   CREATE UNIQUE INDEX conversations_by_group_name ON conversations(name) WHERE kind = 'group';
   `,
+  // Client ids first: clients make them time-ordered (UUIDv7), so each commit's new entries share a few
+  // pages at the end of the index instead of one page per sender; a third of the bytes each commit writes.
+  `
+  DROP INDEX messages_by_client_id;
+  CREATE UNIQUE INDEX messages_by_client_id ON messages(client_id, sender_id);
+  `,
 ];
