@@ -15,6 +15,7 @@ export interface LiveCounts {
 
 /** Every server frame is encoded with `type` first, so a message frame is known by its start without parsing it. */
 const MESSAGE_FRAME_START = '{"type":"message"';
+const isMessageFrame = (frame: string) => frame.startsWith(MESSAGE_FRAME_START);
 
 /** The metrics of a chat server, and the wrappers that feed them. */
 export class ChatMetrics {
@@ -44,9 +45,9 @@ export class ChatMetrics {
     this.errors = registry.counter("chat_errors_total", "Errors answered to clients, by code.");
   }
 
-  /** Counts `frame` as a message sent, to this many devices, when it is one. */
-  countOut(frame: string, devices = 1): void {
-    if (devices > 0 && frame.startsWith(MESSAGE_FRAME_START)) this.messagesOut.inc({}, devices);
+  /** Counts `frame` as a message sent to one device, when it is one. */
+  countOut(frame: string): void {
+    if (isMessageFrame(frame)) this.messagesOut.inc();
   }
 
   /** The same store, timing every call and counting new messages. */
@@ -79,7 +80,8 @@ export class ChatMetrics {
   /** The same fan-out, counting the message frames it hands to devices connected here. */
   meterFanout<F extends Fanout & { localReach(topic: string, except?: DeviceId): number }>(fanout: F): F {
     const publish: Fanout["publish"] = (topic, frame, except) => {
-      this.countOut(frame, fanout.localReach(topic, except));
+      // Counting the reach asks Bun for the topic's subscribers: only message frames are counted, so only they pay.
+      if (isMessageFrame(frame)) this.messagesOut.inc({}, fanout.localReach(topic, except));
       fanout.publish(topic, frame, except);
     };
     return new Proxy(fanout, {
