@@ -17,6 +17,12 @@ export interface LiveCounts {
 const MESSAGE_FRAME_START = '{"type":"message"';
 const isMessageFrame = (frame: string) => frame.startsWith(MESSAGE_FRAME_START);
 
+/** A fan-out that can say how many sockets here a publish reaches, and tell of frames relayed from other servers. */
+interface RelayingFanout {
+  localReach(topic: string, except?: DeviceId): number;
+  onRelayed(listener: (topic: string, frame: string) => void): void;
+}
+
 /** The metrics of a chat server, and the wrappers that feed them. */
 export class ChatMetrics {
   readonly registry = new MetricsRegistry();
@@ -33,7 +39,7 @@ export class ChatMetrics {
     registry.gauge("chat_buffered_bytes", "Bytes waiting to be sent to slow clients.", live.bufferedBytes);
     registry.gauge("process_resident_memory_bytes", "Resident memory of the server process.", () => process.memoryUsage.rss());
     this.messagesIn = registry.counter("chat_messages_in_total", "New messages stored (a retried send is counted once).");
-    this.messagesOut = registry.counter("chat_messages_out_total", "Message frames sent to devices on this server, live or replayed.");
+    this.messagesOut = registry.counter("chat_messages_out_total", "Message frames sent to devices on this server: live (stored here or relayed from another server) or replayed.");
     this.deliverySeconds = registry.histogram(
       "chat_delivery_seconds",
       "Seconds from a send frame's arrival to its message being stored and handed to the recipients' connections.",
@@ -78,10 +84,14 @@ export class ChatMetrics {
   }
 
   /** The same fan-out, counting the message frames it hands to devices connected here. */
-  meterFanout<F extends Fanout & { localReach(topic: string, except?: DeviceId): number }>(fanout: F): F {
-    const publish: Fanout["publish"] = (topic, frame, except) => {
-      // Counting the reach asks Bun for the topic's subscribers: only message frames are counted, so only they pay.
+  meterFanout<F extends Fanout & RelayingFanout>(fanout: F): F {
+    // Counting the reach asks Bun for the topic's subscribers: only message frames are counted, so only they pay.
+    const count = (topic: string, frame: string, except?: DeviceId) => {
       if (isMessageFrame(frame)) this.messagesOut.inc({}, fanout.localReach(topic, except));
+    };
+    fanout.onRelayed(count);
+    const publish: Fanout["publish"] = (topic, frame, except) => {
+      count(topic, frame, except);
       fanout.publish(topic, frame, except);
     };
     return new Proxy(fanout, {

@@ -53,15 +53,22 @@ export class Connections implements Fanout {
   /** One socket, or a set when the user has several devices here: most users have one, and a Set per user costs memory. */
   private readonly byUser = new Map<UserId, ChatSocket | Set<ChatSocket>>();
   private server: Server<SocketState> | undefined;
+  private relayListener: ((topic: string, frame: string) => void) | undefined;
 
   constructor(
     private readonly bus: Bus,
     private readonly reportProblem: ReportProblem,
   ) {
     bus.onFrame((topic, frame) => {
-      if (topic.startsWith(CONTROL_PREFIX)) this.applyControl(Number(topic.slice(CONTROL_PREFIX.length)), frame);
-      else this.server?.publish(topic, frame);
+      if (topic.startsWith(CONTROL_PREFIX)) return this.applyControl(Number(topic.slice(CONTROL_PREFIX.length)), frame);
+      this.server?.publish(topic, frame);
+      this.relayListener?.(topic, frame);
     });
+  }
+
+  /** `listener` hears of every frame from another server handed to the sockets here. */
+  onRelayed(listener: (topic: string, frame: string) => void): void {
+    this.relayListener = listener;
   }
 
   /** `handler` gets every socket here when frames from other servers may have been lost (the bus reconnected). */

@@ -5,6 +5,7 @@ import { registerUser, startTestServer, type TestServer } from "../helpers/serve
 import { TestSocket } from "../helpers/socket.ts";
 import { startThrowawayPostgres } from "../helpers/throwaway-postgres.ts";
 import { startThrowawayRedis } from "../helpers/throwaway-redis.ts";
+import { parseMetrics } from "../helpers/metrics.ts";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -23,18 +24,6 @@ async function server(...args: Parameters<typeof startTestServer>): Promise<Test
 async function readiness(server: TestServer): Promise<{ status: number; body: { ready: boolean; checks: Record<string, string> } }> {
   const response = await fetch(`${server.url}/readyz`);
   return { status: response.status, body: (await response.json()) as { ready: boolean; checks: Record<string, string> } };
-}
-
-/** Samples of a Prometheus text page by series (`name{labels}`), after checking every line has the shape of the format. */
-function parseMetrics(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.trimEnd().split("\n")) {
-    if (line.startsWith("# HELP ") || line.startsWith("# TYPE ")) continue;
-    const match = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (-?[0-9.e+]+|\+Inf|NaN)$/);
-    if (!match) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
-    samples.set(match[1]!, Number(match[2]));
-  }
-  return samples;
 }
 
 describe("health and readiness", () => {

@@ -2,9 +2,10 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import type { ServerFrame } from "../../src/protocol/index.ts";
 import { RawWebSocket } from "../helpers/raw-websocket.ts";
-import { startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
+import { startServerProcess } from "../helpers/server-process.ts";
 import { registerUser, tempDir } from "../helpers/server.ts";
 import { TestSocket } from "../helpers/socket.ts";
+import { scrapeMetrics } from "../helpers/metrics.ts";
 
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 const MESSAGES = 20_000;
@@ -15,16 +16,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function scrape(server: ServerProcess): Promise<Map<string, number>> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  return new Map(
-    text
-      .split("\n")
-      .filter((line) => line && !line.startsWith("#"))
-      .map((line) => [line.slice(0, line.lastIndexOf(" ")), Number(line.slice(line.lastIndexOf(" ") + 1))]),
-  );
-}
 
 type Message = Extract<ServerFrame, { type: "message" }>;
 const textOf = (n: number) => `${String(n).padStart(6, "0")} ${"x".repeat(TEXT_LENGTH - 7)}`;
@@ -52,7 +43,7 @@ describe("slow consumer", () => {
     const carolSocket = await TestSocket.connect(server.wsUrl, carol.token);
     cleanups.push(() => aliceSocket.close(), () => carolSocket.close());
 
-    const baseline = (await scrape(server)).get("process_resident_memory_bytes")!;
+    const baseline = (await scrapeMetrics(server)).get("process_resident_memory_bytes")!;
     let peakMemory = baseline;
     let peakBuffered = 0;
     let carolGot = 0;
@@ -62,11 +53,11 @@ describe("slow consumer", () => {
       await aliceSocket.sendMessage("carol", `still there? ${sent}`);
       expect((await carolSocket.nextMessage()).text).toBe(`still there? ${sent}`);
       carolGot += 1;
-      const metrics = await scrape(server);
+      const metrics = await scrapeMetrics(server);
       peakMemory = Math.max(peakMemory, metrics.get("process_resident_memory_bytes")!);
       peakBuffered = Math.max(peakBuffered, metrics.get("chat_buffered_bytes")!);
     }
-    const after = await scrape(server);
+    const after = await scrapeMetrics(server);
     const pushedMB = (MESSAGES * TEXT_LENGTH) / 1e6;
     const growthMB = (peakMemory - baseline) / 1e6;
     console.log(
