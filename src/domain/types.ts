@@ -88,6 +88,15 @@ export interface Watermarks {
   read: number;
 }
 
+/** A conversation with every member's marks, and whether each member shares read receipts. */
+export interface ConversationMarks {
+  conv: ConversationId;
+  kind: ConversationKind;
+  /** A group's name; null for a direct conversation. */
+  name: string | null;
+  members: Array<Watermarks & { sharesReadReceipts: boolean }>;
+}
+
 export interface CursorUpdate {
   device: DeviceId;
   userId: UserId;

@@ -129,10 +129,8 @@ export class Messaging {
       const cursor = resumeCursor(membership, serverCursors.get(membership.conv), clientCursors?.[membership.conv]);
       if (membership.lastSeq > cursor) await this.replayConversation(actor, membership, cursor, sink);
     }
-    for (const membership of memberships) {
-      if (membership.lastSeq === 0) continue;
-      for (const frame of await this.receipts.snapshot(membership.conv, actor.userId)) await write(sink, encode(frame));
-    }
+    const withMessages = new Set(memberships.filter((membership) => membership.lastSeq > 0).map((membership) => membership.conv));
+    for (const frame of await this.receipts.snapshot(actor.userId, withMessages)) await write(sink, encode(frame));
   }
 
   /** The conversations the actor is in, with the topics that carry them live. */

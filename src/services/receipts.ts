@@ -1,6 +1,6 @@
 import type { ReceiptFrame } from "../protocol/index.ts";
 import { groupTopic, userTopic } from "../domain/delivery.ts";
-import type { ConversationId, DeviceId, UserId, Watermarks } from "../domain/types.ts";
+import type { ConversationId, ConversationMarks, DeviceId, UserId, Watermarks } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Directory } from "./directory.ts";
 import type { Fanout } from "./fanout.ts";
@@ -76,19 +76,10 @@ export class Receipts {
     }
   }
 
-  /** The receipts a device that was away should know of, for a conversation it is in. */
-  async snapshot(conv: ConversationId, viewer: UserId): Promise<ReceiptFrame[]> {
-    const info = await this.store.conversationInfo(conv);
-    const members = await this.store.membersOf(conv);
-    if (info?.kind === "group") return members.length > 0 ? [groupFrame(conv, info.name!, members)] : [];
-    const viewerShares = (await this.store.privacyOf(viewer)).readReceipts;
-    const frames: ReceiptFrame[] = [];
-    for (const member of members) {
-      if (member.delivered === 0 && member.read === 0) continue;
-      const showRead = member.userId === viewer || (viewerShares && (await this.store.privacyOf(member.userId)).readReceipts);
-      frames.push({ type: "receipt", conv, by: member.name, delivered: member.delivered, ...(showRead ? { read: member.read } : {}) });
-    }
-    return frames;
+  /** The receipts a device that was away should know of, for these conversations of the viewer's (one store read). */
+  async snapshot(viewer: UserId, convs: Set<ConversationId>): Promise<ReceiptFrame[]> {
+    const conversations = await this.store.conversationMarksOf(viewer);
+    return conversations.filter((conversation) => convs.has(conversation.conv)).flatMap((conversation) => receiptsIn(conversation, viewer));
   }
 
   private async flushGroups(): Promise<void> {
@@ -122,6 +113,18 @@ export class Receipts {
     this.lastGroupMarks.set(conv, marks);
     this.fanout.publish(groupTopic(conv), encode(frame));
   }
+}
+
+/** A group's one receipt; in a direct conversation each member's marks, read only where both share read receipts. */
+function receiptsIn({ conv, kind, name, members }: ConversationMarks, viewer: UserId): ReceiptFrame[] {
+  if (kind === "group") return [groupFrame(conv, name!, members)];
+  const viewerShares = members.some((member) => member.userId === viewer && member.sharesReadReceipts);
+  return members
+    .filter((member) => member.delivered > 0 || member.read > 0)
+    .map((member) => {
+      const showRead = member.userId === viewer || (viewerShares && member.sharesReadReceipts);
+      return { type: "receipt", conv, by: member.name, delivered: member.delivered, ...(showRead ? { read: member.read } : {}) };
+    });
 }
 
 function groupFrame(conv: ConversationId, name: string, members: Watermarks[]): ReceiptFrame {

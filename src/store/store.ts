@@ -11,6 +11,7 @@ import type {
   UserId,
   Watermarks,
   ConversationKind,
+  ConversationMarks,
   Contact,
   Group,
   GroupMember,
@@ -64,6 +65,8 @@ export interface Store {
   /** A conversation's kind and, for a group, its current name; null when it does not exist. */
   conversationInfo(conv: ConversationId): Promise<{ kind: ConversationKind; name: string | null } | null>;
   membersOf(conv: ConversationId): Promise<Watermarks[]>;
+  /** Every conversation of the user that has messages, with its members' marks (ordered by name): one read on connect. */
+  conversationMarksOf(userId: UserId): Promise<ConversationMarks[]>;
 
   // groups
   /** Creates the group with the creator as admin and the others as members; null when the name is taken. */

@@ -255,6 +255,39 @@ for (const backend of backends) {
         expect(await store.membersOf(ids[0]!)).toHaveLength(2);
       });
 
+      test("a user's conversations with messages come in one read, with every member's marks and read-receipt choice", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        const quiet = await store.directConversation(alice.id, carol.id, 3_000);
+        const team = (await store.createGroup("team", carol.id, [alice.id], 4_000))!;
+        await store.appendMessages([message(conv, alice, "a1"), message(conv, bob, "b1"), message(team.conv, carol, "c1")]);
+        await store.saveRead(bob.id, conv, 1);
+        await store.setPrivacy(bob.id, { readReceipts: false });
+        const marks = await store.conversationMarksOf(alice.id);
+        expect(marks.map((conversation) => conversation.conv)).not.toContain(quiet);
+        expect(marks).toEqual([
+          {
+            conv,
+            kind: "direct",
+            name: null,
+            members: [
+              { userId: alice.id, name: "alice", delivered: 1, read: 1, sharesReadReceipts: true },
+              { userId: bob.id, name: "bob", delivered: 1, read: 1, sharesReadReceipts: false },
+            ],
+          },
+          {
+            conv: team.conv,
+            kind: "group",
+            name: "team",
+            members: [
+              { userId: alice.id, name: "alice", delivered: 0, read: 0, sharesReadReceipts: true },
+              { userId: carol.id, name: "carol", delivered: 1, read: 1, sharesReadReceipts: true },
+            ],
+          },
+        ]);
+        expect(await store.conversationMarksOf((await user("dave")).id)).toEqual([]);
+      });
+
       test("a direct conversation is known as such, without a name; an unknown one is not known", async () => {
         const { conv } = await aliceAndBob();
         expect(await store.conversationInfo(conv)).toEqual({ kind: "direct", name: null });

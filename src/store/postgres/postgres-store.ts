@@ -4,6 +4,7 @@ import type {
   Contact,
   ConversationId,
   ConversationKind,
+  ConversationMarks,
   CursorUpdate,
   Device,
   DeviceId,
@@ -18,6 +19,7 @@ import type {
   UserId,
   Watermarks,
 } from "../../domain/types.ts";
+import { groupByConversation } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
 import { appendMessages } from "./append-messages.ts";
 import * as groups from "./groups.ts";
@@ -255,6 +257,27 @@ class PostgresStore implements Store {
     const [row] = await this.sql<{ kind: ConversationKind; name: string | null }[]>`
       SELECT kind, name FROM conversations WHERE id = ${conv}`;
     return row ? { kind: row.kind, name: row.name } : null;
+  }
+
+  async conversationMarksOf(userId: UserId): Promise<ConversationMarks[]> {
+    const rows = await this.sql<{ conv_id: Int8; kind: ConversationKind; name: string | null; user_id: Int8; member_name: string; delivered: Int8; read: Int8; read_receipts: boolean }[]>`
+      SELECT c.id AS conv_id, c.kind, c.name, u.id AS user_id, u.name AS member_name, m.delivered, m.read, u.read_receipts
+      FROM members mine JOIN conversations c ON c.id = mine.conv_id AND c.last_seq > 0
+        JOIN members m ON m.conv_id = c.id JOIN users u ON u.id = m.user_id
+      WHERE mine.user_id = ${userId}
+      ORDER BY c.id, u.name COLLATE "C"`;
+    return groupByConversation(
+      rows.map((row) => ({
+        conv: Number(row.conv_id),
+        kind: row.kind,
+        name: row.name,
+        userId: Number(row.user_id),
+        memberName: row.member_name,
+        delivered: Number(row.delivered),
+        read: Number(row.read),
+        sharesReadReceipts: row.read_receipts,
+      })),
+    );
   }
 
   async membersOf(conv: ConversationId): Promise<Watermarks[]> {

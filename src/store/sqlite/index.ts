@@ -14,12 +14,14 @@ import type {
   UserId,
   Watermarks,
   ConversationKind,
+  ConversationMarks,
   Contact,
   Group,
   GroupMember,
   Privacy,
   Role,
 } from "../../domain/types.ts";
+import { groupByConversation, type MemberMarksRow } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
 import { MIGRATIONS } from "./schema.ts";
 
@@ -153,6 +155,13 @@ function sqliteStore(db: Database): Store {
          (SELECT u.name FROM members o JOIN users u ON u.id = o.user_id WHERE o.conv_id = c.id AND o.user_id != ?1),
          (SELECT name FROM users WHERE id = ?1)) END AS title
      FROM members m JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ?1 AND (?2 IS NULL OR m.conv_id = ?2)`,
+  );
+  const selectConversationMarks = q<Omit<MemberMarksRow, "sharesReadReceipts"> & { sharesReadReceipts: number }>(
+    `SELECT c.id AS conv, c.kind, c.name, u.id AS userId, u.name AS memberName, m.delivered_seq AS delivered,
+       m.read_seq AS read, u.read_receipts AS sharesReadReceipts
+     FROM members mine JOIN conversations c ON c.id = mine.conv_id AND c.last_seq > 0
+       JOIN members m ON m.conv_id = c.id JOIN users u ON u.id = m.user_id
+     WHERE mine.user_id = ?1 ORDER BY c.id, u.name`,
   );
   const selectMembers = q<Watermarks>(
     `SELECT m.user_id AS userId, u.name, m.delivered_seq AS delivered, m.read_seq AS read
@@ -313,6 +322,11 @@ function sqliteStore(db: Database): Store {
 
     async membersOf(conv: ConversationId): Promise<Watermarks[]> {
       return selectMembers.all(conv);
+    },
+
+    async conversationMarksOf(userId: UserId): Promise<ConversationMarks[]> {
+      if (!selectInAnyConversation.get(userId)) return [];
+      return groupByConversation(selectConversationMarks.all(userId).map((row) => ({ ...row, sharesReadReceipts: row.sharesReadReceipts === 1 })));
     },
 
     async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
