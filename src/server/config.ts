@@ -26,6 +26,11 @@ const OPTIONS = {
     default: "8388608",
     help: "bytes queued for a client that does not keep up before it is disconnected (it catches up when it reconnects)",
   },
+  "max-queued-messages": {
+    env: "CHAT_MAX_QUEUED_MESSAGES",
+    default: "10000",
+    help: "messages waiting to be stored beyond which sends are refused (rate_limited) until the store catches up",
+  },
   "dead-after-seconds": {
     env: "CHAT_DEAD_AFTER_SECONDS",
     default: "60",
@@ -67,6 +72,7 @@ const ConfigSchema = z.object({
   "log-level": z.enum(LOG_LEVELS),
   "max-devices": z.coerce.number().int().min(1).max(1000),
   "max-buffered-bytes": z.coerce.number().int().min(256 * 1024).max(1024 * 1024 * 1024),
+  "max-queued-messages": z.coerce.number().int().min(1).max(1_000_000),
   "dead-after-seconds": z.coerce.number().int().min(1).max(3600),
   "connection-frame-rate": z.coerce.number().min(0).max(1_000_000),
   "connection-frame-burst": z.coerce.number().int().min(1).max(1_000_000),
@@ -100,6 +106,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   maxDevices: number;
   maxBufferedBytes: number;
+  /** Messages accepted and not yet handed to the store; past it, sends are refused until it drains. */
+  maxQueuedMessages: number;
   deadAfterSeconds: number;
   /** Token buckets; a rate of 0 means no limit. */
   connectionFrameRate: number;
@@ -174,6 +182,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       logLevel: values["log-level"],
       maxDevices: values["max-devices"],
       maxBufferedBytes: values["max-buffered-bytes"],
+      maxQueuedMessages: values["max-queued-messages"],
       deadAfterSeconds: values["dead-after-seconds"],
       connectionFrameRate: values["connection-frame-rate"],
       connectionFrameBurst: values["connection-frame-burst"],

@@ -97,7 +97,7 @@ export async function startChatServer(
   const directory = new Directory(store);
   const accounts = new Accounts(store, { maxDevices: config.maxDevices });
   const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs, reportProblem);
-  const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength, ackFlushMs: ACK_FLUSH_MS, reportProblem });
+  const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem });
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs, reportProblem);
   const groups = new Groups(store, directory, connections, presence, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser });
   const typing = new Typing(store, directory, connections);

@@ -25,6 +25,11 @@ export class CommitQueue<Item, Result> {
     });
   }
 
+  /** Items pushed and not yet handed to the store. */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
   /** Resolves once everything pushed so far has committed (or failed). */
   async drain(): Promise<void> {
     while (this.inFlight.length > 0 || this.pending.length > 0) {

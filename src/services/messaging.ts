@@ -14,6 +14,8 @@ export interface MessagingSettings {
   maxTextLength: number;
   /** How often device cursors and delivered marks are saved. */
   ackFlushMs: number;
+  /** Messages waiting for the store beyond which sends are refused, so an overloaded store cannot fill memory. */
+  maxQueuedMessages: number;
   reportProblem: ReportProblem;
 }
 
@@ -31,6 +33,8 @@ interface Target {
 }
 
 const REPLAY_PAGE = 1000;
+/** What a send refused for a full queue is told to wait: a few commits' time. */
+const QUEUE_FULL_RETRY_MS = 250;
 
 const encode = (frame: ServerFrame): string => JSON.stringify(frame);
 
@@ -65,6 +69,9 @@ export class Messaging {
       throw new ChatError("text_too_long", `A message has at most ${this.settings.maxTextLength} characters; this one has ${text.length}.`);
     }
     const target = await this.resolve(actor, to);
+    if (this.appends.waiting >= this.settings.maxQueuedMessages) {
+      throw new ChatError("rate_limited", "The server has more messages waiting to be stored than it takes; nothing was stored. Send again shortly with the same id.", QUEUE_FULL_RETRY_MS);
+    }
     const appended = this.appends.push({ conv: target.conv, senderId: actor.userId, clientId, text, sentAt: this.now() });
     return { stored: this.deliver(actor, clientId, text, target, appended) };
   }

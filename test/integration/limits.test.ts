@@ -109,6 +109,33 @@ describe("rate limits", () => {
   });
 });
 
+describe("a store that falls behind", () => {
+  test("past --max-queued-messages sends are refused with rate_limited and nothing is lost: retried with the same ids, each arrives once", async () => {
+    // No per-user or per-connection limit: only the queue's bound may refuse.
+    const chat = await server({ maxQueuedMessages: 5, userMessageRate: 0, connectionFrameRate: 0 });
+    const alice = await registerUser(chat, "alice");
+    const bob = await registerUser(chat, "bob");
+    const [aliceSocket, bobSocket] = await Promise.all([connect(chat, alice.token), connect(chat, bob.token)]);
+    const ids = Array.from({ length: 100 }, (_, index) => `m-${String(index).padStart(3, "0")}`);
+    const answerTo = (id: string) => aliceSocket.next((frame) => (frame.type === "sent" || frame.type === "error") && frame.id === id);
+    // Sent at once, the burst outruns the queue: the messages read before the next commit fill it.
+    for (const id of ids) aliceSocket.send({ type: "send", id, to: "bob", text: id });
+    const answers = await Promise.all(ids.map(answerTo));
+    const refused = answers.filter(isError);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length).toBeLessThan(ids.length);
+    for (const error of refused) expect(error).toMatchObject({ code: "rate_limited", retryAfterMs: 250 });
+    expect(refused[0]!.message).toContain("waiting to be stored");
+
+    // Sent again one at a time, they cannot fill the queue.
+    for (const { id } of refused) expect((await aliceSocket.sendMessage("bob", id!, id!)).id).toBe(id!);
+    const arrived: string[] = [];
+    while (arrived.length < ids.length) arrived.push((await bobSocket.nextMessage()).text);
+    expect([...arrived].sort()).toEqual(ids);
+    expect(bobSocket.pending().filter((frame) => frame.type === "message")).toEqual([]);
+  });
+});
+
 describe("caps", () => {
   test("a user can have at most --max-devices devices, and the refusal names the cap", async () => {
     const chat = await server({ maxDevices: 2 });
