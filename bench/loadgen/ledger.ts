@@ -32,6 +32,11 @@ export class DeliveryLedger {
     return seq;
   }
 
+  /** A send the target refused, saying so: nothing was stored, so no receiver is owed it (refusals are counted apart). */
+  withdraw(recipients: number): void {
+    this.expectedDeliveries -= recipients;
+  }
+
   receive(receiver: number, sender: number, seq: number, latencyMs: number): Arrival {
     if (!Number.isInteger(seq) || seq < 0 || seq >= (this.sentBySender.get(sender) ?? 0)) {
       this.unexpected++;

@@ -81,12 +81,16 @@ export class OpenLoop {
     return {
       message: (text) => this.arrive(receiver, text),
       stored: (id) => {
-        const state = this.steps.get(stepOf(id));
+        const state = this.steps.get(parseMessageId(id).step);
         if (state) state.confirmed++;
       },
       refused: (code, message, id) => {
-        const state = id ? this.steps.get(stepOf(id)) : undefined;
-        if (state) state.refused++;
+        const sent = id === undefined ? undefined : parseMessageId(id);
+        const state = sent && this.steps.get(sent.step);
+        if (state) {
+          state.refused++;
+          state.ledger.withdraw(sent.recipients);
+        }
         if (this.refusals.length < 5) this.refusals.push(`${code}: ${message}`);
       },
       dropped: (code, reason) => {
@@ -131,7 +135,7 @@ export class OpenLoop {
           const { to, recipients } = traffic.route(sender);
           const seq = ledger.send(sender, recipients);
           const dueAt = start + (sent * 1000) / ratePerSec;
-          traffic.senders[sender]!.send(to, messageId(step), formatProbe({ step, sender, seq, dueAt }, this.options.textBytes));
+          traffic.senders[sender]!.send(to, messageId(step, recipients), formatProbe({ step, sender, seq, dueAt }, this.options.textBytes));
         }
         if (sent >= total) {
           clearInterval(timer);
@@ -144,7 +148,7 @@ export class OpenLoop {
 
     await this.waitFor(() => this.outstandingIn(state) === 0, this.options.stallMs, this.options.drainTimeoutMs);
     const cpu = await stopMeter();
-    const unconfirmed = this.options.confirms ? total - state.confirmed : null;
+    const unconfirmed = this.options.confirms ? total - state.confirmed - state.refused : null;
     const latencyMs = summarize(ledger.latenciesMs);
     const lagSummary = summarize(lags);
     const result: StepResult = {
@@ -296,12 +300,15 @@ export async function findMaxSustained(
 
 /**
  * A message id as the SDK makes them, time-ordered (UUIDv7), so the server's
- * index of ids sees what it sees from real clients; the step it was sent in follows.
+ * index of ids sees what it sees from real clients; then the step it was sent
+ * in and how many receivers it has, for the answer to find its step's ledger.
  */
-function messageId(step: number): string {
-  return `${Bun.randomUUIDv7()}k${step}`;
+function messageId(step: number, recipients: number): string {
+  return `${Bun.randomUUIDv7()}k${step}n${recipients}`;
 }
 
-function stepOf(id: string): number {
-  return Number(id.slice(id.lastIndexOf("k") + 1));
+function parseMessageId(id: string): { step: number; recipients: number } {
+  const step = id.lastIndexOf("k");
+  const recipients = id.lastIndexOf("n");
+  return { step: Number(id.slice(step + 1, recipients)), recipients: Number(id.slice(recipients + 1)) };
 }

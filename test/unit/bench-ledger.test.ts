@@ -125,6 +125,34 @@ describe("the bench's open-loop step", () => {
     expect(loop.totals()).toEqual({ lost: 20, duplicates: pair.stats.repeated, unexpected: 0 });
   });
 
+  test("counts a send the target refused as refused, not as lost", async () => {
+    const loop = new OpenLoop({ targetPids: [process.pid], confirms: false, textBytes: 48, latencyBudgetMs: 1000, stallMs: 200, drainTimeoutMs: 2000 });
+    const pair = lossyPair(10, Number.MAX_SAFE_INTEGER);
+    let sends = 0;
+    let refusals = 0;
+    // Every 4th send is refused, as a target says so: an error naming the message's id to its sender.
+    const refusing = pair.connections.map((connection, self): BenchConnection => ({
+      send(to, id, text) {
+        if (++sends % 4 === 0) {
+          refusals++;
+          setTimeout(() => pair.receivers[self]!.refused?.("rate_limited", "too many", id), 0);
+          return;
+        }
+        connection.send(to, id, text);
+      },
+      close() {},
+    }));
+    pair.receivers.push(loop.eventsFor(0), loop.eventsFor(1));
+    const traffic = { senders: refusing, route: (sender: number) => ({ to: `user${sender ^ 1}`, recipients: 1 }) };
+
+    const step = await loop.run(traffic, 2000, 0.1);
+
+    expect(refusals).toBe(50);
+    expect({ refused: step.refused, lost: step.lost }).toEqual({ refused: refusals, lost: pair.stats.dropped });
+    expect(pair.stats.dropped).toBe(15);
+    expect(step.sustained).toBe(false);
+  });
+
   test("calls a step sustained when every message arrived once", async () => {
     const loop = new OpenLoop({ targetPids: [process.pid], confirms: false, textBytes: 48, latencyBudgetMs: 1000, stallMs: 200, drainTimeoutMs: 2000 });
     const pair = lossyPair(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
