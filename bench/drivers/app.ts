@@ -60,7 +60,7 @@ async function seedSqlite(dataDir: string, names: string[], devicesPerAccount: n
       if (!user) throw new Error(`cannot seed ${name}: the name is taken`);
       for (let device = 0; device < devicesPerAccount; device++) {
         const token = newSessionToken();
-        await store.createDevice(user.id, "bench", hashSessionToken(token), now);
+        if (!(await store.createDevice(user.id, "bench", hashSessionToken(token), now, devicesPerAccount))) throw new Error(`cannot seed a device of ${name}`);
         accounts.push({ name: user.name, token });
       }
     }

@@ -75,15 +75,14 @@ export class Accounts {
   }
 
   private async issue(user: User, deviceName = DEFAULT_DEVICE_NAME): Promise<IssuedSession> {
-    const devices = await this.store.devicesOf(user.id);
-    if (devices.length >= this.limits.maxDevices) {
+    const token = newSessionToken();
+    const device = await this.store.createDevice(user.id, deviceName, hashSessionToken(token), this.now(), this.limits.maxDevices);
+    if (!device) {
       throw new ChatError(
         "limit_reached",
-        `An account may have at most ${this.limits.maxDevices} devices and '${user.name}' has ${devices.length}: log one out first (from one of them, or with DELETE /api/devices/:id).`,
+        `An account may have at most ${this.limits.maxDevices} devices and '${user.name}' has as many: log one out first (from one of them, or with DELETE /api/devices/:id).`,
       );
     }
-    const token = newSessionToken();
-    const device = await this.store.createDevice(user.id, deviceName, hashSessionToken(token), this.now());
     return { user: user.name, token, device: { id: device.id, name: device.name } };
   }
 }

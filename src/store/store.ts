@@ -41,7 +41,8 @@ export interface Store {
   userByName(name: string): Promise<User | null>;
   userById(id: UserId): Promise<User | null>;
   /** A new device starts, in every conversation, where the user's delivery watermark stands: undelivered messages reach it, delivered ones stay in history. */
-  createDevice(userId: UserId, name: string, tokenHash: string, now: number): Promise<Device>;
+  /** Null when the user has `maxDevices` devices already: counted in the same transaction as the insert. */
+  createDevice(userId: UserId, name: string, tokenHash: string, now: number, maxDevices: number): Promise<Device | null>;
   deviceByTokenHash(tokenHash: string): Promise<Device | null>;
   devicesOf(userId: UserId): Promise<Device[]>;
   /** Deletes the device and its token; false when the user has no such device. */

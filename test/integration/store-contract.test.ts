@@ -18,6 +18,9 @@ import type { Store } from "../../src/store/store.ts";
 import { isolatedStorage, TEST_POSTGRES_URL } from "../helpers/deployments.ts";
 
 
+/** A device cap no case here reaches, but the one about the cap. */
+const MANY_DEVICES = 100;
+
 /** Fresh, empty storage; `open` may be called several times for stores sharing it, as several servers would. */
 interface Storage {
   open(): Promise<Store>;
@@ -160,10 +163,22 @@ for (const backend of backends) {
     });
 
     describe("devices", () => {
+      test("two servers logging one user in at once never pass the device cap", async () => {
+        const alice = await user("alice");
+        const other = await openAnother();
+        const logins = Array.from({ length: 8 }, (_, index) =>
+          (index % 2 ? other : store).createDevice(alice.id, `device ${index}`, `token-${index}`, 5_000 + index, 3),
+        );
+        const created = (await Promise.all(logins)).filter((device) => device !== null);
+        expect(created).toHaveLength(3);
+        expect(await store.devicesOf(alice.id)).toHaveLength(3);
+        expect(await store.createDevice(alice.id, "one more", "token-9", 6_000, 3)).toBeNull();
+      });
+
       test("a device is found by its token hash and listed with its user's others", async () => {
         const alice = await user("alice");
-        const phone = await store.createDevice(alice.id, "phone", "token-1", 5_000);
-        const laptop = await store.createDevice(alice.id, "laptop", "token-2", 6_000);
+        const phone = (await store.createDevice(alice.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
+        const laptop = (await store.createDevice(alice.id, "laptop", "token-2", 6_000, MANY_DEVICES))!;
         expect(phone).toMatchObject({ userId: alice.id, name: "phone", createdAt: 5_000, lastActive: 5_000 });
         expect(await store.deviceByTokenHash("token-2")).toEqual(laptop);
         expect(await store.deviceByTokenHash("token-3")).toBeNull();
@@ -172,8 +187,8 @@ for (const backend of backends) {
 
       test("touching devices records when they were last active", async () => {
         const alice = await user("alice");
-        const phone = await store.createDevice(alice.id, "phone", "token-1", 5_000);
-        const laptop = await store.createDevice(alice.id, "laptop", "token-2", 5_000);
+        const phone = (await store.createDevice(alice.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
+        const laptop = (await store.createDevice(alice.id, "laptop", "token-2", 5_000, MANY_DEVICES))!;
         await store.touchDevices([phone.id], 9_000);
         await store.touchDevices([], 9_500);
         const byId = new Map((await store.devicesOf(alice.id)).map((d) => [d.id, d.lastActive]));
@@ -183,7 +198,7 @@ for (const backend of backends) {
 
       test("a revoked device loses its token and cursors; only its owner can revoke it", async () => {
         const { alice, bob, conv } = await aliceAndBob();
-        const phone = await store.createDevice(alice.id, "phone", "token-1", 5_000);
+        const phone = (await store.createDevice(alice.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
         expect(await store.revokeDevice(bob.id, phone.id)).toBe(false);
         expect(await store.deviceByTokenHash("token-1")).not.toBeNull();
 
@@ -196,11 +211,11 @@ for (const backend of backends) {
 
       test("a new device starts where its user's delivery stands: undelivered messages still reach it", async () => {
         const { alice, bob, conv } = await aliceAndBob();
-        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
         await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
         await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 2 }]);
 
-        const laptop = await store.createDevice(bob.id, "laptop", "token-2", 6_000);
+        const laptop = (await store.createDevice(bob.id, "laptop", "token-2", 6_000, MANY_DEVICES))!;
         const start = (await store.cursorsOf(laptop.id)).get(conv) ?? 0;
         expect(start).toBe(2);
         expect((await store.messagesAfter(conv, start, 100)).map((m) => m.clientId)).toEqual(["a3"]);
@@ -362,7 +377,7 @@ for (const backend of backends) {
           ["alice", 2, 2],
           ["bob", 0, 0],
         ]);
-        await store.saveDelivered([{ device: (await store.createDevice(bob.id, "phone", "tb", 1)).id, userId: bob.id, conv, seq: 5 }]);
+        await store.saveDelivered([{ device: (await store.createDevice(bob.id, "phone", "tb", 1, MANY_DEVICES))!.id, userId: bob.id, conv, seq: 5 }]);
         await store.appendMessages([message(conv, bob, "b3")]);
         expect(await marks()).toEqual([
           ["alice", 2, 2],
@@ -490,7 +505,7 @@ for (const backend of backends) {
     describe("cursors and receipts", () => {
       test("an ack moves the device's cursor and its user's delivery watermark, forward only", async () => {
         const { alice, bob, conv } = await aliceAndBob();
-        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
         await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
 
         expect(await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 2 }])).toEqual([
@@ -506,8 +521,8 @@ for (const backend of backends) {
 
       test("each device keeps its own cursor; the watermark is the furthest any of them got", async () => {
         const { alice, bob, conv } = await aliceAndBob();
-        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
-        const laptop = await store.createDevice(bob.id, "laptop", "token-2", 5_000);
+        const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
+        const laptop = (await store.createDevice(bob.id, "laptop", "token-2", 5_000, MANY_DEVICES))!;
         await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
 
         const moved = await store.saveDelivered([
@@ -527,9 +542,9 @@ for (const backend of backends) {
         const { alice, bob, conv } = await aliceAndBob();
         const carol = await user("carol");
         const other = await store.directConversation(alice.id, carol.id, 3_000);
-        const bobPhone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
-        const carolPhone = await store.createDevice(carol.id, "phone", "token-2", 5_000);
-        const alicePhone = await store.createDevice(alice.id, "phone", "token-3", 5_000);
+        const bobPhone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
+        const carolPhone = (await store.createDevice(carol.id, "phone", "token-2", 5_000, MANY_DEVICES))!;
+        const alicePhone = (await store.createDevice(alice.id, "phone", "token-3", 5_000, MANY_DEVICES))!;
         await store.appendMessages([message(conv, alice, "a1"), message(other, alice, "a2"), message(other, alice, "a3")]);
 
         const moved = await store.saveDelivered([
@@ -552,7 +567,7 @@ for (const backend of backends) {
 
       test("an ack past the end of the conversation counts only up to its last message", async () => {
         const { alice, bob, conv } = await aliceAndBob();
-        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
         await store.appendMessages([message(conv, alice, "a1")]);
         expect(await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 99 }])).toEqual([
           { conv, userId: bob.id, delivered: 1 },
@@ -566,7 +581,7 @@ for (const backend of backends) {
       test("an ack for a conversation the user is not in changes nothing", async () => {
         const { alice, conv } = await aliceAndBob();
         const mallory = await user("mallory");
-        const device = await store.createDevice(mallory.id, "laptop", "token-1", 5_000);
+        const device = (await store.createDevice(mallory.id, "laptop", "token-1", 5_000, MANY_DEVICES))!;
         await store.appendMessages([message(conv, alice, "a1")]);
         expect(await store.saveDelivered([{ device: device.id, userId: mallory.id, conv, seq: 1 }])).toEqual([]);
         expect((await store.cursorsOf(device.id)).has(conv)).toBe(false);
@@ -575,8 +590,8 @@ for (const backend of backends) {
 
       test("an ack from a revoked device, or naming another user's device, changes nothing", async () => {
         const { alice, bob, conv } = await aliceAndBob();
-        const bobPhone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
-        const aliceLaptop = await store.createDevice(alice.id, "laptop", "token-2", 5_000);
+        const bobPhone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
+        const aliceLaptop = (await store.createDevice(alice.id, "laptop", "token-2", 5_000, MANY_DEVICES))!;
         await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
         await store.revokeDevice(bob.id, bobPhone.id);
 
@@ -686,7 +701,7 @@ for (const backend of backends) {
       test("a message to the group is stored once; each member's devices take it from the start, with receipts per member", async () => {
         const alice = await user("alice");
         const bob = await user("bob");
-        const bobPhone = await store.createDevice(bob.id, "phone", "token-1", 1_500);
+        const bobPhone = (await store.createDevice(bob.id, "phone", "token-1", 1_500, MANY_DEVICES))!;
         const { conv } = (await store.createGroup("team", alice.id, [bob.id], 2_000))!;
         expect((await store.cursorsOf(bobPhone.id)).get(conv)).toBe(0);
 
@@ -704,8 +719,8 @@ for (const backend of backends) {
       test("a member added later sees messages from when they joined, on every device, and can write", async () => {
         const { alice, bob, conv } = await team();
         const dave = await user("dave");
-        const phone = await store.createDevice(dave.id, "phone", "token-1", 5_000);
-        const laptop = await store.createDevice(dave.id, "laptop", "token-2", 5_000);
+        const phone = (await store.createDevice(dave.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
+        const laptop = (await store.createDevice(dave.id, "laptop", "token-2", 5_000, MANY_DEVICES))!;
         await store.appendMessages([message(conv, alice, "a1"), message(conv, bob, "b1"), message(conv, alice, "a2")]);
 
         expect(await store.addGroupMember(conv, dave.id)).toBe(true);
@@ -720,7 +735,7 @@ for (const backend of backends) {
         expect(await store.membershipsOf(dave.id)).toEqual([{ conv, kind: "group", title: "team", lastSeq: 3, joinedSeq: 3 }]);
         expect((await store.cursorsOf(phone.id)).get(conv)).toBe(3);
         expect((await store.cursorsOf(laptop.id)).get(conv)).toBe(3);
-        const tablet = await store.createDevice(dave.id, "tablet", "token-3", 6_000);
+        const tablet = (await store.createDevice(dave.id, "tablet", "token-3", 6_000, MANY_DEVICES))!;
         expect((await store.cursorsOf(tablet.id)).get(conv)).toBe(3);
 
         const [sent] = await store.appendMessages([message(conv, dave, "d1")]);
@@ -739,7 +754,7 @@ for (const backend of backends) {
 
       test("a removed member loses the group and their devices' place in it, and can no longer write or mark it", async () => {
         const { alice, bob, conv } = await team();
-        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
         await store.appendMessages([message(conv, alice, "a1")]);
 
         expect(await store.removeGroupMember(conv, bob.id)).toBe(true);
@@ -759,7 +774,7 @@ for (const backend of backends) {
 
       test("a removed member added back starts again from the group's current end", async () => {
         const { alice, bob, conv } = await team();
-        const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+        const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
         await store.removeGroupMember(conv, bob.id);
         await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
         expect(await store.addGroupMember(conv, bob.id)).toBe(true);
@@ -892,7 +907,7 @@ for (const backend of backends) {
 
     test("everything is still there after the store is closed and opened again", async () => {
       const { alice, bob, conv } = await aliceAndBob();
-      const phone = await store.createDevice(bob.id, "phone", "token-1", 5_000);
+      const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
       await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
       await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 1 }]);
       await store.saveRead(bob.id, conv, 1);

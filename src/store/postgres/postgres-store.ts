@@ -138,19 +138,25 @@ class PostgresStore implements Store {
     return row ? toUser(row) : null;
   }
 
-  async createDevice(userId: UserId, name: string, tokenHash: string, now: number): Promise<Device> {
-    const [row] = await this.sql<DeviceRow[]>`
-      WITH device AS (
-        INSERT INTO devices (user_id, name, token_hash, created_at, last_active)
-        VALUES (${userId}, ${storableText(name)}, ${tokenHash}, ${now}, ${now})
-        RETURNING id, user_id, name, created_at, last_active
-      ), cursors AS (
-        INSERT INTO device_cursors (device_id, conv_id, seq)
-        SELECT device.id, m.conv_id, GREATEST(m.delivered, m.joined_seq)
-        FROM device JOIN members m ON m.user_id = device.user_id
-      )
-      SELECT * FROM device`;
-    return toDevice(row!);
+  async createDevice(userId: UserId, name: string, tokenHash: string, now: number, maxDevices: number): Promise<Device | null> {
+    return this.sql.begin(async (tx) => {
+      // The user's row lock makes logins of one user, on any server, count and insert one at a time.
+      await tx`SELECT 1 FROM users WHERE id = ${userId} FOR UPDATE`;
+      const [devices] = await tx<{ count: number }[]>`SELECT count(*)::int AS count FROM devices WHERE user_id = ${userId}`;
+      if (devices!.count >= maxDevices) return null;
+      const [row] = await tx<DeviceRow[]>`
+        WITH device AS (
+          INSERT INTO devices (user_id, name, token_hash, created_at, last_active)
+          VALUES (${userId}, ${storableText(name)}, ${tokenHash}, ${now}, ${now})
+          RETURNING id, user_id, name, created_at, last_active
+        ), cursors AS (
+          INSERT INTO device_cursors (device_id, conv_id, seq)
+          SELECT device.id, m.conv_id, GREATEST(m.delivered, m.joined_seq)
+          FROM device JOIN members m ON m.user_id = device.user_id
+        )
+        SELECT * FROM device`;
+      return toDevice(row!);
+    });
   }
 
   async deviceByTokenHash(tokenHash: string): Promise<Device | null> {

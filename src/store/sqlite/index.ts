@@ -117,6 +117,7 @@ function sqliteStore(db: Database): Store {
   const insertDevice = q<Device>(
     `INSERT INTO devices (user_id, name, token_hash, created_at, last_active) VALUES (?1, ?2, ?3, ?4, ?4) RETURNING ${deviceColumns}`,
   );
+  const countDevices = q<{ count: number }>("SELECT count(*) AS count FROM devices WHERE user_id = ?1");
   const seedDeviceCursors = q(
     `INSERT INTO device_cursors (device_id, conv_id, seq)
      SELECT ?1, conv_id, max(joined_seq, delivered_seq) FROM members WHERE user_id = ?2`,
@@ -270,8 +271,9 @@ function sqliteStore(db: Database): Store {
       return selectUserById.get(id);
     },
 
-    async createDevice(userId: UserId, name: string, tokenHash: string, now: number): Promise<Device> {
+    async createDevice(userId: UserId, name: string, tokenHash: string, now: number, maxDevices: number): Promise<Device | null> {
       return inWriteTransaction(db, () => {
+        if (countDevices.get(userId)!.count >= maxDevices) return null;
         const device = insertDevice.get(userId, name, tokenHash, now)!;
         seedDeviceCursors.run(device.id, userId);
         return device;
