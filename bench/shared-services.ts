@@ -1,4 +1,6 @@
-import { RedisClient, SQL } from "bun";
+import { SQL } from "bun";
+// The tests' helper: the bench leaves the shared Redis as it found it in the same way.
+import { deleteKeysWithPrefix } from "../test/helpers/redis-keys.ts";
 
 /**
  * A place of its own in the machine's PostgreSQL and Redis for one
@@ -23,7 +25,7 @@ export function freshSharedServices(): SharedServices {
   return {
     serverArgs: ["--database-url", DATABASE_URL, "--database-schema", schema, "--redis-url", REDIS_URL, "--redis-prefix", redisPrefix],
     async remove() {
-      await Promise.all([dropSchema(schema), deleteKeys(redisPrefix)]);
+      await Promise.all([dropSchema(schema), deleteKeysWithPrefix(REDIS_URL, redisPrefix)]);
     },
   };
 }
@@ -34,19 +36,5 @@ async function dropSchema(schema: string): Promise<void> {
     await sql`DROP SCHEMA IF EXISTS ${sql(schema)} CASCADE`;
   } finally {
     await sql.close();
-  }
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new RedisClient(REDIS_URL);
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = (await redis.send("SCAN", [cursor, "MATCH", `${prefix}*`, "COUNT", "1000"])) as [string, string[]];
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    redis.close();
   }
 }
