@@ -77,7 +77,7 @@ export class Messaging {
   }
 
   private async deliver(actor: Actor, clientId: string, text: string, target: Target, appended: Promise<AppendResult>): Promise<Sent> {
-    const result = await this.writeOrRetryable(() => appended);
+    const result = await this.storedOrRetryable(appended);
     if (!result.ok) throw new ChatError("not_member", `You are not in ${target.address}.`);
     if (!result.duplicate) {
       const frame = encode({ type: "message", conv: target.conv, seq: result.seq, id: clientId, from: actor.name, to: target.address, text, ts: result.sentAt });
@@ -101,10 +101,10 @@ export class Messaging {
     return { conv, address: recipient.name, topics };
   }
 
-  /** Runs a store write; a store that cannot be reached becomes a retryable error, never a lost ack. */
-  private async writeOrRetryable<T>(write: () => Promise<T>): Promise<T> {
+  /** The append's outcome; a store that cannot be reached becomes a retryable error, never a lost ack. */
+  private async storedOrRetryable(appended: Promise<AppendResult>): Promise<AppendResult> {
     try {
-      return await write();
+      return await appended;
     } catch (error) {
       this.settings.reportProblem("storing a message failed", error);
       throw new ChatError("store_unavailable", "The message could not be stored just now; nothing was saved. Retry with the same id.");
