@@ -1,27 +1,8 @@
 import type { Store } from "../store.ts";
 import { openSqliteConnection } from "./index.ts";
-import type { FromWriter, ToWriter, WriteMethod } from "./writer-protocol.ts";
+import { type FromWriter, type ToWriter, WRITE_METHODS, type WriteMethod } from "./writer-protocol.ts";
 
-/** Where each Store method runs: reads on the caller's thread, writes on the writer thread. */
-const WRITES: Record<WriteMethod, true> = {
-  createUser: true,
-  createDevice: true,
-  revokeDevice: true,
-  touchDevices: true,
-  setPrivacy: true,
-  setLastSeen: true,
-  directConversation: true,
-  createGroup: true,
-  addGroupMember: true,
-  removeGroupMember: true,
-  setGroupRole: true,
-  renameGroup: true,
-  appendMessages: true,
-  deleteMessagesBefore: true,
-  saveDelivered: true,
-  saveRead: true,
-  ping: true,
-};
+const WRITES = new Set<string>(WRITE_METHODS);
 
 /**
  * The writer thread's module. Inside the compiled ./chat-server it is a second
@@ -102,7 +83,7 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
 
   const store = {} as Record<keyof Store, (...args: unknown[]) => Promise<unknown>>;
   for (const method of Object.keys(reader) as Array<keyof Store>) {
-    store[method] = method in WRITES
+    store[method] = WRITES.has(method)
       ? (...args) => write(method as WriteMethod, args)
       : (reader[method] as (...args: unknown[]) => Promise<unknown>).bind(reader);
   }

@@ -1,3 +1,5 @@
+import type { Store } from "../store.ts";
+
 /**
  * Messages between the server's thread and the SQLite writer thread. They stay
  * inside one process, so TypeScript types them rather than zod. A call's
@@ -6,24 +8,28 @@
  * the structured clone of a batch of objects (measured: postMessage was a fifth
  * of the server thread's time at full load).
  */
-export type WriteMethod =
-  | "createUser"
-  | "createDevice"
-  | "revokeDevice"
-  | "touchDevices"
-  | "setPrivacy"
-  | "setLastSeen"
-  | "directConversation"
-  | "createGroup"
-  | "addGroupMember"
-  | "removeGroupMember"
-  | "setGroupRole"
-  | "renameGroup"
-  | "appendMessages"
-  | "deleteMessagesBefore"
-  | "saveDelivered"
-  | "saveRead"
-  | "ping";
+/** The Store methods that write: they run on the writer thread, every other one on the caller's. */
+export const WRITE_METHODS = [
+  "createUser",
+  "createDevice",
+  "revokeDevice",
+  "touchDevices",
+  "setPrivacy",
+  "setLastSeen",
+  "directConversation",
+  "createGroup",
+  "addGroupMember",
+  "removeGroupMember",
+  "setGroupRole",
+  "renameGroup",
+  "appendMessages",
+  "deleteMessagesBefore",
+  "saveDelivered",
+  "saveRead",
+  "ping",
+] as const satisfies ReadonlyArray<keyof Store>;
+
+export type WriteMethod = (typeof WRITE_METHODS)[number];
 
 export type ToWriter =
   | { type: "open"; dataDir: string }
