@@ -58,28 +58,6 @@ export interface Membership {
   joinedSeq: number;
 }
 
-export interface NewMessage {
-  conv: ConversationId;
-  senderId: UserId;
-  clientId: string;
-  text: string;
-  sentAt: number;
-}
-
-export type AppendResult =
-  | { ok: true; seq: number; sentAt: number; duplicate: boolean }
-  | { ok: false; reason: "not_member" };
-
-export interface StoredMessage {
-  conv: ConversationId;
-  seq: number;
-  clientId: string;
-  senderId: UserId;
-  sender: string;
-  text: string;
-  sentAt: number;
-}
-
 /** How far one member has got in a conversation: every message up to `delivered` reached a device, up to `read` was seen. */
 export interface Watermarks {
   userId: UserId;

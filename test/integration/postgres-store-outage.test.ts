@@ -5,7 +5,8 @@
  * works again by itself once PostgreSQL is back.
  */
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import type { AppendResult, NewMessage, User } from "../../src/domain/types.ts";
+import type { AppendResult, EventPolicy, NewEvent } from "../../src/domain/events.ts";
+import type { User } from "../../src/domain/types.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../helpers/throwaway-postgres.ts";
@@ -28,33 +29,41 @@ afterEach(async () => {
   await postgres.destroy();
 });
 
-const message = (clientId: string): NewMessage => ({ conv, senderId: alice.id, clientId, text: `text of ${clientId}`, sentAt: 10_000 });
+const POLICY: EventPolicy = { editWindowMs: 15 * 60_000, deleteWindowMs: 48 * 3_600_000 };
+const message = (clientId: string): NewEvent => ({ kind: "message", conv, senderId: alice.id, clientId, text: `text of ${clientId}`, sentAt: 10_000 });
+const reply = (clientId: string, replyTo: string): NewEvent => ({ ...message(clientId), kind: "message", text: "a reply", replyTo });
+const append = (batch: NewEvent[]) => store.appendEvents(batch, POLICY);
+const stored = (seq: number, duplicate = false): AppendResult => ({ ok: true, seq, sentAt: 10_000, duplicate, expiresAt: null, quote: null });
+const eventsOf = () => store.eventsAfter(conv, 0, 10_000, alice.id);
 
 test("while PostgreSQL is down calls reject, and the same store works again once it is back", async () => {
-  expect(await store.appendMessages([message("a1")])).toEqual([{ ok: true, seq: 1, sentAt: 10_000, duplicate: false }]);
+  expect(await append([message("a1")])).toEqual([stored(1)]);
 
   await postgres.stop();
-  await expect(store.appendMessages([message("a2")])).rejects.toThrow();
+  await expect(append([message("a2")])).rejects.toThrow();
+  await expect(append([{ kind: "reaction", conv, senderId: alice.id, clientId: "r1", target: "a1", emoji: "👍", sentAt: 10_000 }])).rejects.toThrow();
   await expect(store.userByName("alice")).rejects.toThrow();
-  await expect(store.messagesAfter(conv, 0, 10)).rejects.toThrow();
+  await expect(eventsOf()).rejects.toThrow();
 
   await postgres.start();
-  expect(await store.appendMessages([message("a2")])).toEqual([{ ok: true, seq: 2, sentAt: 10_000, duplicate: false }]);
-  expect(await store.appendMessages([message("a1")])).toEqual([{ ok: true, seq: 1, sentAt: 10_000, duplicate: true }]);
-  expect((await store.messagesAfter(conv, 0, 10)).map((m) => m.clientId)).toEqual(["a1", "a2"]);
+  expect(await append([message("a2")])).toEqual([stored(2)]);
+  expect(await append([message("a1")])).toEqual([stored(1, true)]);
+  expect((await eventsOf()).map((m) => m.clientId)).toEqual(["a1", "a2"]);
 });
 
 test("a crash during a burst: what was reported stored is stored, and retries of the rest store each message once", async () => {
   const acked = new Map<string, AppendResult>();
-  const record = (batch: NewMessage[], results: AppendResult[]) => results.forEach((r, i) => acked.set(batch[i]!.clientId, r));
-  const unacked: NewMessage[][] = [];
+  const record = (batch: NewEvent[], results: AppendResult[]) => results.forEach((r, i) => acked.set(batch[i]!.clientId, r));
+  const unacked: NewEvent[][] = [];
   const someAcked = Promise.withResolvers<void>();
   // Clients each sending batch after batch, until the store fails them.
   const client = async (name: string) => {
     for (let b = 0; ; b++) {
-      const batch = [message(`${name}-${b}-0`), message(`${name}-${b}-1`), message(`${name}-${b}-2`)];
+      // every other batch ends with a reply, so it is stored event by event rather than in one statement
+      const last = b % 2 ? reply(`${name}-${b}-2`, `${name}-${b}-0`) : message(`${name}-${b}-2`);
+      const batch = [message(`${name}-${b}-0`), message(`${name}-${b}-1`), last];
       try {
-        record(batch, await store.appendMessages(batch));
+        record(batch, await append(batch));
         if (acked.size >= 30) someAcked.resolve();
       } catch {
         unacked.push(batch);
@@ -70,11 +79,11 @@ test("a crash during a burst: what was reported stored is stored, and retries of
 
   await postgres.start();
   // What a client's outbox does: resend, with the same ids, whatever was not acknowledged.
-  for (const batch of unacked) record(batch, await store.appendMessages(batch));
+  for (const batch of unacked) record(batch, await append(batch));
 
-  const stored = await store.messagesAfter(conv, 0, 10_000);
-  expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: acked.size }, (_, i) => i + 1));
-  for (const m of stored) expect(acked.get(m.clientId)).toMatchObject({ ok: true, seq: m.seq });
-  const storedIds = new Set(stored.map((m) => m.clientId));
+  const events = await eventsOf();
+  expect(events.map((m) => m.seq)).toEqual(Array.from({ length: acked.size }, (_, i) => i + 1));
+  for (const m of events) expect(acked.get(m.clientId)).toMatchObject({ ok: true, seq: m.seq });
+  const storedIds = new Set(events.map((m) => m.clientId));
   for (const clientId of ackedBeforeCrash.keys()) expect(storedIds.has(clientId)).toBe(true);
 });

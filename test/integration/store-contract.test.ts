@@ -8,8 +8,11 @@ import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:tes
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ConversationId, NewMessage, User } from "../../src/domain/types.ts";
+import type { ErrorCode } from "../../src/protocol/index.ts";
+import { decodeBody, quoteOf, textOf, type AppendResult, type EventPolicy, type NewEvent, type Notice, type StoredEvent } from "../../src/domain/events.ts";
+import type { ConversationId, User } from "../../src/domain/types.ts";
 import postgresFirstMigration from "../../src/store/postgres/001_init.sql" with { type: "text" };
+import postgresSecondMigration from "../../src/store/postgres/002_groups_privacy_presence.sql" with { type: "text" };
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { SQLITE_FILE_NAME } from "../../src/store/sqlite/index.ts";
 import { openSqliteStore } from "../../src/store/sqlite/threaded-store.ts";
@@ -20,6 +23,12 @@ import { isolatedStorage, TEST_POSTGRES_URL } from "../helpers/deployments.ts";
 
 /** A device cap no case here reaches, but the one about the cap. */
 const MANY_DEVICES = 100;
+
+/** The windows for changing what one sent, as the server's defaults have them. */
+const POLICY: EventPolicy = { editWindowMs: 15 * 60_000, deleteWindowMs: 48 * 3_600_000 };
+
+/** A viewer who hid nothing: reads where hiding is not the point. */
+const NOBODY = 0;
 
 /** Fresh, empty storage; `open` may be called several times for stores sharing it, as several servers would. */
 interface Storage {
@@ -32,8 +41,55 @@ interface Backend {
   create(): Promise<Storage>;
   /** Storage as the first release left it (schema version 1), holding alice, bob and their direct conversation. */
   createAtFirstVersion(): Promise<Storage>;
+  /** Storage as the release before conversations became event streams left it, holding PREVIOUS_RELEASE_DATA. */
+  createAtPreviousRelease(): Promise<Storage>;
   dispose(): Promise<void>;
 }
+
+/**
+ * What the release before event streams kept, written with its schema (SQLite user_version 3,
+ * PostgreSQL migrations 001 and 002), ids as a fresh database hands them out:
+ * - users alice (1), bob (2, who sends no read receipts), carol (3); bob's phone (device 1);
+ * - alice and bob's direct conversation (1): alice and bob both used the id 'm-shared' in it,
+ *   which that schema allowed (ids were unique per sender); alice has read all 3, bob got 2 and read 1;
+ * - #team (2), alice admin, bob member, carol member who joined at seq 1;
+ * - bob's phone has had 2 of each conversation.
+ */
+const PREVIOUS_RELEASE_SQLITE = `
+  INSERT INTO users (id, name, password_hash, created_at, read_receipts) VALUES
+    (1, 'alice', 'hash-of-alice', 1000, 1), (2, 'bob', 'hash-of-bob', 1000, 0), (3, 'carol', 'hash-of-carol', 1000, 1);
+  INSERT INTO devices (id, user_id, name, token_hash, created_at, last_active) VALUES (1, 2, 'phone', 'token-of-bob', 1500, 9000);
+  INSERT INTO conversations (id, kind, direct_key, name, last_seq, created_at) VALUES
+    (1, 'direct', '1:2', NULL, 3, 2000), (2, 'group', NULL, 'team', 2, 2000);
+  INSERT INTO members (conv_id, user_id, joined_seq, delivered_seq, read_seq, role) VALUES
+    (1, 1, 0, 3, 3, 'member'), (1, 2, 0, 2, 1, 'member'),
+    (2, 1, 0, 2, 2, 'admin'), (2, 2, 0, 2, 0, 'member'), (2, 3, 1, 2, 1, 'member');
+  INSERT INTO messages (conv_id, seq, sender_id, client_id, body, sent_at) VALUES
+    (1, 1, 1, 'm-shared', 'hello from alice', 10000),
+    (1, 2, 2, 'm-shared', 'hello from bob, same id', 10001),
+    (1, 3, 1, 'm-3', 'lunch tomorrow?', 10002),
+    (2, 1, 1, 'g-1', 'welcome to the team', 10003),
+    (2, 2, 3, 'g-2', 'glad to be on the team', 10004);
+  INSERT INTO device_cursors (device_id, conv_id, seq) VALUES (1, 1, 2), (1, 2, 2);
+`;
+
+const PREVIOUS_RELEASE_POSTGRES = `
+  INSERT INTO users (name, password_hash, created_at, read_receipts) VALUES
+    ('alice', 'hash-of-alice', 1000, true), ('bob', 'hash-of-bob', 1000, false), ('carol', 'hash-of-carol', 1000, true);
+  INSERT INTO devices (user_id, name, token_hash, created_at, last_active) VALUES (2, 'phone', 'token-of-bob', 1500, 9000);
+  INSERT INTO conversations (kind, direct_low, direct_high, name, last_seq, created_at) VALUES
+    ('direct', 1, 2, NULL, 3, 2000), ('group', NULL, NULL, 'team', 2, 2000);
+  INSERT INTO members (conv_id, user_id, joined_seq, delivered, read, role) VALUES
+    (1, 1, 0, 3, 3, 'member'), (1, 2, 0, 2, 1, 'member'),
+    (2, 1, 0, 2, 2, 'admin'), (2, 2, 0, 2, 0, 'member'), (2, 3, 1, 2, 1, 'member');
+  INSERT INTO messages (conv_id, seq, sender_id, client_id, body, sent_at) VALUES
+    (1, 1, 1, 'm-shared', 'hello from alice', 10000),
+    (1, 2, 2, 'm-shared', 'hello from bob, same id', 10001),
+    (1, 3, 1, 'm-3', 'lunch tomorrow?', 10002),
+    (2, 1, 1, 'g-1', 'welcome to the team', 10003),
+    (2, 2, 3, 'g-2', 'glad to be on the team', 10004);
+  INSERT INTO device_cursors (device_id, conv_id, seq) VALUES (1, 1, 2), (1, 2, 2);
+`;
 
 function sqliteStorage(dir: string): Storage {
   return {
@@ -56,6 +112,17 @@ const sqliteBackend: Backend = {
       db.run("INSERT INTO users (id, name, password_hash, created_at) VALUES (1, 'alice', 'hash-of-alice', 1000), (2, 'bob', 'hash-of-bob', 1000)");
       db.run("INSERT INTO conversations (id, kind, direct_key, created_at) VALUES (1, 'direct', '1:2', 2000)");
       db.run("INSERT INTO members (conv_id, user_id) VALUES (1, 1), (1, 2)");
+    })();
+    db.close();
+    return sqliteStorage(dir);
+  },
+  async createAtPreviousRelease() {
+    const dir = mkdtempSync(join(tmpdir(), "chat-store-contract-"));
+    const db = new Database(join(dir, SQLITE_FILE_NAME), { create: true });
+    db.transaction(() => {
+      for (const migration of SQLITE_MIGRATIONS.slice(0, 3)) db.run(migration);
+      db.run("PRAGMA user_version = 3");
+      db.run(PREVIOUS_RELEASE_SQLITE);
     })();
     db.close();
     return sqliteStorage(dir);
@@ -87,6 +154,22 @@ function postgresBackend(): Backend {
           INSERT INTO users (name, password_hash, created_at) VALUES ('alice', 'hash-of-alice', 1000), ('bob', 'hash-of-bob', 1000);
           INSERT INTO conversations (kind, direct_low, direct_high, created_at) SELECT 'direct', min(id), max(id), 2000 FROM users;
           INSERT INTO members (conv_id, user_id) SELECT c.id, u.id FROM conversations c, users u;
+        `);
+      });
+      return postgresStorage(storage);
+    },
+    async createAtPreviousRelease() {
+      const storage = isolatedStorage();
+      const { schema } = storage;
+      await admin.begin(async (tx) => {
+        await tx.unsafe(`
+          CREATE SCHEMA ${schema};
+          SET LOCAL search_path TO ${schema};
+          ${postgresFirstMigration}
+          ${postgresSecondMigration}
+          CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+          INSERT INTO schema_migrations (version) VALUES (1), (2);
+          ${PREVIOUS_RELEASE_POSTGRES}
         `);
       });
       return postgresStorage(storage);
@@ -143,11 +226,38 @@ for (const backend of backends) {
     }
 
     let clock = 10_000;
-    function message(conv: ConversationId, from: User, clientId: string, text = `text of ${clientId}`): NewMessage {
-      return { conv, senderId: from.id, clientId, text, sentAt: clock++ };
+    function message(conv: ConversationId, from: User, clientId: string, text = `text of ${clientId}`): NewEvent {
+      return { kind: "message", conv, senderId: from.id, clientId, text, sentAt: clock++ };
     }
+    function reply(conv: ConversationId, from: User, clientId: string, replyTo: string, text = `reply ${clientId}`): NewEvent {
+      return { kind: "message", conv, senderId: from.id, clientId, text, replyTo, sentAt: clock++ };
+    }
+    function edit(conv: ConversationId, from: User, clientId: string, target: string, text: string): NewEvent {
+      return { kind: "edit", conv, senderId: from.id, clientId, target, text, sentAt: clock++ };
+    }
+    function remove(conv: ConversationId, from: User, clientId: string, target: string): NewEvent {
+      return { kind: "delete", conv, senderId: from.id, clientId, target, sentAt: clock++ };
+    }
+    function react(conv: ConversationId, from: User, clientId: string, target: string, emoji: string | null): NewEvent {
+      return { kind: "reaction", conv, senderId: from.id, clientId, target, emoji, sentAt: clock++ };
+    }
+    function notice(conv: ConversationId, from: User, clientId: string, what: Notice): NewEvent {
+      return { kind: "notice", conv, senderId: from.id, clientId, notice: what, sentAt: clock++ };
+    }
+    /** The event as sent at `sentAt`: the windows for changing a message are judged by it. */
+    const at = (event: NewEvent, sentAt: number): NewEvent => ({ ...event, sentAt });
 
-    const seqsOf = async (conv: ConversationId) => (await store.messagesAfter(conv, 0, 1_000)).map((m) => m.seq);
+    const append = (batch: NewEvent[], on: Store = store) => on.appendEvents(batch, POLICY);
+    /** What a fresh plain message is answered with. */
+    const storedAs = (seq: number, sentAt: number, duplicate = false): AppendResult => ({ ok: true, seq, sentAt, duplicate, expiresAt: null, quote: null });
+    /** What an event refused by the rules is answered with. */
+    const refused = (code: ErrorCode): AppendResult => ({ ok: false, reason: "refused", code, message: expect.any(String) });
+    /** Every event of `conv` as `viewer` gets them, by id. */
+    const eventsById = async (conv: ConversationId, viewer: number = NOBODY) =>
+      new Map((await store.eventsAfter(conv, 0, 1_000, viewer)).map((event) => [event.clientId, event]));
+    const textsOf = (events: StoredEvent[]) => events.map((event) => textOf(event.body));
+
+    const seqsOf = async (conv: ConversationId) => (await store.eventsAfter(conv, 0, 1_000, NOBODY)).map((m) => m.seq);
 
     describe("accounts", () => {
       test("a user is found by name and by id; a taken name is refused", async () => {
@@ -212,13 +322,13 @@ for (const backend of backends) {
       test("a new device starts where its user's delivery stands: undelivered messages still reach it", async () => {
         const { alice, bob, conv } = await aliceAndBob();
         const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
-        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
+        await append([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
         await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 2 }]);
 
         const laptop = (await store.createDevice(bob.id, "laptop", "token-2", 6_000, MANY_DEVICES))!;
         const start = (await store.cursorsOf(laptop.id)).get(conv) ?? 0;
         expect(start).toBe(2);
-        expect((await store.messagesAfter(conv, start, 100)).map((m) => m.clientId)).toEqual(["a3"]);
+        expect((await store.eventsAfter(conv, start, 100, NOBODY)).map((m) => m.clientId)).toEqual(["a3"]);
       });
     });
 
@@ -275,7 +385,7 @@ for (const backend of backends) {
         const carol = await user("carol");
         const quiet = await store.directConversation(alice.id, carol.id, 3_000);
         const team = (await store.createGroup("team", carol.id, [alice.id], 4_000))!;
-        await store.appendMessages([message(conv, alice, "a1"), message(conv, bob, "b1"), message(team.conv, carol, "c1")]);
+        await append([message(conv, alice, "a1"), message(conv, bob, "b1"), message(team.conv, carol, "c1")]);
         await store.saveRead(bob.id, conv, 1);
         await store.setPrivacy(bob.id, { readReceipts: false });
         const marks = await store.conversationMarksOf(alice.id);
@@ -311,7 +421,7 @@ for (const backend of backends) {
 
       test("membership shows how far the conversation's stream has got", async () => {
         const { alice, conv } = await aliceAndBob();
-        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
+        await append([message(conv, alice, "a1"), message(conv, alice, "a2")]);
         expect((await store.membershipsOf(alice.id))[0]?.lastSeq).toBe(2);
       });
     });
@@ -328,57 +438,82 @@ for (const backend of backends) {
           message(conv, alice, "a2"),
           message(other, carol, "c2"),
         ];
-        const results = await store.appendMessages(batch);
+        const results = await append(batch);
         expect(results).toEqual([
-          { ok: true, seq: 1, sentAt: batch[0]!.sentAt, duplicate: false },
-          { ok: true, seq: 1, sentAt: batch[1]!.sentAt, duplicate: false },
-          { ok: true, seq: 2, sentAt: batch[2]!.sentAt, duplicate: false },
-          { ok: true, seq: 3, sentAt: batch[3]!.sentAt, duplicate: false },
-          { ok: true, seq: 2, sentAt: batch[4]!.sentAt, duplicate: false },
+          storedAs(1, batch[0]!.sentAt),
+          storedAs(1, batch[1]!.sentAt),
+          storedAs(2, batch[2]!.sentAt),
+          storedAs(3, batch[3]!.sentAt),
+          storedAs(2, batch[4]!.sentAt),
         ]);
-        const next = await store.appendMessages([message(conv, bob, "b2")]);
+        const next = await append([message(conv, bob, "b2")]);
         expect(next[0]).toMatchObject({ ok: true, seq: 4 });
       });
 
       test("batches handed over while earlier ones commit are committed in the order they were given", async () => {
         const { alice, bob, conv } = await aliceAndBob();
         const appends = Array.from({ length: 5 }, (_, index) =>
-          store.appendMessages([message(conv, index % 2 ? bob : alice, `m${index}a`), message(conv, alice, `m${index}b`)]),
+          append([message(conv, index % 2 ? bob : alice, `m${index}a`), message(conv, alice, `m${index}b`)]),
         );
         const seqs = (await Promise.all(appends)).flat().map((result) => (result.ok ? result.seq : null));
         expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-        expect((await store.messagesAfter(conv, 0, 20)).map((stored) => stored.clientId)).toEqual(
+        expect((await store.eventsAfter(conv, 0, 20, NOBODY)).map((stored) => stored.clientId)).toEqual(
           [0, 1, 2, 3, 4].flatMap((index) => [`m${index}a`, `m${index}b`]),
         );
       });
 
       test("stored messages come back whole, with their sender's name", async () => {
-        const { alice, bob, conv } = await aliceAndBob();
+        const { alice, conv } = await aliceAndBob();
         const text = "Hello Bob 👋 — «quotes», 'apostrophes', {braces}, back\\slash, NULL,\nand a second line";
         const sent = message(conv, alice, "m-01HZX", text);
-        await store.appendMessages([sent, message(conv, bob, "m-01HZX", "same id, other sender")]);
-        const [first, second] = await store.messagesAfter(conv, 0, 10);
-        expect(first).toEqual({ conv, seq: 1, clientId: "m-01HZX", senderId: alice.id, sender: "alice", text, sentAt: sent.sentAt });
-        expect(second).toMatchObject({ seq: 2, sender: "bob", text: "same id, other sender" });
+        await append([sent]);
+        expect(await store.eventsAfter(conv, 0, 10, NOBODY)).toEqual([
+          {
+            conv,
+            seq: 1,
+            clientId: "m-01HZX",
+            senderId: alice.id,
+            sender: "alice",
+            sentAt: sent.sentAt,
+            body: { kind: "message", text },
+            editedAt: null,
+            deleted: false,
+            expiresAt: null,
+            quote: null,
+            hidden: false,
+          },
+        ]);
+      });
+
+      test("an id someone else used in the conversation is refused, in the same batch or a later one, and takes no sequence", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const taken = refused("id_taken");
+        const results = await append([message(conv, alice, "m-1"), message(conv, bob, "m-1", "same id, other sender")]);
+        expect(results).toEqual([storedAs(1, expect.any(Number)), taken]);
+        expect(await append([message(conv, bob, "m-1", "again")])).toEqual([taken]);
+        expect(await append([reply(conv, bob, "m-1", "m-1")])).toEqual([taken]);
+        const next = message(conv, bob, "b-1");
+        expect(await append([next])).toEqual([storedAs(2, next.sentAt)]);
+        expect(textsOf(await store.eventsAfter(conv, 0, 10, NOBODY))).toEqual(["text of m-1", "text of b-1"]);
       });
 
       test("senders have seen what they wrote: their marks move up to it, but never over others' messages", async () => {
         const { alice, bob, conv } = await aliceAndBob();
         const marks = async () => (await store.membersOf(conv)).map((m) => [m.name, m.delivered, m.read]);
-        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, bob, "b1"), message(conv, alice, "a3")]);
+        await append([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, bob, "b1"), message(conv, alice, "a3")]);
         // alice's marks follow her run a1-a2; b1 stops them, and bob's never reached a1.
         expect(await marks()).toEqual([
           ["alice", 2, 2],
           ["bob", 0, 0],
         ]);
         // A reply before acknowledging leaves the marks where the acknowledgements put them (the sender's ✓✓ still comes).
-        await store.appendMessages([message(conv, bob, "b2")]);
+        await append([message(conv, bob, "b2")]);
         expect(await marks()).toEqual([
           ["alice", 2, 2],
           ["bob", 0, 0],
         ]);
         await store.saveDelivered([{ device: (await store.createDevice(bob.id, "phone", "tb", 1, MANY_DEVICES))!.id, userId: bob.id, conv, seq: 5 }]);
-        await store.appendMessages([message(conv, bob, "b3")]);
+        await append([message(conv, bob, "b3")]);
         expect(await marks()).toEqual([
           ["alice", 2, 2],
           ["bob", 6, 0],
@@ -386,29 +521,29 @@ for (const backend of backends) {
       });
 
       test("an empty batch stores nothing", async () => {
-        expect(await store.appendMessages([])).toEqual([]);
+        expect(await append([])).toEqual([]);
       });
 
       test("a sender who is not a member is refused, and the rest of the batch is stored", async () => {
         const { alice, conv } = await aliceAndBob();
         const mallory = await user("mallory");
-        const results = await store.appendMessages([message(conv, mallory, "x1"), message(conv, alice, "a1")]);
+        const results = await append([message(conv, mallory, "x1"), message(conv, alice, "a1")]);
         expect(results[0]).toEqual({ ok: false, reason: "not_member" });
         expect(results[1]).toMatchObject({ ok: true, seq: 1 });
-        expect((await store.messagesAfter(conv, 0, 10)).map((m) => m.sender)).toEqual(["alice"]);
+        expect((await store.eventsAfter(conv, 0, 10, NOBODY)).map((m) => m.sender)).toEqual(["alice"]);
       });
 
       test("a retried message is stored once and answered with its original sequence and time", async () => {
         const { alice, bob, conv } = await aliceAndBob();
         const original = message(conv, alice, "a1");
-        const [stored] = await store.appendMessages([original]);
+        const [stored] = await append([original]);
         const retry = { ...original, text: "edited on retry", sentAt: original.sentAt + 5_000 };
-        const results = await store.appendMessages([message(conv, bob, "b1"), retry]);
-        expect(results[1]).toEqual({ ok: true, seq: 1, sentAt: original.sentAt, duplicate: true });
-        expect(stored).toEqual({ ok: true, seq: 1, sentAt: original.sentAt, duplicate: false });
-        const messages = await store.messagesAfter(conv, 0, 10);
-        expect(messages.map((m) => [m.seq, m.clientId, m.text])).toEqual([
-          [1, "a1", original.text],
+        const results = await append([message(conv, bob, "b1"), retry]);
+        expect(results[1]).toEqual(storedAs(1, original.sentAt, true));
+        expect(stored).toEqual(storedAs(1, original.sentAt));
+        const messages = await store.eventsAfter(conv, 0, 10, NOBODY);
+        expect(messages.map((m) => [m.seq, m.clientId, textOf(m.body)])).toEqual([
+          [1, "a1", textOf(original)],
           [2, "b1", "text of b1"],
         ]);
       });
@@ -416,11 +551,11 @@ for (const backend of backends) {
       test("a message repeated within one batch is stored once", async () => {
         const { alice, conv } = await aliceAndBob();
         const first = message(conv, alice, "a1");
-        const results = await store.appendMessages([first, message(conv, alice, "a2"), { ...first, sentAt: first.sentAt + 1 }]);
+        const results = await append([first, message(conv, alice, "a2"), { ...first, sentAt: first.sentAt + 1 }]);
         expect(results).toEqual([
-          { ok: true, seq: 1, sentAt: first.sentAt, duplicate: false },
-          { ok: true, seq: 2, sentAt: expect.any(Number), duplicate: false },
-          { ok: true, seq: 1, sentAt: first.sentAt, duplicate: true },
+          storedAs(1, first.sentAt),
+          storedAs(2, expect.any(Number)),
+          storedAs(1, first.sentAt, true),
         ]);
         expect(await seqsOf(conv)).toEqual([1, 2]);
       });
@@ -432,7 +567,7 @@ for (const backend of backends) {
         const batches = Array.from({ length: 10 }, (_, i) => sends.slice(i * 4, i * 4 + 4));
         // Each batch goes to both servers at once, as when a client retries on another server.
         const answers = await Promise.all(
-          batches.flatMap((batch) => [store.appendMessages(batch), other.appendMessages([...batch].reverse())]),
+          batches.flatMap((batch) => [append(batch), append([...batch].reverse(), other)]),
         );
 
         const seqOfId = new Map<string, number>();
@@ -445,7 +580,7 @@ for (const backend of backends) {
             seqOfId.set(id, result.seq);
           }
         }
-        const stored = await store.messagesAfter(conv, 0, 1_000);
+        const stored = await store.eventsAfter(conv, 0, 1_000, NOBODY);
         expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
         expect(new Set(stored.map((m) => m.clientId)).size).toBe(40);
         for (const m of stored) expect(seqOfId.get(m.clientId)).toBe(m.seq);
@@ -456,19 +591,19 @@ for (const backend of backends) {
     describe("reading messages", () => {
       test("messages after a cursor come oldest first, up to the limit", async () => {
         const { alice, conv } = await aliceAndBob();
-        await store.appendMessages(Array.from({ length: 5 }, (_, i) => message(conv, alice, `a${i + 1}`)));
-        expect((await store.messagesAfter(conv, 1, 3)).map((m) => m.seq)).toEqual([2, 3, 4]);
-        expect((await store.messagesAfter(conv, 5, 3)).map((m) => m.seq)).toEqual([]);
+        await append(Array.from({ length: 5 }, (_, i) => message(conv, alice, `a${i + 1}`)));
+        expect((await store.eventsAfter(conv, 1, 3, NOBODY)).map((m) => m.seq)).toEqual([2, 3, 4]);
+        expect((await store.eventsAfter(conv, 5, 3, NOBODY)).map((m) => m.seq)).toEqual([]);
       });
 
       test("history pages go newest first, each page before the last one seen", async () => {
         const { alice, bob, conv } = await aliceAndBob();
-        await store.appendMessages(Array.from({ length: 5 }, (_, i) => message(conv, i % 2 ? bob : alice, `m${i + 1}`)));
-        const page1 = await store.messagesBefore(conv, null, 2);
+        await append(Array.from({ length: 5 }, (_, i) => message(conv, i % 2 ? bob : alice, `m${i + 1}`)));
+        const page1 = await store.timelineBefore(conv, null, 2, NOBODY);
         expect(page1.map((m) => m.seq)).toEqual([5, 4]);
-        const page2 = await store.messagesBefore(conv, page1.at(-1)!.seq, 2);
+        const page2 = await store.timelineBefore(conv, page1.at(-1)!.seq, 2, NOBODY);
         expect(page2.map((m) => m.seq)).toEqual([3, 2]);
-        const page3 = await store.messagesBefore(conv, page2.at(-1)!.seq, 2);
+        const page3 = await store.timelineBefore(conv, page2.at(-1)!.seq, 2, NOBODY);
         expect(page3.map((m) => [m.seq, m.sender])).toEqual([[1, "alice"]]);
       });
 
@@ -476,9 +611,428 @@ for (const backend of backends) {
         const { alice, conv } = await aliceAndBob();
         const carol = await user("carol");
         const other = await store.directConversation(alice.id, carol.id, 3_000);
-        await store.appendMessages([message(conv, alice, "to-bob"), message(other, alice, "to-carol")]);
-        expect((await store.messagesAfter(other, 0, 10)).map((m) => m.clientId)).toEqual(["to-carol"]);
-        expect((await store.messagesBefore(conv, null, 10)).map((m) => m.clientId)).toEqual(["to-bob"]);
+        await append([message(conv, alice, "to-bob"), message(other, alice, "to-carol")]);
+        expect((await store.eventsAfter(other, 0, 10, NOBODY)).map((m) => m.clientId)).toEqual(["to-carol"]);
+        expect((await store.timelineBefore(conv, null, 10, NOBODY)).map((m) => m.clientId)).toEqual(["to-bob"]);
+      });
+    });
+
+    /** A group made by `creator` (its admin) with `others` as members. */
+    async function groupOf(name: string, creator: User, others: User[]): Promise<ConversationId> {
+      const group = await store.createGroup(name, creator.id, others.map((other) => other.id), 2_000);
+      if (!group) throw new Error(`#${name} exists already`);
+      return group.conv;
+    }
+    const idsOf = (page: { events: StoredEvent[] }) => page.events.map((event) => event.clientId);
+    const search = async (reader: User, words: string[]) => idsOf(await store.searchMessages(reader.id, words, null, 100));
+
+    describe("events of every kind", () => {
+      test("batches of every kind handed over while earlier ones commit are committed, and judged, in the order they were given", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        // Each odd batch replies and reacts to the messages of the batch before it: refused unless that one was stored first.
+        const batches = Array.from({ length: 6 }, (_, i) =>
+          i % 2
+            ? [reply(conv, bob, `m${i}a`, `m${i - 1}b`), react(conv, alice, `m${i}b`, `m${i - 1}a`, "👍")]
+            : [message(conv, alice, `m${i}a`), message(conv, bob, `m${i}b`)],
+        );
+        const answers = await Promise.all(batches.map((batch) => append(batch)));
+        expect(answers.flat().map((result) => (result.ok ? result.seq : result))).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+        expect((await store.eventsAfter(conv, 0, 20, NOBODY)).map((event) => event.clientId)).toEqual(batches.flat().map((event) => event.clientId));
+      });
+
+      test("senders' marks move through their own run whatever kinds of events it holds", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        await append([message(conv, alice, "a1"), react(conv, alice, "a2", "a1", "👍"), message(conv, bob, "b1"), edit(conv, alice, "a3", "a1", "new")]);
+        expect((await store.membersOf(conv)).map((m) => [m.name, m.delivered, m.read])).toEqual([
+          ["alice", 2, 2],
+          ["bob", 0, 0],
+        ]);
+      });
+
+      test("two servers storing replies and reactions at once, retrying the same events, keep one copy each and no gaps", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const other = await openAnother();
+        const bases = Array.from({ length: 8 }, (_, i) => message(conv, i % 2 ? bob : alice, `m${i}`));
+        await append(bases);
+        const shared = bases.map((base, i) => [
+          reply(conv, alice, `r${i}`, base.clientId),
+          react(conv, bob, `x${i}`, base.clientId, "👍"),
+          message(conv, bob, `p${i}`),
+        ]);
+        // Each batch goes to both servers at once, as when a client retries on another server,
+        // along with a reply only that server is given.
+        const batches = shared.flatMap((events, i) => [
+          { on: store, events: [...events, reply(conv, alice, `s${i}`, `m${i}`)] },
+          { on: other, events: [...events, reply(conv, bob, `o${i}`, `m${i}`)] },
+        ]);
+        const answers = await Promise.all(batches.map(({ on, events }) => append(events, on)));
+        const seqOfId = new Map<string, number>();
+        for (const [i, answer] of answers.entries()) {
+          for (const [j, result] of answer.entries()) {
+            const id = batches[i]!.events[j]!.clientId;
+            if (!result.ok) throw new Error(`${id} was refused: ${JSON.stringify(result)}`);
+            expect(seqOfId.get(id) ?? result.seq).toBe(result.seq);
+            seqOfId.set(id, result.seq);
+          }
+        }
+        const stored = await store.eventsAfter(conv, 0, 1_000, NOBODY);
+        expect(stored.map((event) => event.seq)).toEqual(Array.from({ length: 48 }, (_, i) => i + 1));
+        for (const event of stored.slice(8)) expect(seqOfId.get(event.clientId)).toBe(event.seq);
+        expect(await store.reactionsTo(conv, Array.from({ length: 8 }, (_, i) => i + 1))).toHaveLength(8);
+        expect((await other.membershipsOf(alice.id))[0]?.lastSeq).toBe(48);
+      });
+    });
+
+    describe("replies", () => {
+      test("a reply carries the quoted message, who wrote it and the start of its text, when stored and when read", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const long = "word ".repeat(40).trim();
+        await append([message(conv, bob, "b1", long)]);
+        const quote = { id: "b1", from: "bob", text: `${long.slice(0, 99)}…`, deleted: false };
+        const sent = reply(conv, alice, "a1", "b1", "about that");
+        expect(await append([sent])).toEqual([{ ok: true, seq: 2, sentAt: sent.sentAt, duplicate: false, expiresAt: null, quote }]);
+        const read = (await eventsById(conv)).get("a1")!;
+        expect(read.body).toEqual({ kind: "message", text: "about that", replyTo: "b1" });
+        expect(read.quote).toEqual(quote);
+        expect((await store.timelineBefore(conv, null, 10, NOBODY))[0]!.quote).toEqual(quote);
+        expect((await eventsById(conv)).get("b1")!.quote).toBeNull();
+        // the quote is the message as it stands: edited, then gone
+        await append([edit(conv, bob, "b1-e", "b1", "short now")]);
+        expect((await eventsById(conv)).get("a1")!.quote).toEqual({ ...quote, text: "short now" });
+        await append([remove(conv, bob, "b1-d", "b1")]);
+        expect((await eventsById(conv)).get("a1")!.quote).toEqual({ ...quote, text: "", deleted: true });
+      });
+
+      test("a reply to an unknown id, to a message of another conversation, or to an event that is no message is refused", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        const other = await store.directConversation(alice.id, carol.id, 3_000);
+        await append([message(other, carol, "c1"), message(conv, bob, "b1"), react(conv, alice, "r1", "b1", "👍")]);
+        expect(await append([reply(conv, alice, "a1", "nope"), reply(conv, alice, "a2", "c1"), reply(conv, alice, "a3", "r1")])).toEqual([
+          refused("unknown_message"),
+          refused("unknown_message"),
+          refused("unknown_message"),
+        ]);
+        expect(await seqsOf(conv)).toEqual([1, 2]);
+        expect((await store.membership(alice.id, conv))?.lastSeq).toBe(2);
+      });
+    });
+
+    describe("edits", () => {
+      test("the author's edit within the window replaces the message's text wherever it is read, search included", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const original = message(conv, alice, "a1", "see you at noon");
+        await append([original, message(conv, bob, "b1")]);
+        const fix = at(edit(conv, alice, "a1-e", "a1", "see you at one"), original.sentAt + POLICY.editWindowMs - 1);
+        expect(await append([fix])).toEqual([storedAs(3, fix.sentAt)]);
+
+        const byId = await eventsById(conv);
+        expect(byId.get("a1")).toMatchObject({ seq: 1, body: { kind: "message", text: "see you at one" }, editedAt: fix.sentAt, deleted: false });
+        expect(byId.get("a1-e")).toMatchObject({ seq: 3, sender: "alice", body: { kind: "edit", target: "a1", text: "see you at one" } });
+        expect((await store.timelineBefore(conv, null, 10, NOBODY)).map((event) => [event.clientId, textOf(event.body)])).toEqual([
+          ["b1", "text of b1"],
+          ["a1", "see you at one"],
+        ]);
+        expect(await search(bob, ["one"])).toEqual(["a1"]);
+        expect(await search(bob, ["noon"])).toEqual([]);
+      });
+
+      test("only the author may edit, only within the window, and only a message that exists", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const original = message(conv, alice, "a1", "first words");
+        await append([original]);
+        const late = at(edit(conv, alice, "a1-late", "a1", "too late"), original.sentAt + POLICY.editWindowMs + 1);
+        expect(await append([edit(conv, bob, "b1-e", "a1", "bob's words"), late, edit(conv, alice, "x-e", "nope", "x")])).toEqual([
+          refused("forbidden"),
+          refused("forbidden"),
+          refused("unknown_message"),
+        ]);
+        expect((await eventsById(conv)).get("a1")).toMatchObject({ body: { kind: "message", text: "first words" }, editedAt: null });
+        expect(await seqsOf(conv)).toEqual([1]);
+      });
+
+      test("a deleted message cannot be edited", async () => {
+        const { alice, conv } = await aliceAndBob();
+        await append([message(conv, alice, "a1", "oops")]);
+        await append([remove(conv, alice, "a1-d", "a1")]);
+        expect(await append([edit(conv, alice, "a1-e", "a1", "back again")])).toEqual([refused("forbidden")]);
+        expect((await eventsById(conv)).get("a1")).toMatchObject({ body: { kind: "message", text: "" }, deleted: true, editedAt: null });
+      });
+
+      test("a message and its edit in one batch are both stored, and what comes after sees the edit", async () => {
+        const { alice, conv } = await aliceAndBob();
+        const results = await append([message(conv, alice, "a1", "typo"), edit(conv, alice, "a1-e", "a1", "fixed"), reply(conv, alice, "a2", "a1", "and more")]);
+        expect(results.map((result) => result.ok && result.seq)).toEqual([1, 2, 3]);
+        expect(results[2]).toMatchObject({ quote: { id: "a1", from: "alice", text: "fixed", deleted: false } });
+        expect((await eventsById(conv)).get("a1")!.body).toEqual({ kind: "message", text: "fixed" });
+      });
+    });
+
+    describe("deletes", () => {
+      test("the author's delete within 48 hours removes the text of the message and its edits, its reactions, and its place in search", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const original = message(conv, alice, "a1", "secret plans");
+        await append([original, edit(conv, alice, "a1-e", "a1", "secret plans revised"), react(conv, bob, "b-r", "a1", "😮"), message(conv, bob, "b1", "secret too")]);
+        expect(await search(bob, ["secret"])).toEqual(["b1", "a1"]);
+        expect(await store.reactionsTo(conv, [1])).toEqual([{ seq: 1, emoji: "😮", user: "bob" }]);
+
+        const gone = at(remove(conv, alice, "a1-d", "a1"), original.sentAt + POLICY.deleteWindowMs - 1);
+        expect(await append([gone])).toEqual([storedAs(5, gone.sentAt)]);
+        const byId = await eventsById(conv);
+        expect(byId.get("a1")).toMatchObject({ body: { kind: "message", text: "" }, deleted: true });
+        expect(byId.get("a1-e")!.body).toEqual({ kind: "edit", target: "a1", text: "" });
+        expect(byId.get("a1-d")!.body).toEqual({ kind: "delete", target: "a1" });
+        expect(byId.get("b1")).toMatchObject({ body: { kind: "message", text: "secret too" }, deleted: false });
+        expect(await store.reactionsTo(conv, [1])).toEqual([]);
+        expect(await search(bob, ["secret"])).toEqual(["b1"]);
+        expect(await search(alice, ["plans"])).toEqual([]);
+      });
+
+      test("a member cannot delete someone else's message, nor their own after 48 hours, nor one deleted already", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const original = message(conv, alice, "a1", "still here");
+        await append([original]);
+        const late = at(remove(conv, alice, "a1-late", "a1"), original.sentAt + POLICY.deleteWindowMs + 1);
+        expect(await append([remove(conv, bob, "b-d", "a1"), late])).toEqual([refused("forbidden"), refused("forbidden")]);
+        expect((await eventsById(conv)).get("a1")).toMatchObject({ body: { kind: "message", text: "still here" }, deleted: false });
+        expect(await append([remove(conv, alice, "a1-d", "a1"), remove(conv, alice, "a1-d2", "a1")])).toEqual([
+          storedAs(2, expect.any(Number)),
+          refused("forbidden"),
+        ]);
+      });
+
+      test("a group admin may delete anyone's message in the group, whenever; a member only their own", async () => {
+        const alice = await user("alice");
+        const bob = await user("bob");
+        const carol = await user("carol");
+        const group = await groupOf("team", alice, [bob, carol]);
+        const old = message(group, bob, "b1", "off topic");
+        await append([old, message(group, carol, "c1", "mine")]);
+        expect(await append([remove(group, carol, "c-d", "b1")])).toEqual([refused("forbidden")]);
+        expect(await append([at(remove(group, alice, "a-d", "b1"), old.sentAt + POLICY.deleteWindowMs * 10)])).toEqual([storedAs(3, expect.any(Number))]);
+        expect(await append([remove(group, carol, "c-d2", "c1")])).toEqual([storedAs(4, expect.any(Number))]);
+        const byId = await eventsById(group);
+        expect([byId.get("b1")!.deleted, byId.get("c1")!.deleted]).toEqual([true, true]);
+        expect(textsOf([byId.get("b1")!, byId.get("c1")!])).toEqual(["", ""]);
+      });
+    });
+
+    describe("reactions", () => {
+      test("one reaction per person per message: a new one replaces theirs, none removes it", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        await append([message(conv, alice, "a1"), message(conv, bob, "b1")]);
+        await append([react(conv, bob, "r1", "a1", "👍"), react(conv, alice, "r2", "a1", "😂"), react(conv, alice, "r3", "b1", "❤️")]);
+        expect(await store.reactionsTo(conv, [1, 2])).toEqual([
+          { seq: 1, emoji: "😂", user: "alice" },
+          { seq: 1, emoji: "👍", user: "bob" },
+          { seq: 2, emoji: "❤️", user: "alice" },
+        ]);
+        await append([react(conv, bob, "r4", "a1", "🎉"), react(conv, alice, "r5", "b1", null)]);
+        expect(await store.reactionsTo(conv, [1, 2])).toEqual([
+          { seq: 1, emoji: "😂", user: "alice" },
+          { seq: 1, emoji: "🎉", user: "bob" },
+        ]);
+        expect(await store.reactionsTo(conv, [2])).toEqual([]);
+        expect(await store.reactionsTo(conv, [])).toEqual([]);
+        // reactions are events of the stream, but history shows the messages
+        expect((await eventsById(conv)).get("r5")!.body).toEqual({ kind: "reaction", target: "b1", emoji: null });
+        expect((await store.timelineBefore(conv, null, 10, NOBODY)).map((event) => event.clientId)).toEqual(["b1", "a1"]);
+      });
+
+      test("a deleted message takes no reactions, and an unknown one none either", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        await append([message(conv, alice, "a1"), remove(conv, alice, "a1-d", "a1")]);
+        expect(await append([react(conv, bob, "r1", "a1", "👍"), react(conv, bob, "r2", "nope", "👍")])).toEqual([
+          refused("forbidden"),
+          refused("unknown_message"),
+        ]);
+        expect(await store.reactionsTo(conv, [1])).toEqual([]);
+        expect(await seqsOf(conv)).toEqual([1, 2]);
+      });
+    });
+
+    describe("notices", () => {
+      test("a notice is stored in the stream, in order, and read back as it was sent", async () => {
+        const alice = await user("alice");
+        const bob = await user("bob");
+        const group = await groupOf("team", alice, [bob]);
+        const renamed: Notice = { change: "renamed", group: "core", previousName: "team" };
+        const results = await append([message(group, bob, "b1"), notice(group, alice, "n1", renamed), message(group, bob, "b2")]);
+        expect(results.map((result) => result.ok && result.seq)).toEqual([1, 2, 3]);
+        const stored = (await eventsById(group)).get("n1")!;
+        expect(stored).toMatchObject({ seq: 2, sender: "alice", body: { kind: "notice", notice: renamed } });
+        expect(decodeBody("notice", JSON.stringify(renamed), null)).toEqual(stored.body);
+        expect((await store.timelineBefore(group, null, 10, NOBODY)).map((event) => event.clientId)).toEqual(["b2", "n1", "b1"]);
+      });
+
+      test("only a group's admins may set its disappearing-message timer; in a direct conversation either person may", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const group = await groupOf("team", alice, [bob]);
+        expect(await append([notice(group, bob, "t1", { change: "timer", seconds: 60 })])).toEqual([refused("forbidden")]);
+        const [plain] = await append([message(group, bob, "b1")]);
+        expect(plain).toMatchObject({ ok: true, seq: 1, expiresAt: null });
+        expect(await append([notice(conv, bob, "t2", { change: "timer", seconds: 60 })])).toEqual([storedAs(1, expect.any(Number))]);
+        const [timed] = await append([message(conv, alice, "a1")]);
+        expect(timed).toMatchObject({ ok: true, seq: 2, expiresAt: expect.any(Number) });
+      });
+
+      test("after a timer notice new messages disappear: each gets its end, and expiring removes their text once", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        await append([message(conv, bob, "b0", "kept forever")]);
+        const first = message(conv, alice, "a1", "vanishing one");
+        // the notice and a message in one batch, then a message on its own
+        const [, firstAnswer] = await append([notice(conv, alice, "t1", { change: "timer", seconds: 60 }), first]);
+        const second = message(conv, bob, "b1", "vanishing two");
+        const [secondAnswer] = await append([second]);
+        expect(firstAnswer).toMatchObject({ ok: true, seq: 3, expiresAt: first.sentAt + 60_000 });
+        expect(secondAnswer).toMatchObject({ ok: true, seq: 4, expiresAt: second.sentAt + 60_000 });
+        expect(await append([second])).toEqual([{ ok: true, seq: 4, sentAt: second.sentAt, duplicate: true, expiresAt: second.sentAt + 60_000, quote: null }]);
+        await append([edit(conv, alice, "a1-e", "a1", "vanishing one, edited")]);
+        const byId = await eventsById(conv);
+        expect([byId.get("b0")!.expiresAt, byId.get("a1")!.expiresAt, byId.get("b1")!.expiresAt]).toEqual([null, first.sentAt + 60_000, second.sentAt + 60_000]);
+
+        expect(await store.expireEvents(first.sentAt + 60_000 - 1)).toBe(0);
+        expect(await store.expireEvents(first.sentAt + 60_000)).toBe(1);
+        const afterFirst = await eventsById(conv);
+        expect(afterFirst.get("a1")).toMatchObject({ body: { kind: "message", text: "" }, deleted: true });
+        expect(afterFirst.get("a1-e")!.body).toEqual({ kind: "edit", target: "a1", text: "" });
+        expect(afterFirst.get("b1")).toMatchObject({ body: { kind: "message", text: "vanishing two" }, deleted: false });
+        expect(await search(alice, ["vanishing"])).toEqual(["b1"]);
+
+        expect(await store.expireEvents(second.sentAt + 3_600_000)).toBe(1);
+        expect(await store.expireEvents(second.sentAt + 3_600_000)).toBe(0);
+        expect(textsOf(await store.eventsAfter(conv, 0, 10, NOBODY))).toEqual(["kept forever", null, "", "", ""]);
+        expect(await search(alice, ["vanishing"])).toEqual([]);
+
+        // switched off: messages stay again
+        const [, off] = await append([notice(conv, bob, "t2", { change: "timer", seconds: 0 }), message(conv, bob, "b2")]);
+        expect(off).toMatchObject({ ok: true, expiresAt: null });
+        expect((await append([message(conv, bob, "b3")]))[0]).toMatchObject({ ok: true, expiresAt: null });
+      });
+    });
+
+    describe("retries and ids", () => {
+      test("a retry of any kind of event is answered with the original, and changes nothing again", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const originals = [
+          message(conv, alice, "a1", "hello"),
+          reply(conv, bob, "b1", "a1"),
+          edit(conv, alice, "a1-e", "a1", "hello there"),
+          react(conv, bob, "b-r", "a1", "👍"),
+          notice(conv, alice, "a-n", { change: "timer", seconds: 0 }),
+          remove(conv, bob, "b1-d", "b1"),
+        ];
+        expect((await append(originals)).map((result) => result.ok && result.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+        // retried with other contents (as a buggy client might): the originals answer
+        const retries = [
+          remove(conv, bob, "b1-d", "b1"),
+          notice(conv, alice, "a-n", { change: "timer", seconds: 3_600 }),
+          react(conv, bob, "b-r", "a1", "👎"),
+          edit(conv, alice, "a1-e", "a1", "something else"),
+          reply(conv, bob, "b1", "a1", "another reply"),
+          message(conv, alice, "a1", "goodbye"),
+        ];
+        const answers = await append(retries);
+        const seqOf = new Map(originals.map((event, i) => [event.clientId, i + 1]));
+        expect(answers).toEqual(
+          retries.map((retry) => storedAs(seqOf.get(retry.clientId)!, originals.find((event) => event.clientId === retry.clientId)!.sentAt, true)),
+        );
+        expect(await seqsOf(conv)).toEqual([1, 2, 3, 4, 5, 6]);
+        const byId = await eventsById(conv);
+        expect(textsOf([byId.get("a1")!, byId.get("b1")!])).toEqual(["hello there", ""]);
+        expect(await store.reactionsTo(conv, [1])).toEqual([{ seq: 1, emoji: "👍", user: "bob" }]);
+        expect((await append([message(conv, alice, "a2")]))[0]).toMatchObject({ ok: true, seq: 7, expiresAt: null });
+      });
+
+      test("the same id from the same sender in another conversation is a new event there", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        const other = await store.directConversation(alice.id, carol.id, 3_000);
+        await append([message(conv, alice, "x1", "to bob")]);
+        const there = message(other, alice, "x1", "to carol");
+        expect(await append([there])).toEqual([storedAs(1, there.sentAt)]);
+        expect((await append([react(conv, alice, "r1", "x1", "👍"), react(other, alice, "r1", "x1", "❤️")])).map((result) => result.ok && result.seq)).toEqual([2, 2]);
+        expect(textsOf(await store.eventsAfter(conv, 0, 10, NOBODY))).toEqual(["to bob", null]);
+        expect(textsOf(await store.eventsAfter(other, 0, 10, NOBODY))).toEqual(["to carol", null]);
+        expect(await store.reactionsTo(conv, [1])).toEqual([{ seq: 1, emoji: "👍", user: "alice" }]);
+        expect(await store.reactionsTo(other, [1])).toEqual([{ seq: 1, emoji: "❤️", user: "alice" }]);
+
+        expect((await store.conversationsWithEvent(alice.id, "x1")).sort((a, b) => a - b)).toEqual([conv, other].sort((a, b) => a - b));
+        expect(await store.conversationsWithEvent(bob.id, "x1")).toEqual([conv]);
+        expect(await store.conversationsWithEvent(carol.id, "x1")).toEqual([other]);
+        expect(await store.conversationsWithEvent(alice.id, "nope")).toEqual([]);
+      });
+    });
+
+    describe("hiding", () => {
+      test("a message one member hid is hidden from them alone: flagged, and left out of their history and search", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        await append([message(conv, alice, "a1", "lunch today"), message(conv, bob, "b1", "lunch sounds good"), react(conv, bob, "r1", "a1", "👍")]);
+        expect(await store.hideEvent(bob.id, conv, "a1")).toBe(true);
+        expect(await store.hideEvent(bob.id, conv, "a1")).toBe(true);
+        expect(await store.hideEvent(bob.id, conv, "nope")).toBe(false);
+        expect(await store.hideEvent(bob.id, conv, "r1")).toBe(false);
+
+        const hiddenFor = async (viewer: User) => (await store.eventsAfter(conv, 0, 10, viewer.id)).map((event) => [event.clientId, event.hidden]);
+        expect(await hiddenFor(bob)).toEqual([
+          ["a1", true],
+          ["b1", false],
+          ["r1", false],
+        ]);
+        expect(await hiddenFor(alice)).toEqual([
+          ["a1", false],
+          ["b1", false],
+          ["r1", false],
+        ]);
+        expect((await store.timelineBefore(conv, null, 10, bob.id)).map((event) => event.clientId)).toEqual(["b1"]);
+        expect((await store.timelineBefore(conv, null, 10, alice.id)).map((event) => event.clientId)).toEqual(["b1", "a1"]);
+        expect(await search(bob, ["lunch"])).toEqual(["b1"]);
+        expect(await search(alice, ["lunch"])).toEqual(["b1", "a1"]);
+      });
+    });
+
+    describe("search", () => {
+      test("finds the messages holding every word, whatever their case, newest first, page by page", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        await append([
+          message(conv, alice, "m1", "Apple pie recipe"),
+          message(conv, bob, "m2", "an APPLE a day"),
+          message(conv, alice, "m3", "banana bread"),
+          message(conv, bob, "m4", "apple and banana smoothie"),
+          message(conv, alice, "m5", "Pineapple"),
+          message(conv, bob, "m6", "apple: the fruit"),
+        ]);
+        const first = await store.searchMessages(alice.id, ["apple"], null, 2);
+        expect(idsOf(first)).toEqual(["m6", "m4"]);
+        expect(first.events[0]).toMatchObject({ conv, seq: 6, sender: "bob", body: { kind: "message", text: "apple: the fruit" } });
+        const second = await store.searchMessages(alice.id, ["apple"], first.next, 2);
+        expect(idsOf(second)).toEqual(["m2", "m1"]);
+        const third = await store.searchMessages(alice.id, ["apple"], second.next, 2);
+        expect(third).toEqual({ events: [], next: null });
+        const whole = await store.searchMessages(alice.id, ["apple"], null, 5);
+        expect(idsOf(whole)).toEqual(["m6", "m4", "m2", "m1"]);
+        expect(whole.next).toBeNull();
+
+        expect(await search(bob, ["banana", "apple"])).toEqual(["m4"]);
+        expect(await search(bob, ["banana"])).toEqual(["m4", "m3"]);
+        expect(await search(alice, ["cherry"])).toEqual([]);
+      });
+
+      test("finds nothing in conversations the user is not in, from before they joined a group, or of a group they left", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        const dave = await user("dave");
+        const theirs = await store.directConversation(carol.id, dave.id, 3_000);
+        const group = await groupOf("team", alice, [bob]);
+        await append([message(conv, alice, "d1", "roadmap for bob"), message(theirs, carol, "c1", "roadmap secret"), message(group, alice, "g1", "roadmap draft")]);
+        expect(await store.addGroupMember(group, carol.id)).toBe(true);
+        await append([message(group, bob, "g2", "roadmap final")]);
+
+        expect(await search(alice, ["roadmap"])).toEqual(["g2", "g1", "d1"]);
+        expect(await search(carol, ["roadmap"])).toEqual(["g2", "c1"]);
+        expect(await search(dave, ["roadmap"])).toEqual(["c1"]);
+        expect(await store.removeGroupMember(group, bob.id)).toBe(true);
+        expect(await search(bob, ["roadmap"])).toEqual(["d1"]);
       });
     });
 
@@ -487,18 +1041,34 @@ for (const backend of backends) {
         const { alice, conv } = await aliceAndBob();
         expect(await store.oldestSeq(conv)).toBeNull();
         const batch = [message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")];
-        await store.appendMessages(batch);
+        await append(batch);
         expect(await store.oldestSeq(conv)).toBe(1);
 
-        expect(await store.deleteMessagesBefore(batch[2]!.sentAt)).toBe(2);
+        expect(await store.deleteEventsBefore(batch[2]!.sentAt)).toBe(2);
         expect(await store.oldestSeq(conv)).toBe(3);
         expect(await seqsOf(conv)).toEqual([3]);
-        expect(await store.deleteMessagesBefore(batch[0]!.sentAt)).toBe(0);
+        expect(await store.deleteEventsBefore(batch[0]!.sentAt)).toBe(0);
 
-        const [next] = await store.appendMessages([message(conv, alice, "a4")]);
+        const [next] = await append([message(conv, alice, "a4")]);
         expect(next).toMatchObject({ ok: true, seq: 4 });
-        expect(await store.deleteMessagesBefore(clock + 1)).toBe(2);
+        expect(await store.deleteEventsBefore(clock + 1)).toBe(2);
         expect(await store.oldestSeq(conv)).toBeNull();
+      });
+
+      test("old events go with their reactions; replies kept lose the quote of a message gone", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const old = message(conv, alice, "a1", "old news");
+        await append([old, react(conv, bob, "r1", "a1", "👍"), reply(conv, bob, "b1", "a1", "indeed"), react(conv, alice, "r2", "b1", "❤️")]);
+        expect(await store.reactionsTo(conv, [1, 3])).toHaveLength(2);
+        expect(await store.hideEvent(alice.id, conv, "a1")).toBe(true);
+
+        expect(await store.deleteEventsBefore(old.sentAt + 2)).toBe(2);
+        expect(await store.oldestSeq(conv)).toBe(3);
+        expect(await store.reactionsTo(conv, [1, 3])).toEqual([{ seq: 3, emoji: "❤️", user: "alice" }]);
+        expect(await store.hideEvent(alice.id, conv, "a1")).toBe(false);
+        const [kept] = await store.eventsAfter(conv, 0, 10, alice.id);
+        expect(kept).toMatchObject({ seq: 3, clientId: "b1", body: { kind: "message", text: "indeed", replyTo: "a1" }, quote: null, hidden: false });
+        expect(await store.conversationsWithEvent(alice.id, "a1")).toEqual([]);
       });
     });
 
@@ -506,7 +1076,7 @@ for (const backend of backends) {
       test("an ack moves the device's cursor and its user's delivery watermark, forward only", async () => {
         const { alice, bob, conv } = await aliceAndBob();
         const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
-        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
+        await append([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
 
         expect(await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 2 }])).toEqual([
           { conv, userId: bob.id, delivered: 2 },
@@ -523,7 +1093,7 @@ for (const backend of backends) {
         const { alice, bob, conv } = await aliceAndBob();
         const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
         const laptop = (await store.createDevice(bob.id, "laptop", "token-2", 5_000, MANY_DEVICES))!;
-        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
+        await append([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
 
         const moved = await store.saveDelivered([
           { device: phone.id, userId: bob.id, conv, seq: 1 },
@@ -545,7 +1115,7 @@ for (const backend of backends) {
         const bobPhone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
         const carolPhone = (await store.createDevice(carol.id, "phone", "token-2", 5_000, MANY_DEVICES))!;
         const alicePhone = (await store.createDevice(alice.id, "phone", "token-3", 5_000, MANY_DEVICES))!;
-        await store.appendMessages([message(conv, alice, "a1"), message(other, alice, "a2"), message(other, alice, "a3")]);
+        await append([message(conv, alice, "a1"), message(other, alice, "a2"), message(other, alice, "a3")]);
 
         const moved = await store.saveDelivered([
           { device: bobPhone.id, userId: bob.id, conv, seq: 1 },
@@ -568,21 +1138,21 @@ for (const backend of backends) {
       test("an ack past the end of the conversation counts only up to its last message", async () => {
         const { alice, bob, conv } = await aliceAndBob();
         const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
-        await store.appendMessages([message(conv, alice, "a1")]);
+        await append([message(conv, alice, "a1")]);
         expect(await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 99 }])).toEqual([
           { conv, userId: bob.id, delivered: 1 },
         ]);
         expect((await store.cursorsOf(phone.id)).get(conv)).toBe(1);
         // so the next message is not skipped
-        await store.appendMessages([message(conv, alice, "a2")]);
-        expect((await store.messagesAfter(conv, 1, 10)).map((m) => m.clientId)).toEqual(["a2"]);
+        await append([message(conv, alice, "a2")]);
+        expect((await store.eventsAfter(conv, 1, 10, NOBODY)).map((m) => m.clientId)).toEqual(["a2"]);
       });
 
       test("an ack for a conversation the user is not in changes nothing", async () => {
         const { alice, conv } = await aliceAndBob();
         const mallory = await user("mallory");
         const device = (await store.createDevice(mallory.id, "laptop", "token-1", 5_000, MANY_DEVICES))!;
-        await store.appendMessages([message(conv, alice, "a1")]);
+        await append([message(conv, alice, "a1")]);
         expect(await store.saveDelivered([{ device: device.id, userId: mallory.id, conv, seq: 1 }])).toEqual([]);
         expect((await store.cursorsOf(device.id)).has(conv)).toBe(false);
         expect(await store.membersOf(conv)).toHaveLength(2);
@@ -592,7 +1162,7 @@ for (const backend of backends) {
         const { alice, bob, conv } = await aliceAndBob();
         const bobPhone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
         const aliceLaptop = (await store.createDevice(alice.id, "laptop", "token-2", 5_000, MANY_DEVICES))!;
-        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
+        await append([message(conv, alice, "a1"), message(conv, alice, "a2")]);
         await store.revokeDevice(bob.id, bobPhone.id);
 
         expect(
@@ -611,7 +1181,7 @@ for (const backend of backends) {
 
       test("the read watermark only moves forward, and what was read counts as delivered", async () => {
         const { alice, bob, conv } = await aliceAndBob();
-        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
+        await append([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
         expect(await store.saveRead(bob.id, conv, 2)).toBe(2);
         expect(await store.saveRead(bob.id, conv, 2)).toBeNull();
         expect(await store.saveRead(bob.id, conv, 1)).toBeNull();
@@ -623,7 +1193,7 @@ for (const backend of backends) {
       test("someone outside the conversation cannot mark it read", async () => {
         const { alice, conv } = await aliceAndBob();
         const mallory = await user("mallory");
-        await store.appendMessages([message(conv, alice, "a1")]);
+        await append([message(conv, alice, "a1")]);
         expect(await store.saveRead(mallory.id, conv, 1)).toBeNull();
         expect((await store.membersOf(conv)).map((m) => [m.name, m.read])).toEqual([
           ["alice", 1],
@@ -705,8 +1275,8 @@ for (const backend of backends) {
         const { conv } = (await store.createGroup("team", alice.id, [bob.id], 2_000))!;
         expect((await store.cursorsOf(bobPhone.id)).get(conv)).toBe(0);
 
-        await store.appendMessages([message(conv, alice, "a1")]);
-        expect((await store.messagesAfter(conv, 0, 10)).map((m) => [m.seq, m.sender])).toEqual([[1, "alice"]]);
+        await append([message(conv, alice, "a1")]);
+        expect((await store.eventsAfter(conv, 0, 10, NOBODY)).map((m) => [m.seq, m.sender])).toEqual([[1, "alice"]]);
         expect(await store.saveDelivered([{ device: bobPhone.id, userId: bob.id, conv, seq: 1 }])).toEqual([
           { conv, userId: bob.id, delivered: 1 },
         ]);
@@ -721,7 +1291,7 @@ for (const backend of backends) {
         const dave = await user("dave");
         const phone = (await store.createDevice(dave.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
         const laptop = (await store.createDevice(dave.id, "laptop", "token-2", 5_000, MANY_DEVICES))!;
-        await store.appendMessages([message(conv, alice, "a1"), message(conv, bob, "b1"), message(conv, alice, "a2")]);
+        await append([message(conv, alice, "a1"), message(conv, bob, "b1"), message(conv, alice, "a2")]);
 
         expect(await store.addGroupMember(conv, dave.id)).toBe(true);
         expect(await store.addGroupMember(conv, dave.id)).toBe(false);
@@ -738,9 +1308,9 @@ for (const backend of backends) {
         const tablet = (await store.createDevice(dave.id, "tablet", "token-3", 6_000, MANY_DEVICES))!;
         expect((await store.cursorsOf(tablet.id)).get(conv)).toBe(3);
 
-        const [sent] = await store.appendMessages([message(conv, dave, "d1")]);
+        const [sent] = await append([message(conv, dave, "d1")]);
         expect(sent).toMatchObject({ ok: true, seq: 4 });
-        expect((await store.messagesAfter(conv, 3, 10)).map((m) => m.clientId)).toEqual(["d1"]);
+        expect((await store.eventsAfter(conv, 3, 10, NOBODY)).map((m) => m.clientId)).toEqual(["d1"]);
       });
 
       test("two servers adding the same member at once add them once", async () => {
@@ -755,7 +1325,7 @@ for (const backend of backends) {
       test("a removed member loses the group and their devices' place in it, and can no longer write or mark it", async () => {
         const { alice, bob, conv } = await team();
         const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
-        await store.appendMessages([message(conv, alice, "a1")]);
+        await append([message(conv, alice, "a1")]);
 
         expect(await store.removeGroupMember(conv, bob.id)).toBe(true);
         expect(await store.removeGroupMember(conv, bob.id)).toBe(false);
@@ -766,7 +1336,7 @@ for (const backend of backends) {
         expect(await store.membershipsOf(bob.id)).toEqual([]);
         expect((await store.cursorsOf(phone.id)).has(conv)).toBe(false);
 
-        expect(await store.appendMessages([message(conv, bob, "b1")])).toEqual([{ ok: false, reason: "not_member" }]);
+        expect(await append([message(conv, bob, "b1")])).toEqual([{ ok: false, reason: "not_member" }]);
         expect(await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 1 }])).toEqual([]);
         expect((await store.cursorsOf(phone.id)).has(conv)).toBe(false);
         expect(await store.saveRead(bob.id, conv, 1)).toBeNull();
@@ -776,7 +1346,7 @@ for (const backend of backends) {
         const { alice, bob, conv } = await team();
         const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
         await store.removeGroupMember(conv, bob.id);
-        await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
+        await append([message(conv, alice, "a1"), message(conv, alice, "a2")]);
         expect(await store.addGroupMember(conv, bob.id)).toBe(true);
         expect((await store.cursorsOf(phone.id)).get(conv)).toBe(2);
         expect((await store.membershipsOf(bob.id))[0]).toMatchObject({ conv, joinedSeq: 2 });
@@ -905,10 +1475,82 @@ for (const backend of backends) {
       ]);
     });
 
+    test("storage from the release before event streams keeps every message, mark, group and device, and carries on", async () => {
+      const legacy = await backend.createAtPreviousRelease();
+      storages.push(legacy);
+      const upgraded = await openAnother(legacy);
+      const [alice, bob, carol] = await Promise.all(["alice", "bob", "carol"].map(async (name) => (await upgraded.userByName(name))!));
+      const conv = await upgraded.directConversation(alice!.id, bob!.id, 3_000);
+      const team = (await upgraded.groupByName("team"))!.conv;
+      const asStored = (events: StoredEvent[]) => events.map((event) => [event.seq, event.clientId, event.sender, textOf(event.body), event.sentAt]);
+
+      // every message, the id bob shared with alice renamed
+      const direct = await upgraded.eventsAfter(conv, 0, 10, alice!.id);
+      expect(asStored(direct)).toEqual([
+        [1, "m-shared", "alice", "hello from alice", 10000],
+        [2, "m-shared-2", "bob", "hello from bob, same id", 10001],
+        [3, "m-3", "alice", "lunch tomorrow?", 10002],
+      ]);
+      for (const event of direct) expect(event).toMatchObject({ editedAt: null, deleted: false, expiresAt: null, quote: null, hidden: false });
+      expect(asStored(await upgraded.eventsAfter(team, 0, 10, carol!.id))).toEqual([
+        [1, "g-1", "alice", "welcome to the team", 10003],
+        [2, "g-2", "carol", "glad to be on the team", 10004],
+      ]);
+      expect(asStored(await upgraded.timelineBefore(conv, null, 10, bob!.id)).map(([seq]) => seq)).toEqual([3, 2, 1]);
+
+      // marks, memberships, roles, devices and privacy
+      const marksOf = async (of: ConversationId) => (await upgraded.membersOf(of)).map((m) => [m.name, m.delivered, m.read]);
+      expect(await marksOf(conv)).toEqual([
+        ["alice", 3, 3],
+        ["bob", 2, 1],
+      ]);
+      expect(await marksOf(team)).toEqual([
+        ["alice", 2, 2],
+        ["bob", 2, 0],
+        ["carol", 2, 1],
+      ]);
+      expect((await upgraded.groupMembers(team)).map((m) => [m.name, m.role])).toEqual([
+        ["alice", "admin"],
+        ["bob", "member"],
+        ["carol", "member"],
+      ]);
+      expect(await upgraded.membershipsOf(carol!.id)).toEqual([{ conv: team, kind: "group", title: "team", lastSeq: 2, joinedSeq: 1 }]);
+      const phone = (await upgraded.deviceByTokenHash("token-of-bob"))!;
+      expect(phone).toMatchObject({ userId: bob!.id, name: "phone", createdAt: 1500, lastActive: 9000 });
+      expect(await upgraded.cursorsOf(phone.id)).toEqual(new Map([[conv, 2], [team, 2]]));
+      expect(await upgraded.privacyOf(bob!.id)).toEqual({ hideLastSeen: false, readReceipts: false });
+
+      // search knows the old messages, from when each reader joined
+      const found = async (reader: User, words: string[]) => idsOf(await upgraded.searchMessages(reader.id, words, null, 10));
+      expect(await found(alice!, ["hello"])).toEqual(["m-shared-2", "m-shared"]);
+      expect(await found(alice!, ["team"])).toEqual(["g-2", "g-1"]);
+      expect(await found(carol!, ["team"])).toEqual(["g-2"]);
+      expect(await upgraded.conversationsWithEvent(bob!.id, "m-shared-2")).toEqual([conv]);
+
+      // new events follow the old ones, and act on them
+      const [retried] = await append([at(message(conv, alice!, "m-shared", "hello from alice"), 10000)], upgraded);
+      expect(retried).toEqual(storedAs(1, 10000, true));
+      const results = await append(
+        [
+          at(message(conv, bob!, "b-new", "hello again"), 20_000),
+          at(reply(conv, alice!, "a-new", "m-shared-2", "hi bob"), 20_001),
+          at(edit(conv, alice!, "m-3-e", "m-3", "lunch today?"), 20_002),
+          at(react(conv, bob!, "b-r", "m-3", "👍"), 20_003),
+        ],
+        upgraded,
+      );
+      expect(results.map((result) => result.ok && result.seq)).toEqual([4, 5, 6, 7]);
+      expect(results[1]).toMatchObject({ quote: { id: "m-shared-2", from: "bob", text: "hello from bob, same id", deleted: false } });
+      expect(textOf((await upgraded.eventsAfter(conv, 2, 1, alice!.id))[0]!.body)).toBe("lunch today?");
+      expect(await upgraded.reactionsTo(conv, [3])).toEqual([{ seq: 3, emoji: "👍", user: "bob" }]);
+      expect(await found(alice!, ["hello"])).toEqual(["b-new", "m-shared-2", "m-shared"]);
+      expect((await append([at(message(team, carol!, "g-3"), 20_004)], upgraded))[0]).toMatchObject({ ok: true, seq: 3 });
+    });
+
     test("everything is still there after the store is closed and opened again", async () => {
       const { alice, bob, conv } = await aliceAndBob();
       const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
-      await store.appendMessages([message(conv, alice, "a1"), message(conv, alice, "a2")]);
+      await append([message(conv, alice, "a1"), message(conv, alice, "a2")]);
       await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 1 }]);
       await store.saveRead(bob.id, conv, 1);
       const group = await store.createGroup("team", bob.id, [alice.id], 6_000);
@@ -925,7 +1567,7 @@ for (const backend of backends) {
         ["alice", 2, 2],
         ["bob", 1, 1],
       ]);
-      const [next] = await reopened.appendMessages([message(conv, bob, "b1")]);
+      const [next] = await append([message(conv, bob, "b1")], reopened);
       expect(next).toMatchObject({ ok: true, seq: 3 });
       expect(await reopened.groupByName("team")).toEqual(group);
       expect((await reopened.groupMembers(group!.conv)).map((m) => [m.name, m.role])).toEqual([

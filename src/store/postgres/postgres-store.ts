@@ -1,6 +1,6 @@
 import { SQL } from "bun";
+import type { AppendResult, EventPolicy, NewEvent, Reaction, StoredEvent } from "../../domain/events.ts";
 import type {
-  AppendResult,
   Contact,
   ConversationId,
   ConversationKind,
@@ -11,17 +11,16 @@ import type {
   Group,
   GroupMember,
   Membership,
-  NewMessage,
   Privacy,
   Role,
-  StoredMessage,
   User,
   UserId,
   Watermarks,
 } from "../../domain/types.ts";
 import { groupByConversation } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
-import { appendMessages } from "./append-messages.ts";
+import { appendEvents } from "./append-events.ts";
+import * as events from "./event-log.ts";
 import * as groups from "./groups.ts";
 import * as presence from "./presence.ts";
 import { migrate } from "./migrations.ts";
@@ -68,9 +67,6 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   return new PostgresStore(sql);
 }
 
-/** Above every sequence: "before the newest" is "before this". */
-const NEWEST = Number.MAX_SAFE_INTEGER;
-
 // int8 columns arrive as strings (Bun keeps them exact); ids, sequences and times all fit a double.
 type Int8 = string;
 
@@ -86,15 +82,6 @@ interface DeviceRow {
   created_at: Int8;
   last_active: Int8;
 }
-interface MessageRow {
-  conv_id: Int8;
-  seq: Int8;
-  client_id: string;
-  sender_id: Int8;
-  sender: string;
-  body: string;
-  sent_at: Int8;
-}
 
 const toUser = (row: UserRow): User => ({ id: Number(row.id), name: row.name, passwordHash: row.password_hash });
 const toDevice = (row: DeviceRow): Device => ({
@@ -103,15 +90,6 @@ const toDevice = (row: DeviceRow): Device => ({
   name: row.name,
   createdAt: Number(row.created_at),
   lastActive: Number(row.last_active),
-});
-const toMessage = (row: MessageRow): StoredMessage => ({
-  conv: Number(row.conv_id),
-  seq: Number(row.seq),
-  clientId: row.client_id,
-  senderId: Number(row.sender_id),
-  sender: row.sender,
-  text: row.body,
-  sentAt: Number(row.sent_at),
 });
 
 class PostgresStore implements Store {
@@ -328,41 +306,46 @@ class PostgresStore implements Store {
     return groups.renameGroup(this.sql, conv, name);
   }
 
-  appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
-    const appended = this.appending.then(() => appendMessages(this.sql, batch));
+  appendEvents(batch: NewEvent[], policy: EventPolicy): Promise<AppendResult[]> {
+    const appended = this.appending.then(() => appendEvents(this.sql, batch, policy));
     this.appending = appended.catch(() => {});
     return appended;
   }
 
-  async messagesAfter(conv: ConversationId, after: number, limit: number): Promise<StoredMessage[]> {
-    const rows = await this.sql<MessageRow[]>`
-      SELECT m.conv_id, m.seq, m.client_id, m.sender_id, u.name AS sender, m.body, m.sent_at
-      FROM messages m JOIN users u ON u.id = m.sender_id
-      WHERE m.conv_id = ${conv} AND m.seq > ${after}
-      ORDER BY m.seq
-      LIMIT ${limit}`;
-    return rows.map(toMessage);
+  eventsAfter(conv: ConversationId, after: number, limit: number, viewer: UserId): Promise<StoredEvent[]> {
+    return events.eventsAfter(this.sql, conv, after, limit, viewer);
   }
 
-  /** A plain range on seq (no "IS NULL OR") keeps deep pages an index range scan under a generic plan. */
-  async messagesBefore(conv: ConversationId, before: number | null, limit: number): Promise<StoredMessage[]> {
-    const rows = await this.sql<MessageRow[]>`
-      SELECT m.conv_id, m.seq, m.client_id, m.sender_id, u.name AS sender, m.body, m.sent_at
-      FROM messages m JOIN users u ON u.id = m.sender_id
-      WHERE m.conv_id = ${conv} AND m.seq < ${before ?? NEWEST}
-      ORDER BY m.seq DESC
-      LIMIT ${limit}`;
-    return rows.map(toMessage);
+  timelineBefore(conv: ConversationId, before: number | null, limit: number, viewer: UserId): Promise<StoredEvent[]> {
+    return events.timelineBefore(this.sql, conv, before, limit, viewer);
   }
 
-  async oldestSeq(conv: ConversationId): Promise<number | null> {
-    const [row] = await this.sql<{ seq: Int8 | null }[]>`SELECT min(seq) AS seq FROM messages WHERE conv_id = ${conv}`;
-    return row?.seq == null ? null : Number(row.seq);
+  reactionsTo(conv: ConversationId, seqs: number[]): Promise<Reaction[]> {
+    return events.reactionsTo(this.sql, conv, seqs);
   }
 
-  async deleteMessagesBefore(cutoff: number): Promise<number> {
-    const result = await this.sql`DELETE FROM messages WHERE sent_at < ${cutoff}`;
-    return result.count;
+  conversationsWithEvent(userId: UserId, clientId: string): Promise<ConversationId[]> {
+    return events.conversationsWithEvent(this.sql, userId, clientId);
+  }
+
+  hideEvent(userId: UserId, conv: ConversationId, clientId: string): Promise<boolean> {
+    return events.hideEvent(this.sql, userId, conv, clientId);
+  }
+
+  searchMessages(userId: UserId, words: string[], before: number | null, limit: number): Promise<{ events: StoredEvent[]; next: number | null }> {
+    return events.searchMessages(this.sql, userId, words, before, limit);
+  }
+
+  expireEvents(now: number): Promise<number> {
+    return retryOnConflict(() => events.expireEvents(this.sql, now));
+  }
+
+  oldestSeq(conv: ConversationId): Promise<number | null> {
+    return events.oldestSeq(this.sql, conv);
+  }
+
+  deleteEventsBefore(cutoff: number): Promise<number> {
+    return retryOnConflict(() => events.deleteEventsBefore(this.sql, cutoff));
   }
 
   async cursorsOf(device: DeviceId): Promise<Map<ConversationId, number>> {

@@ -2,14 +2,11 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
 import type {
-  AppendResult,
   ConversationId,
   CursorUpdate,
   Device,
   DeviceId,
   Membership,
-  NewMessage,
-  StoredMessage,
   User,
   UserId,
   Watermarks,
@@ -23,7 +20,9 @@ import type {
 } from "../../domain/types.ts";
 import { groupByConversation, type MemberMarksRow } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
+import { sqliteEventLog } from "./event-log.ts";
 import { MIGRATIONS } from "./schema.ts";
+import { inWriteTransaction } from "./transaction.ts";
 
 export const SQLITE_FILE_NAME = "chat.db";
 
@@ -47,8 +46,11 @@ export function openSqliteConnection(dataDir: string, access: "read-write" | "re
   db.run("PRAGMA synchronous = FULL");
   db.run("PRAGMA busy_timeout = 5000");
   db.run("PRAGMA foreign_keys = ON");
+  // Deleted text (delete for everyone, disappearing messages, retention) is overwritten in the
+  // file, not left in free pages; the WAL's old copies go with the checkpoint that follows.
+  db.run("PRAGMA secure_delete = ON");
   migrate(db);
-  return sqliteStore(db);
+  return withCheckpointAfterDeletes(db, sqliteStore(db));
 }
 
 function migrate(db: Database): void {
@@ -61,46 +63,44 @@ function migrate(db: Database): void {
   }
 }
 
-/**
- * Runs `work` in a transaction that takes the write lock at BEGIN (waiting up
- * to the busy timeout for another connection's), so it can never fail halfway
- * for a lock another writer took after it began reading.
- */
-function inWriteTransaction<T>(db: Database, work: () => T): T {
-  return db.transaction(work).immediate();
-}
-
-/** A sender's own marks in one conversation, carried through one append batch. */
-interface SenderMarks {
-  conv: ConversationId;
-  userId: UserId;
-  delivered: number;
-  read: number;
-  moved: boolean;
-}
+/** After deleted text leaves the file, how soon the WAL (which still holds old page images) is checkpointed and truncated. */
+const CHECKPOINT_AFTER_DELETE_MS = 1000;
 
 /**
- * Your own message counts as delivered to and read by you, but only where your marks had reached
- * the message before it: a mark must never jump over others' messages your devices have not had.
+ * Makes the writing connection truncate the WAL shortly after anything deleted text, so no copy
+ * of it stays there: a checkpoint copies the pages back into the file, TRUNCATE empties the WAL.
  */
-function raiseOwnMarks(marks: SenderMarks, seq: number): void {
-  if (marks.delivered === seq - 1) marks.delivered = seq;
-  if (marks.read === seq - 1) marks.read = seq;
-  marks.moved ||= marks.delivered === seq || marks.read === seq;
+function withCheckpointAfterDeletes(db: Database, store: Store): Store {
+  let scheduled: ReturnType<typeof setTimeout> | undefined;
+  const checkpointSoon = () => {
+    scheduled ??= setTimeout(() => {
+      scheduled = undefined;
+      db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    }, CHECKPOINT_AFTER_DELETE_MS);
+  };
+  return {
+    ...store,
+    async appendEvents(batch, policy) {
+      const results = await store.appendEvents(batch, policy);
+      if (batch.some((event, index) => event.kind === "delete" && results[index]?.ok)) checkpointSoon();
+      return results;
+    },
+    async expireEvents(now) {
+      const expired = await store.expireEvents(now);
+      if (expired > 0) checkpointSoon();
+      return expired;
+    },
+    async deleteEventsBefore(cutoff) {
+      const deleted = await store.deleteEventsBefore(cutoff);
+      if (deleted > 0) checkpointSoon();
+      return deleted;
+    },
+    async close() {
+      clearTimeout(scheduled);
+      await store.close();
+    },
+  };
 }
-
-interface MessageRow {
-  conv: number;
-  seq: number;
-  clientId: string;
-  senderId: number;
-  sender: string;
-  text: string;
-  sentAt: number;
-}
-
-const MESSAGE_COLUMNS = `m.conv_id AS conv, m.seq, m.client_id AS clientId, m.sender_id AS senderId,
-  u.name AS sender, m.body AS text, m.sent_at AS sentAt`;
 
 /** The driver over a migrated database; statements are prepared once here and reused. */
 function sqliteStore(db: Database): Store {
@@ -169,29 +169,6 @@ function sqliteStore(db: Database): Store {
      FROM members m JOIN users u ON u.id = m.user_id WHERE m.conv_id = ?1 ORDER BY u.name`,
   );
 
-  const selectByClientId = q<{ seq: number; sentAt: number }>(
-    "SELECT seq, sent_at AS sentAt FROM messages WHERE sender_id = ?1 AND client_id = ?2",
-  );
-  const selectOwnMarks = q<{ delivered: number; read: number }>(
-    "SELECT delivered_seq AS delivered, read_seq AS read FROM members WHERE conv_id = ?1 AND user_id = ?2",
-  );
-  const insertMessage = q(
-    "INSERT INTO messages (conv_id, seq, sender_id, client_id, body, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-  );
-  const updateLastSeq = q("UPDATE conversations SET last_seq = ?2 WHERE id = ?1");
-  const updateOwnMarks = q("UPDATE members SET delivered_seq = ?3, read_seq = ?4 WHERE conv_id = ?1 AND user_id = ?2");
-
-  const selectAfter = q<MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
-     WHERE m.conv_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3`,
-  );
-  const selectBefore = q<MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id
-     WHERE m.conv_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3`,
-  );
-  const selectOldest = q<{ seq: number | null }>("SELECT min(seq) AS seq FROM messages WHERE conv_id = ?1");
-  const deleteOld = q("DELETE FROM messages WHERE sent_at < ?1");
-
   const selectCursors = q<{ conv: number; seq: number }>(
     "SELECT conv_id AS conv, seq FROM device_cursors WHERE device_id = ?1",
   );
@@ -258,6 +235,8 @@ function sqliteStore(db: Database): Store {
   }
 
   return {
+    ...sqliteEventLog(db),
+
     async createUser(name: string, passwordHash: string, now: number): Promise<User | null> {
       const row = insertUser.get(name, passwordHash, now);
       return row ? { id: row.id, name, passwordHash } : null;
@@ -329,52 +308,6 @@ function sqliteStore(db: Database): Store {
     async conversationMarksOf(userId: UserId): Promise<ConversationMarks[]> {
       if (!selectInAnyConversation.get(userId)) return [];
       return groupByConversation(selectConversationMarks.all(userId).map((row) => ({ ...row, sharesReadReceipts: row.sharesReadReceipts === 1 })));
-    },
-
-    async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
-      // Each conversation's last seq and each sender's marks are read once per batch and written
-      // back once: per message only the duplicate check and the insert remain (measured: 12 → 7 µs).
-      return inWriteTransaction(db, () => {
-        const lastSeqs = new Map<ConversationId, number>();
-        const senders = new Map<string, SenderMarks | null>();
-        const results = batch.map((message): AppendResult => {
-          const original = selectByClientId.get(message.senderId, message.clientId);
-          if (original) return { ok: true, ...original, duplicate: true };
-          const key = `${message.conv}:${message.senderId}`;
-          let marks = senders.get(key);
-          if (marks === undefined) {
-            const row = selectOwnMarks.get(message.conv, message.senderId);
-            marks = row && { conv: message.conv, userId: message.senderId, ...row, moved: false };
-            senders.set(key, marks);
-          }
-          if (!marks) return { ok: false, reason: "not_member" };
-          if (!lastSeqs.has(message.conv)) lastSeqs.set(message.conv, selectLastSeq.get(message.conv)!.lastSeq);
-          const seq = lastSeqs.get(message.conv)! + 1;
-          lastSeqs.set(message.conv, seq);
-          insertMessage.run(message.conv, seq, message.senderId, message.clientId, message.text, message.sentAt);
-          raiseOwnMarks(marks, seq);
-          return { ok: true, seq, sentAt: message.sentAt, duplicate: false };
-        });
-        for (const [conv, lastSeq] of lastSeqs) updateLastSeq.run(conv, lastSeq);
-        for (const marks of senders.values()) if (marks?.moved) updateOwnMarks.run(marks.conv, marks.userId, marks.delivered, marks.read);
-        return results;
-      });
-    },
-
-    async messagesAfter(conv: ConversationId, after: number, limit: number): Promise<StoredMessage[]> {
-      return selectAfter.all(conv, after, limit);
-    },
-
-    async messagesBefore(conv: ConversationId, before: number | null, limit: number): Promise<StoredMessage[]> {
-      return selectBefore.all(conv, before ?? Number.MAX_SAFE_INTEGER, limit);
-    },
-
-    async oldestSeq(conv: ConversationId): Promise<number | null> {
-      return selectOldest.get(conv)?.seq ?? null;
-    },
-
-    async deleteMessagesBefore(cutoff: number): Promise<number> {
-      return deleteOld.run(cutoff).changes;
     },
 
     async cursorsOf(device: DeviceId): Promise<Map<ConversationId, number>> {

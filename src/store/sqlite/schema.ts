@@ -67,4 +67,58 @@ export const MIGRATIONS: string[] = [
   DROP INDEX messages_by_client_id;
   CREATE UNIQUE INDEX messages_by_client_id ON messages(client_id, sender_id);
   `,
+  // Conversations become streams of typed events (messages, edits, deletes, reactions, notices).
+  // A rowid table with a unique (conv, seq) index instead of one clustered on (conv, seq): each
+  // commit appends to the end of the table rather than rewriting a leaf page per conversation
+  // (measured in issue 20: WAL writes 2.15 -> 0.78 per message), and the rowid keys the search index.
+  // The search index keeps no copy of the text (content = ''); with secure-delete a removal takes
+  // the words out of the index pages (contentless_delete = 1 would leave them behind a tombstone).
+  // Ids become unique per conversation; the rare id two senders used in one conversation before
+  // is kept by the first, and the later copies get their seq appended.
+  `
+  CREATE TABLE events (
+    id         INTEGER PRIMARY KEY,
+    conv_id    INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,
+    sender_id  INTEGER NOT NULL,
+    client_id  TEXT NOT NULL,
+    kind       TEXT NOT NULL DEFAULT 'message' CHECK (kind IN ('message', 'edit', 'delete', 'reaction', 'notice')),
+    body       TEXT NOT NULL,
+    ref_id     TEXT,
+    sent_at    INTEGER NOT NULL,
+    edited_at  INTEGER,
+    deleted    INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER
+  );
+  INSERT INTO events (conv_id, seq, sender_id, client_id, body, sent_at)
+    SELECT conv_id, seq, sender_id, client_id, body, sent_at FROM messages ORDER BY sent_at, conv_id, seq;
+  UPDATE events SET client_id = substr(client_id, 1, 44) || '-' || seq WHERE id IN (
+    SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY conv_id, client_id ORDER BY seq) AS n FROM events) WHERE n > 1
+  );
+  DROP TABLE messages;
+  CREATE UNIQUE INDEX events_by_seq ON events(conv_id, seq);
+  CREATE UNIQUE INDEX events_by_client_id ON events(client_id, conv_id);
+  CREATE INDEX events_by_time ON events(sent_at);
+  CREATE INDEX events_by_target ON events(conv_id, ref_id) WHERE ref_id IS NOT NULL;
+  CREATE INDEX events_expiring ON events(expires_at) WHERE expires_at IS NOT NULL AND deleted = 0;
+  CREATE TABLE reactions (
+    conv_id INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    emoji   TEXT NOT NULL,
+    PRIMARY KEY (conv_id, seq, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE hidden (
+    user_id INTEGER NOT NULL,
+    conv_id INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (user_id, conv_id, seq)
+  ) WITHOUT ROWID;
+  ALTER TABLE conversations ADD COLUMN timer_seconds INTEGER NOT NULL DEFAULT 0;
+  CREATE VIRTUAL TABLE events_search USING fts5(
+    text, content = '', tokenize = 'unicode61 remove_diacritics 2'
+  );
+  INSERT INTO events_search(events_search, rank) VALUES ('secure-delete', 1);
+  INSERT INTO events_search(rowid, text) SELECT id, body FROM events;
+  `,
 ];

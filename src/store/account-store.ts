@@ -1,0 +1,19 @@
+import type { Device, DeviceId, User, UserId } from "../domain/types.ts";
+
+/** Accounts and their devices (sessions). */
+export interface AccountStore {
+  createUser(name: string, passwordHash: string, now: number): Promise<User | null>;
+  userByName(name: string): Promise<User | null>;
+  userById(id: UserId): Promise<User | null>;
+  /**
+   * A new device starts, in every conversation, where the user's delivery watermark stands:
+   * undelivered messages reach it, delivered ones stay in history. Null when the user has
+   * `maxDevices` devices already: counted in the same transaction as the insert.
+   */
+  createDevice(userId: UserId, name: string, tokenHash: string, now: number, maxDevices: number): Promise<Device | null>;
+  deviceByTokenHash(tokenHash: string): Promise<Device | null>;
+  devicesOf(userId: UserId): Promise<Device[]>;
+  /** Deletes the device and its token; false when the user has no such device. */
+  revokeDevice(userId: UserId, deviceId: DeviceId): Promise<boolean>;
+  touchDevices(deviceIds: DeviceId[], now: number): Promise<void>;
+}
