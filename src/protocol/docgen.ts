@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { ERROR_CODES } from "./errors.ts";
+import * as events from "./events.ts";
 import * as frames from "./frames.ts";
 import * as groups from "./groups.ts";
 import * as http from "./http.ts";
-import { NAME_RULES } from "./names.ts";
+import { ID_RULES, NAME_RULES } from "./names.ts";
 
 /**
  * Renders docs/protocol.md from the schemas, so the document cannot drift from
@@ -53,6 +54,9 @@ const HTTP_BODIES: Record<string, z.ZodType> = {
   Session: http.Session,
   HistoryQuery: http.HistoryQuery,
   HistoryPage: http.HistoryPage,
+  SearchQuery: http.SearchQuery,
+  SearchPage: http.SearchPage,
+  HideRequest: http.HideRequest,
   DeviceList: http.DeviceList,
   PrivacySettings: groups.PrivacySettings,
   CreateGroup: groups.CreateGroup,
@@ -65,18 +69,19 @@ const HTTP_BODIES: Record<string, z.ZodType> = {
 };
 
 export function renderProtocolDoc(): string {
-  const clientFrames = [frames.HelloFrame, frames.SendFrame, frames.ReceivedFrame, frames.ReadFrame, frames.TypingFrame];
-  const serverFrames = [
-    frames.ReadyFrame,
-    frames.SentFrame,
-    frames.MessageFrame,
-    frames.ReceiptFrame,
-    frames.TypingNoticeFrame,
-    frames.PresenceFrame,
-    frames.GapFrame,
-    frames.GroupFrame,
-    frames.ErrorFrame,
+  const clientFrames = [
+    frames.HelloFrame,
+    frames.SendFrame,
+    frames.EditRequest,
+    frames.DeleteRequest,
+    frames.ReactRequest,
+    frames.TimerRequest,
+    frames.ReceivedFrame,
+    frames.ReadFrame,
+    frames.TypingFrame,
   ];
+  const serverFrames = [frames.ReadyFrame, frames.SentFrame, frames.ReceiptFrame, frames.TypingNoticeFrame, frames.PresenceFrame, frames.GapFrame, frames.HiddenFrame, frames.ErrorFrame];
+  const eventFrames = [events.MessageFrame, events.EditFrame, events.DeleteFrame, events.ReactionFrame, events.NoticeFrame];
   const errorRows = Object.entries(ERROR_CODES).map(([code, { retryable, meaning }]) => `| \`${code}\` | ${retryable ? "yes" : "no"} | ${meaning} |`);
   const closeRows = Object.entries(frames.CLOSE_CODES).map(([name, code]) => `| ${code} | ${name} |`);
   return [
@@ -92,13 +97,20 @@ export function renderProtocolDoc(): string {
     "",
     `User and group names are ${NAME_RULES}. Groups are addressed as \`#name\`.`,
     "",
+    `Message and request ids are ${ID_RULES}, chosen by the client (a UUIDv7 is a good choice). An event's id is unique in its`,
+    "conversation: a retry with the same id is stored once, the same id in another conversation is another event, and an id",
+    "another member already used in the conversation is refused with `id_taken`. Message lengths count characters (Unicode code",
+    "points), so an emoji is one character.",
+    "",
     "## HTTP",
     "",
     "| method and path | auth | body / query | answer |",
     "| --- | --- | --- | --- |",
     "| `POST /api/register` | none | Credentials | 201 Session; 409 `name_taken`; 429 `rate_limited` (too many attempts from this address) |",
     "| `POST /api/login` | none | Credentials | 200 Session; 404 `unknown_user`; 401 `wrong_password`; 403 `limit_reached` (device cap); 429 `rate_limited` (name locked after failed logins, or too many attempts from this address) |",
-    "| `GET /api/history?with=NAME&before=SEQ&limit=N` | bearer | HistoryQuery | 200 HistoryPage |",
+    "| `GET /api/history?with=NAME&before=SEQ&limit=N` | bearer | HistoryQuery | 200 HistoryPage; 403 `not_member` |",
+    "| `GET /api/search?q=WORDS&before=NEXT&limit=N` | bearer | SearchQuery | 200 SearchPage |",
+    "| `POST /api/hide` | bearer | HideRequest | 204, and your devices get a `hidden` frame; 404 `unknown_message` |",
     "| `GET /api/devices` | bearer | | 200 DeviceList |",
     "| `DELETE /api/devices/:id` | bearer | | 204; the device's socket closes with 4001 |",
     "| `POST /api/logout` | bearer | | 204; this token stops working |",
@@ -143,6 +155,15 @@ export function renderProtocolDoc(): string {
     "### Server → client",
     "",
     ...serverFrames.map((schema) => section(frameTitle(schema), schema)),
+    "### Events of a conversation",
+    "",
+    "A conversation is one stream of events, numbered by `seq`: messages, and edits, deletes and reactions that refer to an",
+    "earlier message by its id (`target`), and notices of changes to the conversation. All kinds are replayed, ordered,",
+    "acknowledged and deduplicated alike. Receipts count messages: a reaction, an edit or a notice does not make a chat",
+    "unread and is no message to show ticks for; a client may acknowledge and mark read past them as it does past messages.",
+    "A message replayed after it was edited or deleted arrives in its current state, and the edit or delete follows it.",
+    "",
+    ...eventFrames.map((schema) => section(frameTitle(schema), schema)),
     "## Error codes",
     "",
     "| code | retry can help | meaning |",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODE_LIST } from "./errors.ts";
+import { ConversationId, DeleteFrame, EditFrame, Emoji, MessageFrame, NoticeFrame, ReactionFrame, Seq, TimerSeconds, Timestamp } from "./events.ts";
 import { FreeText, MessageId, Name, Recipient, RequestId } from "./names.ts";
 
 /**
@@ -8,9 +9,6 @@ import { FreeText, MessageId, Name, Recipient, RequestId } from "./names.ts";
  * a `from` or `sender`: the server decides who the sender is from the token.
  */
 
-const ConversationId = z.number().int().positive();
-const Seq = z.number().int().nonnegative();
-const Timestamp = z.number().int().nonnegative().meta({ description: "milliseconds since the Unix epoch, server clock" });
 
 // ---------- client → server ----------
 
@@ -29,17 +27,65 @@ export const HelloFrame = z
     examples: [{ type: "hello", id: "h1", cursors: { "12": 40, "17": 3 } }],
   });
 
+const MessageText = FreeText.pipe(z.string().min(1, { message: "a message cannot be empty" }));
+const ActionId = MessageId.meta({ description: "client-chosen id of this event, unique in its conversation; reuse it when retrying" });
+const Target = MessageId.meta({ description: "the id of the message acted on" });
+const TargetConversation = Recipient.optional().meta({
+  description: "the conversation of `target` (user or `#group`); without it the server finds the one of your conversations that has `target`",
+});
+
 export const SendFrame = z
   .object({
     type: z.literal("send"),
-    id: MessageId.meta({ description: "client-chosen message id; reuse it when retrying" }),
+    id: ActionId,
     to: Recipient,
-    text: FreeText.pipe(z.string().min(1, { message: "a message cannot be empty" })),
+    text: MessageText,
+    replyTo: MessageId.optional().meta({ description: "the id of an earlier message of the same conversation this one answers" }),
   })
   .meta({
     description:
-      "Sends a message to a user or a `#group`. Answered by `sent` once the message is stored, or by `error`. Retrying with the same id stores nothing new and answers the original `sent`.",
-    examples: [{ type: "send", id: "m-01HZX", to: "bob", text: "Hello Bob, how are you?" }],
+      "Sends a message to a user or a `#group`. Answered by `sent` once the message is stored, or by `error`. Retrying with the same id stores nothing new and answers the original `sent`. Ids are scoped by conversation: the same id sent to another conversation is another message, and an id another member already used in this conversation is refused with `id_taken`.",
+    examples: [
+      { type: "send", id: "m-01HZX", to: "bob", text: "Hello Bob, how are you?" },
+      { type: "send", id: "m-01HZY", to: "alice", text: "Fine, thanks!", replyTo: "m-01HZX" },
+    ],
+  });
+
+export const EditRequest = z
+  .object({ type: z.literal("edit"), id: ActionId, target: Target, text: MessageText, to: TargetConversation })
+  .meta({
+    description:
+      "Replaces the text of your own message `target`, within the edit window (`--edit-window-minutes`, 15 by default) and unless it was deleted. Answered by `sent`; everyone gets an `edit` event.",
+    examples: [{ type: "edit", id: "e-01HZZ", target: "m-01HZX", text: "Hello Bob, how are you doing?", to: "bob" }],
+  });
+
+export const DeleteRequest = z
+  .object({ type: z.literal("delete"), id: ActionId, target: Target, to: TargetConversation })
+  .meta({
+    description:
+      "Deletes message `target` for everyone: your own within the delete window (`--delete-window-hours`, 48 by default), or any message of a group you are an admin of. Its text and every edited version leave the server. Answered by `sent`; everyone gets a `delete` event. To delete for yourself only, use `POST /api/hide`.",
+    examples: [{ type: "delete", id: "d-01HZZ", target: "m-01HZX" }],
+  });
+
+export const ReactRequest = z
+  .object({
+    type: z.literal("react"),
+    id: ActionId,
+    target: Target,
+    emoji: Emoji.nullable().meta({ description: "your reaction; null takes it back" }),
+    to: TargetConversation,
+  })
+  .meta({
+    description: "Reacts to message `target` with one emoji, replacing your earlier reaction to it; `null` removes it. Answered by `sent`; everyone gets a `reaction` event.",
+    examples: [{ type: "react", id: "r-01J00", target: "m-01HZX", emoji: "👍" }],
+  });
+
+export const TimerRequest = z
+  .object({ type: z.literal("timer"), id: ActionId, to: Recipient, seconds: TimerSeconds })
+  .meta({
+    description:
+      "Sets the conversation's disappearing-message timer: messages sent while it is on are removed from the server (as by delete for everyone) that long after they were sent. Anyone in a direct chat may set it; in a group, admins. Answered by `sent`; everyone gets a `notice` with `change: \"timer\"`.",
+    examples: [{ type: "timer", id: "t-01J02", to: "alice", seconds: 86400 }],
   });
 
 export const ReceivedFrame = z
@@ -64,7 +110,10 @@ export const TypingFrame = z
     examples: [{ type: "typing", to: "bob" }],
   });
 
-export const ClientFrame = z.discriminatedUnion("type", [HelloFrame, SendFrame, ReceivedFrame, ReadFrame, TypingFrame]);
+export const ClientFrame = z.discriminatedUnion("type", [HelloFrame, SendFrame, EditRequest, DeleteRequest, ReactRequest, TimerRequest, ReceivedFrame, ReadFrame, TypingFrame]);
+/** The client frames that store an event: each has an id, is answered by `sent` (or `error`), and is retried with the same id. */
+export const EventRequest = z.discriminatedUnion("type", [SendFrame, EditRequest, DeleteRequest, ReactRequest, TimerRequest]);
+export type EventRequest = z.infer<typeof EventRequest>;
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
 // ---------- server → client ----------
@@ -77,29 +126,17 @@ export const ReadyFrame = z
   });
 
 export const SentFrame = z
-  .object({ type: z.literal("sent"), id: MessageId, conv: ConversationId, seq: Seq, ts: Timestamp })
-  .meta({
-    description: "The message with this id is stored (✓) as `seq` in conversation `conv`.",
-    examples: [{ type: "sent", id: "m-01HZX", conv: 12, seq: 41, ts: 1764093600000 }],
-  });
-
-export const MessageFrame = z
   .object({
-    type: z.literal("message"),
+    type: z.literal("sent"),
+    id: MessageId,
     conv: ConversationId,
     seq: Seq,
-    id: MessageId,
-    from: Name,
-    to: Recipient.meta({ description: "the recipient user, or the `#group`" }),
-    text: z.string(),
     ts: Timestamp,
+    expiresAt: Timestamp.optional().meta({ description: "when the message disappears, if the conversation's timer is on" }),
   })
   .meta({
-    description:
-      "A stored message. Reaches every device of the recipient (or every member of the group) and the sender's other devices. Process in `seq` order per `conv`; a `seq` at or below one already processed is a repeat to drop.",
-    examples: [
-      { type: "message", conv: 12, seq: 41, id: "m-01HZX", from: "alice", to: "bob", text: "Hello Bob, how are you?", ts: 1764093600000 },
-    ],
+    description: "The message (or edit, delete, reaction, timer) with this id is stored (✓) as `seq` in conversation `conv`.",
+    examples: [{ type: "sent", id: "m-01HZX", conv: 12, seq: 41, ts: 1764093600000 }],
   });
 
 export const ReceiptFrame = z
@@ -141,23 +178,12 @@ export const GapFrame = z
     examples: [{ type: "gap", conv: 12, after: 3, until: 17 }],
   });
 
-export const GroupChange = z.enum(["created", "added", "removed", "left", "promoted", "renamed"]);
-export type GroupChange = z.infer<typeof GroupChange>;
-
-export const GroupFrame = z
-  .object({
-    type: z.literal("group"),
-    group: Name.meta({ description: "the group's name (after a rename: the new one)" }),
-    conv: ConversationId,
-    change: GroupChange,
-    by: Name.meta({ description: "who made the change" }),
-    user: Name.optional().meta({ description: "who was added, removed, promoted, or left" }),
-    previousName: Name.optional().meta({ description: "the name before a rename" }),
-  })
+export const HiddenFrame = z
+  .object({ type: z.literal("hidden"), conv: ConversationId, target: MessageId })
   .meta({
     description:
-      "A group you are in (or were just removed from) changed. Not stored: a device that was offline lists its groups with `GET /api/groups`.",
-    examples: [{ type: "group", group: "team", conv: 17, change: "added", by: "alice", user: "carol" }],
+      "You deleted message `target` for yourself (`POST /api/hide`, from any of your devices): stop showing it. Not part of the stream; history and replay mark the message `hidden`.",
+    examples: [{ type: "hidden", conv: 12, target: "m-01HZX" }],
   });
 
 export const ErrorFrame = z
@@ -177,18 +203,20 @@ export const ServerFrame = z.discriminatedUnion("type", [
   ReadyFrame,
   SentFrame,
   MessageFrame,
+  EditFrame,
+  DeleteFrame,
+  ReactionFrame,
+  NoticeFrame,
   ReceiptFrame,
   TypingNoticeFrame,
   PresenceFrame,
   GapFrame,
-  GroupFrame,
+  HiddenFrame,
   ErrorFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
-export type MessageFrame = z.infer<typeof MessageFrame>;
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
 export type ReceiptFrame = z.infer<typeof ReceiptFrame>;
-export type GroupFrame = z.infer<typeof GroupFrame>;
 
 /** WebSocket close codes the server uses beyond the standard ones. */
 export const CLOSE_CODES = {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODE_LIST } from "./errors.ts";
+import { ConversationId, Emoji, NoticeFrame, Quote, Seq, Timestamp } from "./events.ts";
 import { DeviceName, MessageId, Name, Password, Recipient } from "./names.ts";
 
 /** HTTP request and response bodies. Authenticated routes take `Authorization: Bearer <token>`. */
@@ -39,33 +40,101 @@ export const HistoryQuery = z
 export const MessageStatus = z.enum(["sent", "delivered", "read"]);
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
+export const ReactionCount = z.object({ emoji: Emoji, by: z.array(Name).meta({ description: "who reacted with it" }) });
+
 export const HistoryMessage = z.object({
-  conv: z.number().int(),
-  seq: z.number().int(),
+  type: z.literal("message"),
+  conv: ConversationId,
+  seq: Seq,
   id: MessageId,
   from: Name,
   to: Recipient,
-  text: z.string(),
-  ts: z.number().int(),
+  text: z.string().meta({ description: "the current text; empty when deleted" }),
+  ts: Timestamp,
   status: MessageStatus,
+  replyTo: Quote.optional(),
+  edited: z.boolean().optional(),
+  deleted: z.boolean().optional(),
+  expiresAt: Timestamp.optional(),
+  reactions: z.array(ReactionCount).optional().meta({ description: "each emoji with who reacted with it; absent when none" }),
 });
 export type HistoryMessage = z.infer<typeof HistoryMessage>;
+export const HistoryNotice = NoticeFrame;
+
+export const HistoryEntry = z.discriminatedUnion("type", [HistoryMessage, HistoryNotice]);
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
 export const HistoryPage = z
   .object({
-    messages: z.array(HistoryMessage).meta({ description: "newest first" }),
+    messages: z.array(HistoryEntry).meta({ description: "messages and notices, newest first; edits, deletes and reactions are folded into their messages" }),
     next: z.number().int().nullable().meta({ description: "pass as `before` for the next (older) page; null at the start" }),
   })
   .meta({
-    description: "Answer to `GET /api/history`. `status` is the recipient's view: sent (stored), delivered, read.",
+    description:
+      "Answer to `GET /api/history`: each message as it stands now (latest text, \"deleted\", reactions), and the conversation's notices. Messages you deleted for yourself are left out. `status` is the recipient's view: sent (stored), delivered, read.",
     examples: [
       {
-        messages: [{ conv: 12, seq: 41, id: "m-01HZX", from: "alice", to: "bob", text: "Hello", ts: 1764093600000, status: "read" }],
+        messages: [
+          {
+            type: "message",
+            conv: 12,
+            seq: 41,
+            id: "m-01HZX",
+            from: "alice",
+            to: "bob",
+            text: "Hello",
+            ts: 1764093600000,
+            status: "read",
+            edited: true,
+            reactions: [{ emoji: "👍", by: ["bob"] }],
+          },
+        ],
         next: 41,
       },
     ],
   });
 export type HistoryPage = z.infer<typeof HistoryPage>;
+
+export const SearchQuery = z
+  .object({
+    q: z.string().trim().min(1, { message: "give some words to search for" }).max(200),
+    before: z.string().regex(/^[0-9]{1,16}$/).optional().meta({ description: "the `next` of the previous page" }),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .meta({ description: "Query string of `GET /api/search`.", examples: [{ q: "lunch friday", limit: 20 }] });
+
+export const SearchHit = z.object({
+  conv: ConversationId,
+  seq: Seq,
+  id: MessageId,
+  from: Name,
+  with: Recipient.meta({ description: "the conversation, as in `GET /api/history?with=`: the other user, or the `#group`" }),
+  ts: Timestamp,
+  snippet: z.string().meta({ description: "the words around the match (the whole text when short)" }),
+});
+export type SearchHit = z.infer<typeof SearchHit>;
+
+export const SearchPage = z
+  .object({
+    hits: z.array(SearchHit).meta({ description: "newest first" }),
+    next: z.string().nullable().meta({ description: "pass as `before` for the next page; null when there is no more" }),
+  })
+  .meta({
+    description:
+      "Answer to `GET /api/search`: messages with every word of `q` (whole words, any case), in the conversations you are in now, sent after you joined them. Deleted messages, messages you hid, and messages of groups you left are not found. Words are split at anything but letters and digits; on SQLite accents are ignored (`cafe` finds `café`), on PostgreSQL they count, and an e-mail address or URL is one word there.",
+    examples: [{ hits: [{ conv: 12, seq: 41, id: "m-01HZX", from: "alice", with: "alice", ts: 1764093600000, snippet: "…shall we have lunch friday at…" }], next: null }],
+  });
+export type SearchPage = z.infer<typeof SearchPage>;
+
+export const HideRequest = z
+  .object({
+    id: MessageId.meta({ description: "the message to delete for yourself" }),
+    to: Recipient.optional().meta({ description: "its conversation; found from the id when absent" }),
+  })
+  .meta({
+    description: "Body of `POST /api/hide`: delete a message for yourself. Your devices stop showing it (a `hidden` frame); others keep it.",
+    examples: [{ id: "m-01HZX", to: "bob" }],
+  });
 
 export const DeviceInfo = z.object({
   id: z.number().int(),

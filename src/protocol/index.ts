@@ -1,4 +1,5 @@
 export * from "./errors.ts";
+export * from "./events.ts";
 export * from "./frames.ts";
 export * from "./http.ts";
 export * from "./names.ts";

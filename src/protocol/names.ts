@@ -32,10 +32,10 @@ export function isGroupAddress(recipient: string): boolean {
   return recipient.startsWith(GROUP_PREFIX);
 }
 
-/** Client-chosen message id: unique per sender, reused on every retry of the same message. */
-export const MessageId = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "an id is 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'" });
+export const ID_RULES = "1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'";
+
+/** Client-chosen event id: unique in its conversation, reused on every retry of the same event. */
+export const MessageId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: `an id is ${ID_RULES}` });
 
 /** A request id, chosen by the client to match replies to requests. */
 export const RequestId = MessageId;

@@ -46,7 +46,7 @@ export class ChatMetrics {
     );
     this.storeSeconds = registry.histogram(
       "chat_store_seconds",
-      "Seconds per store call, by operation; each write is one commit (appendMessages commits a batch of messages).",
+      "Seconds per store call, by operation; each write is one commit (appendEvents commits a batch of messages).",
     );
     this.errors = registry.counter("chat_errors_total", "Errors answered to clients, by code.");
   }
@@ -71,7 +71,7 @@ export class ChatMetrics {
             const started = performance.now();
             try {
               const result = await (value as (...args: unknown[]) => Promise<unknown>).apply(target, args);
-              if (property === "appendMessages") metrics.countNewMessages(result as Awaited<ReturnType<Store["appendMessages"]>>);
+              if (property === "appendEvents") metrics.countNewMessages(result as Awaited<ReturnType<Store["appendEvents"]>>);
               return result;
             } finally {
               metrics.storeSeconds.observe((performance.now() - started) / 1000, { operation: property });
@@ -103,7 +103,7 @@ export class ChatMetrics {
     });
   }
 
-  private countNewMessages(results: Awaited<ReturnType<Store["appendMessages"]>>): void {
+  private countNewMessages(results: Awaited<ReturnType<Store["appendEvents"]>>): void {
     const stored = results.filter((result) => result.ok && !result.duplicate).length;
     if (stored > 0) this.messagesIn.inc({}, stored);
   }

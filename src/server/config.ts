@@ -15,6 +15,8 @@ const OPTIONS = {
   "redis-prefix": { env: "CHAT_REDIS_PREFIX", default: "chat:", help: "prefix of every Redis key and channel, to share one Redis" },
   "retention-days": { env: "CHAT_RETENTION_DAYS", default: "30", help: "days a message is kept, delivered or not (0 keeps forever)" },
   "max-message-length": { env: "CHAT_MAX_MESSAGE_LENGTH", default: "4096", help: "longest message text, in characters" },
+  "edit-window-minutes": { env: "CHAT_EDIT_WINDOW_MINUTES", default: "15", help: "how long after sending its author may edit a message" },
+  "delete-window-hours": { env: "CHAT_DELETE_WINDOW_HOURS", default: "48", help: "how long after sending its author may delete a message for everyone" },
   "max-frame-bytes": { env: "CHAT_MAX_FRAME_BYTES", default: "65536", help: "largest WebSocket frame accepted, in bytes" },
   "tls-cert": { env: "CHAT_TLS_CERT", default: "", help: "PEM certificate file: serve https and wss (with --tls-key)" },
   "tls-key": { env: "CHAT_TLS_KEY", default: "", help: "PEM private key file of --tls-cert" },
@@ -65,6 +67,8 @@ const ConfigSchema = z.object({
   "redis-prefix": z.string().max(64),
   "retention-days": z.coerce.number().int().min(0).max(36500),
   "max-message-length": z.coerce.number().int().min(1).max(1_000_000),
+  "edit-window-minutes": z.coerce.number().int().min(0).max(525_600),
+  "delete-window-hours": z.coerce.number().int().min(0).max(87_600),
   "max-frame-bytes": z.coerce.number().int().min(1024).max(16 * 1024 * 1024),
   "tls-cert": z.string().refine((path) => path === "" || existsSync(path), { message: "no such file" }),
   "tls-key": z.string().refine((path) => path === "" || existsSync(path), { message: "no such file" }),
@@ -99,6 +103,8 @@ export interface ServerConfig {
   redisPrefix: string;
   retentionDays: number;
   maxMessageLength: number;
+  editWindowMinutes: number;
+  deleteWindowHours: number;
   maxFrameBytes: number;
   /** PEM files; both set means https and wss. */
   tls: { cert: string; key: string } | undefined;
@@ -176,6 +182,8 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       redisPrefix: values["redis-prefix"],
       retentionDays: values["retention-days"],
       maxMessageLength: values["max-message-length"],
+      editWindowMinutes: values["edit-window-minutes"],
+      deleteWindowHours: values["delete-window-hours"],
       maxFrameBytes: values["max-frame-bytes"],
       tls: values["tls-cert"] === "" ? undefined : { cert: values["tls-cert"], key: values["tls-key"] },
       logFormat: values["log-format"],

@@ -7,11 +7,13 @@ import {
   Credentials,
   describeIssues,
   GroupUser,
+  HideRequest,
   HistoryQuery,
   Name,
   PrivacyUpdate,
   ReceiptsQuery,
   RenameGroup,
+  SearchQuery,
   type ErrorBody,
 } from "../protocol/index.ts";
 import type { Accounts, Actor } from "../services/accounts.ts";
@@ -120,6 +122,17 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
   authenticated.get("/history", async (c) => {
     const query = parseQuery(c, HistoryQuery);
     return c.json(await messaging.history(c.get("actor"), query.with, query.before, query.limit));
+  });
+
+  authenticated.get("/search", async (c) => {
+    const query = parseQuery(c, SearchQuery);
+    return c.json(await messaging.search(c.get("actor"), query.q, query.before, query.limit));
+  });
+
+  authenticated.post("/hide", async (c) => {
+    const body = await parseJsonBody(c, HideRequest);
+    await messaging.hide(c.get("actor"), body.id, body.to);
+    return c.body(null, 204);
   });
 
   authenticated.get("/devices", async (c) => {

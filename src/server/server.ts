@@ -8,7 +8,7 @@ import { LocalOnlineRegistry, PresenceService } from "../services/presence.ts";
 import { Receipts } from "../services/receipts.ts";
 import { Typing } from "../services/typing.ts";
 import { DeviceActivity } from "../services/device-activity.ts";
-import { startRetention } from "../services/retention.ts";
+import { startSweeps } from "../services/sweeps.ts";
 import type { ReportProblem } from "../services/problems.ts";
 import { LoginThrottle } from "../services/login-throttle.ts";
 import { failingOpen, MemoryRateLimiter, type RateLimiter } from "../services/rate-limiter.ts";
@@ -97,14 +97,14 @@ export async function startChatServer(
   const directory = new Directory(store);
   const accounts = new Accounts(store, { maxDevices: config.maxDevices });
   const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs, reportProblem);
-  const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem });
+  const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem });
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs, reportProblem);
-  const groups = new Groups(store, directory, connections, presence, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser });
+  const groups = new Groups(store, directory, connections, messaging, presence, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser });
   const typing = new Typing(store, directory, connections);
   const activity = new DeviceActivity(store, ACTIVITY_FLUSH_MS, reportProblem);
   const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown" });
   app.route("/", operationsRoutes({ metrics, log, probes: { store: () => store.ping(), bus: () => bus.ping() } }));
-  const retention = startRetention(store, config.retentionDays, reportProblem);
+  const sweeps = startSweeps(store, config.retentionDays, reportProblem);
 
   const server = Bun.serve({
     port: config.port,
@@ -136,7 +136,7 @@ export async function startChatServer(
     port: server.port!,
     async stop() {
       log.info("server stopping: closing connections with 'going away'", { connections: heartbeat.size });
-      retention.stop();
+      sweeps.stop();
       heartbeat.stop();
       presence.stop();
       connections.closeAll("server shutting down");

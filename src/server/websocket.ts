@@ -124,11 +124,15 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
     }
     if (!ws.data.ready) throw new ChatError("not_ready", "Send hello before any other frame.");
     switch (frame.type) {
-      case "send": {
-        // Only admission and queueing go one at a time; the commits of a socket's messages overlap.
+      case "send":
+      case "edit":
+      case "delete":
+      case "react":
+      case "timer": {
+        // Only admission and queueing go one at a time; the commits of a socket's events overlap.
         const { stored } = await (ws.data.sendOrder ??= new InOrder()).run(async () => {
           await limits.admitMessage(actor.userId);
-          return messaging.accept(actor, frame.id, frame.to, frame.text);
+          return messaging.accept(actor, frame);
         });
         const sent = await stored;
         metrics.deliverySeconds.observe((performance.now() - arrivedAt) / 1000);

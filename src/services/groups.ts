@@ -1,10 +1,11 @@
-import { ChatError, type GroupChange, type GroupFrame, type GroupInfo, type GroupList, type MessageReceipts } from "../protocol/index.ts";
-import { groupTopic, userTopic } from "../domain/delivery.ts";
+import { ChatError, type GroupInfo, type GroupList, type MessageReceipts } from "../protocol/index.ts";
+import { groupTopic } from "../domain/delivery.ts";
 import type { Group, GroupMember } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import type { Directory } from "./directory.ts";
 import type { Fanout } from "./fanout.ts";
+import type { Messaging } from "./messaging.ts";
 import type { PresenceService } from "./presence.ts";
 
 export interface GroupLimits {
@@ -12,12 +13,13 @@ export interface GroupLimits {
   maxGroupsPerUser: number;
 }
 
-/** Group lifecycle and permissions: admins change the group, members read it, anyone can leave. */
+/** Group lifecycle and permissions: admins change the group, members read it, anyone can leave. Each change is a notice in the group's stream. */
 export class Groups {
   constructor(
     private readonly store: Store,
     private readonly directory: Directory,
     private readonly fanout: Fanout,
+    private readonly messaging: Messaging,
     private readonly presence: PresenceService,
     private readonly limits: GroupLimits,
     private readonly now: () => number = Date.now,
@@ -32,7 +34,7 @@ export class Groups {
     if (!group) throw new ChatError("name_taken", `There is already a group named '${name}'.`);
     const members = await this.store.groupMembers(group.conv);
     for (const member of members) this.fanout.join(member.userId, groupTopic(group.conv));
-    this.announce(group, members, "created", actor.name);
+    await this.messaging.groupNotice(actor, group, { change: "created" });
     await this.introduce({ userId: actor.userId, name: actor.name }, members);
     return infoOf(group, members);
   }
@@ -67,7 +69,7 @@ export class Groups {
     }
     this.fanout.join(user.id, groupTopic(group.conv));
     const updated = await this.store.groupMembers(group.conv);
-    this.announce(group, updated, "added", actor.name, user.name);
+    await this.messaging.groupNotice(actor, group, { change: "added", user: user.name });
     await this.introduce({ userId: user.id, name: user.name }, updated);
     return infoOf(group, updated);
   }
@@ -78,10 +80,10 @@ export class Groups {
     const { group, members } = leaving ? await this.asMember(actor, name) : await this.asAdmin(actor, name);
     const target = members.find((member) => member.name === userName);
     if (!target) throw new ChatError("not_member", `${userName} is not in #${group.name}.`);
+    // Stored and sent while the member is still in: the last thing of the group their devices get.
+    await this.messaging.groupNotice(actor, group, { change: leaving ? "left" : "removed", user: target.name });
     await this.store.removeGroupMember(group.conv, target.userId);
     this.fanout.leave(target.userId, groupTopic(group.conv));
-    // The removed member hears of it too, through their own topic, since they no longer get the group's.
-    this.announce(group, members, leaving ? "left" : "removed", actor.name, target.name);
     if (leaving && target.role === "admin") await this.keepAnAdmin(group, members.filter((member) => member.userId !== target.userId));
   }
 
@@ -91,7 +93,7 @@ export class Groups {
     if (!target) throw new ChatError("not_member", `${userName} is not in #${group.name}.`);
     await this.store.setGroupRole(group.conv, target.userId, "admin");
     const updated = await this.store.groupMembers(group.conv);
-    this.announce(group, updated, "promoted", actor.name, target.name);
+    await this.messaging.groupNotice(actor, group, { change: "promoted", user: target.name });
     return infoOf(group, updated);
   }
 
@@ -101,15 +103,15 @@ export class Groups {
       throw new ChatError("name_taken", `There is already a group named '${newName}'.`);
     }
     const renamed = { conv: group.conv, name: newName };
-    this.announce(renamed, members, "renamed", actor.name, undefined, group.name);
+    await this.messaging.groupNotice(actor, renamed, { change: "renamed", previousName: group.name });
     return infoOf(renamed, members);
   }
 
   /** Who has message `seq` of the group, by name: "read by 2 of 4". */
   async receipts(actor: Actor, name: string, seq: number): Promise<MessageReceipts> {
     const { group } = await this.asMember(actor, name);
-    const [message] = await this.store.messagesAfter(group.conv, seq - 1, 1);
-    if (!message || message.seq !== seq) throw new ChatError("not_found", `#${group.name} has no message ${seq}.`);
+    const [message] = await this.store.eventsAfter(group.conv, seq - 1, 1, actor.userId);
+    if (!message || message.seq !== seq || message.body.kind !== "message") throw new ChatError("not_found", `#${group.name} has no message ${seq}.`);
     const others = (await this.store.membersOf(group.conv)).filter((member) => member.userId !== message.senderId);
     return {
       seq,
@@ -163,20 +165,6 @@ export class Groups {
     if (size > this.limits.maxMembers) {
       throw new ChatError("limit_reached", `A group has at most ${this.limits.maxMembers} members.`);
     }
-  }
-
-  private announce(group: Group, members: GroupMember[], change: GroupChange, by: string, user?: string, previousName?: string): void {
-    const frame: GroupFrame = {
-      type: "group",
-      group: group.name,
-      conv: group.conv,
-      change,
-      by,
-      ...(user === undefined ? {} : { user }),
-      ...(previousName === undefined ? {} : { previousName }),
-    };
-    const encoded = JSON.stringify(frame);
-    for (const member of members) this.fanout.publish(userTopic(member.userId), encoded);
   }
 }
 

@@ -1,10 +1,23 @@
-import { ChatError, isGroupAddress, type HistoryPage, type ServerFrame } from "../protocol/index.ts";
+import { ChatError, isGroupAddress, type EventRequest, type HistoryPage, type SearchPage, type ServerFrame } from "../protocol/index.ts";
 import { groupTopic, resumeCursor, statusOf, userTopic } from "../domain/delivery.ts";
-import type { AppendResult, ConversationId, Membership, NewMessage, StoredMessage, Watermarks } from "../domain/types.ts";
+import {
+  characterCount,
+  searchWords,
+  snippetOf,
+  textOf,
+  type AppendResult,
+  type EventBody,
+  type EventPolicy,
+  type NewEvent,
+  type Notice,
+  type StoredEvent,
+} from "../domain/events.ts";
+import type { ConversationId, Group, Membership, Watermarks } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import { CommitQueue } from "./commit-queue.ts";
 import type { Directory } from "./directory.ts";
+import { addressIn, eventFrame, historyEntry } from "./event-frames.ts";
 import type { Fanout, FrameSink } from "./fanout.ts";
 import { DeliveryMarks } from "./delivery-marks.ts";
 import type { ReportProblem } from "./problems.ts";
@@ -12,9 +25,11 @@ import type { Receipts } from "./receipts.ts";
 
 export interface MessagingSettings {
   maxTextLength: number;
+  /** How long after sending people may edit, and delete for everyone. */
+  policy: EventPolicy;
   /** How often device cursors and delivered marks are saved. */
   ackFlushMs: number;
-  /** Messages waiting for the store beyond which sends are refused, so an overloaded store cannot fill memory. */
+  /** Events waiting for the store beyond which sends are refused, so an overloaded store cannot fill memory. */
   maxQueuedMessages: number;
   reportProblem: ReportProblem;
 }
@@ -23,9 +38,10 @@ export interface Sent {
   conv: ConversationId;
   seq: number;
   ts: number;
+  expiresAt?: number;
 }
 
-/** Where a message goes: its conversation, the address its recipients see, and the topics that reach them. */
+/** Where an event goes: its conversation, the address its recipients see, and the topics that reach them. */
 interface Target {
   conv: ConversationId;
   address: string;
@@ -38,13 +54,29 @@ const QUEUE_FULL_RETRY_MS = 250;
 
 const encode = (frame: ServerFrame): string => JSON.stringify(frame);
 
+/** The body an event request stores. */
+function bodyOf(request: EventRequest): EventBody {
+  switch (request.type) {
+    case "send":
+      return request.replyTo === undefined ? { kind: "message", text: request.text } : { kind: "message", text: request.text, replyTo: request.replyTo };
+    case "edit":
+      return { kind: "edit", target: request.target, text: request.text };
+    case "delete":
+      return { kind: "delete", target: request.target };
+    case "react":
+      return { kind: "reaction", target: request.target, emoji: request.emoji };
+    case "timer":
+      return { kind: "notice", notice: { change: "timer", seconds: request.seconds } };
+  }
+}
+
 /**
  * Messaging, one-to-one and in groups: store before ack, then fan out; acknowledgements and
  * read marks become receipts; a device that reconnects replays what it missed.
  * The store is the source of truth, the fan-out only a wake-up.
  */
 export class Messaging {
-  private readonly appends: CommitQueue<NewMessage, AppendResult>;
+  private readonly appends: CommitQueue<NewEvent, AppendResult>;
   private readonly deliveries: DeliveryMarks;
 
   constructor(
@@ -55,36 +87,79 @@ export class Messaging {
     private readonly settings: MessagingSettings,
     private readonly now: () => number = Date.now,
   ) {
-    this.appends = new CommitQueue((batch) => this.store.appendMessages(batch));
+    this.appends = new CommitQueue((batch) => this.store.appendEvents(batch, settings.policy));
     this.deliveries = new DeliveryMarks(store, receipts, settings.ackFlushMs, (error) => settings.reportProblem("saving delivery marks failed", error));
   }
 
   /**
-   * Gives the message its place: checks it, finds the conversation and queues it for the next commit.
-   * `stored` settles once it is stored (or found as the earlier copy of a retry) and handed to its
-   * recipients, with the ack's contents. Messages are stored in the order they were accepted.
+   * Gives the event (a message, edit, delete, reaction or timer) its place: checks it, finds the
+   * conversation and queues it for the next commit. `stored` settles once it is stored (or found as
+   * the earlier copy of a retry) and handed to its recipients, with the ack's contents. Events are
+   * stored in the order they were accepted; the store judges each against its target.
    */
-  async accept(actor: Actor, clientId: string, to: string, text: string): Promise<{ stored: Promise<Sent> }> {
-    if (text.length > this.settings.maxTextLength) {
-      throw new ChatError("text_too_long", `A message has at most ${this.settings.maxTextLength} characters; this one has ${text.length}.`);
+  async accept(actor: Actor, request: EventRequest): Promise<{ stored: Promise<Sent> }> {
+    const body = bodyOf(request);
+    const text = textOf(body);
+    if (text !== null && characterCount(text) > this.settings.maxTextLength) {
+      throw new ChatError("text_too_long", `A message has at most ${this.settings.maxTextLength} characters; this one has ${characterCount(text)}.`);
     }
-    const target = await this.resolve(actor, to);
+    const target = request.type === "send" || request.type === "timer" || request.to !== undefined
+      ? await this.resolve(actor, request.to!)
+      : await this.conversationOf(actor, request.target);
+    return { stored: this.append(actor, request.id, body, target, actor.deviceId) };
+  }
+
+  /** Stores a notice of a change to a group (created, member added…) and hands it to every member's devices. */
+  async groupNotice(actor: Actor, group: Group, notice: Notice): Promise<void> {
+    const target = { conv: group.conv, address: `#${group.name}`, topics: [groupTopic(group.conv)] };
+    // Every device hears it, the one that asked included: it came over HTTP, so no `sent` fills its place in the stream.
+    await this.append(actor, `n-${Bun.randomUUIDv7()}`, { kind: "notice", notice: { ...notice, group: group.name } }, target, undefined);
+  }
+
+  private append(actor: Actor, clientId: string, body: EventBody, target: Target, sendingDevice: number | undefined): Promise<Sent> {
     if (this.appends.waiting >= this.settings.maxQueuedMessages) {
       throw new ChatError("rate_limited", "The server has more messages waiting to be stored than it takes; nothing was stored. Send again shortly with the same id.", QUEUE_FULL_RETRY_MS);
     }
-    const appended = this.appends.push({ conv: target.conv, senderId: actor.userId, clientId, text, sentAt: this.now() });
-    return { stored: this.deliver(actor, clientId, text, target, appended) };
+    const event = { ...body, conv: target.conv, senderId: actor.userId, clientId, sentAt: this.now() } as NewEvent;
+    return this.deliver(actor, event, target, this.appends.push(event), sendingDevice);
   }
 
-  private async deliver(actor: Actor, clientId: string, text: string, target: Target, appended: Promise<AppendResult>): Promise<Sent> {
+  private async deliver(actor: Actor, event: NewEvent, target: Target, appended: Promise<AppendResult>, sendingDevice: number | undefined): Promise<Sent> {
     const result = await this.storedOrRetryable(appended);
-    if (!result.ok) throw new ChatError("not_member", `You are not in ${target.address}.`);
-    if (!result.duplicate) {
-      const frame = encode({ type: "message", conv: target.conv, seq: result.seq, id: clientId, from: actor.name, to: target.address, text, ts: result.sentAt });
-      // The sending device has the message already; every other device of the sender gets it as "sent by you".
-      for (const topic of target.topics) this.fanout.publish(topic, frame, actor.deviceId);
+    if (!result.ok) {
+      if (result.reason === "refused") throw new ChatError(result.code, result.message);
+      throw new ChatError("not_member", notMemberSentence(target.address));
     }
-    return { conv: target.conv, seq: result.seq, ts: result.sentAt };
+    if (!result.duplicate) {
+      const stored: StoredEvent = {
+        conv: target.conv,
+        seq: result.seq,
+        clientId: event.clientId,
+        senderId: actor.userId,
+        sender: actor.name,
+        sentAt: result.sentAt,
+        body: event,
+        editedAt: null,
+        deleted: false,
+        expiresAt: result.expiresAt,
+        quote: result.quote,
+        hidden: false,
+      };
+      const frame = encode(eventFrame(stored, target.address));
+      // The sending device has the event already; every other device of the sender gets it as "sent by you".
+      for (const topic of target.topics) this.fanout.publish(topic, frame, sendingDevice);
+    }
+    return { conv: target.conv, seq: result.seq, ts: result.sentAt, ...(result.expiresAt === null ? {} : { expiresAt: result.expiresAt }) };
+  }
+
+  /** The one conversation of the actor's that holds the message `id`; for actions sent without `to`. */
+  private async conversationOf(actor: Actor, id: string): Promise<Target> {
+    const convs = await this.store.conversationsWithEvent(actor.userId, id);
+    if (convs.length === 0) throw new ChatError("unknown_message", `None of your conversations has a message '${id}'.`);
+    if (convs.length > 1) throw new ChatError("bad_request", `Several of your conversations have a message '${id}': say which with \`to\`.`);
+    const membership = (await this.store.membership(actor.userId, convs[0]!))!;
+    if (membership.kind === "group") return { conv: membership.conv, address: `#${membership.title}`, topics: [groupTopic(membership.conv)] };
+    return this.resolve(actor, membership.title);
   }
 
   /** The conversation behind an address, and the topics that reach its members. */
@@ -92,7 +167,7 @@ export class Messaging {
     if (isGroupAddress(to)) {
       const group = await this.store.groupByName(to.slice(1));
       // Membership is checked inside the append, in the same transaction as the write.
-      if (!group) throw new ChatError("not_member", `You are not in a group named '${to.slice(1)}'.`);
+      if (!group) throw new ChatError("not_member", notMemberSentence(to));
       return { conv: group.conv, address: to, topics: [groupTopic(group.conv)] };
     }
     const recipient = await this.directory.user(to);
@@ -149,28 +224,60 @@ export class Messaging {
     }));
   }
 
-  /** A page of the conversation with `peer`, newest first, with each message's tick. */
+  /** A page of the conversation with `peer`, newest first: each message as it stands now, with its tick and reactions, and the notices. */
   async history(actor: Actor, peer: string, before: number | undefined, limit: number): Promise<HistoryPage> {
     const membership = await this.membershipWith(actor, peer);
     const lowest = Math.max(before ?? Number.MAX_SAFE_INTEGER, 0);
-    const [messages, members] = await Promise.all([
-      this.store.messagesBefore(membership.conv, lowest, limit).then((page) => page.filter((message) => message.seq > membership.joinedSeq)),
+    const [page, members] = await Promise.all([
+      this.store.timelineBefore(membership.conv, lowest, limit, actor.userId),
       this.store.membersOf(membership.conv),
     ]);
-    const readShared = await this.readReceiptsShared(actor, members);
+    const events = page.filter((event) => event.seq > membership.joinedSeq);
+    const [readShared, reactions] = await Promise.all([
+      this.readReceiptsShared(actor, members),
+      this.store.reactionsTo(membership.conv, events.filter((event) => event.body.kind === "message").map((event) => event.seq)),
+    ]);
     return {
-      messages: messages.map((message) => ({
-        conv: membership.conv,
-        seq: message.seq,
-        id: message.clientId,
-        from: message.sender,
-        to: addressIn(membership, message, actor.name),
-        text: message.text,
-        ts: message.sentAt,
-        status: statusOf(message.seq, recipientMarks(message, members, readShared)),
-      })),
-      next: messages.length === limit && messages.at(-1)!.seq > membership.joinedSeq + 1 ? messages.at(-1)!.seq : null,
+      messages: events.map((event) =>
+        historyEntry(
+          event,
+          addressIn(membership, event.sender, actor.name),
+          statusOf(event.seq, recipientMarks(event, members, readShared)),
+          reactions.filter((reaction) => reaction.seq === event.seq),
+        ),
+      ),
+      next: page.length === limit && page.at(-1)!.seq > membership.joinedSeq + 1 ? page.at(-1)!.seq : null,
     };
+  }
+
+  /** Messages with every word of `query`, newest first, in the actor's conversations. */
+  async search(actor: Actor, query: string, before: string | undefined, limit: number): Promise<SearchPage> {
+    const words = searchWords(query);
+    if (words.length === 0) throw new ChatError("bad_request", "Give some words (letters or digits) to search for.");
+    const [found, memberships] = await Promise.all([
+      this.store.searchMessages(actor.userId, words, before === undefined ? null : Number(before), limit),
+      this.store.membershipsOf(actor.userId),
+    ]);
+    const byConv = new Map(memberships.map((membership) => [membership.conv, membership]));
+    return {
+      hits: found.events.flatMap((event) => {
+        const membership = byConv.get(event.conv);
+        if (!membership || event.body.kind !== "message") return [];
+        const peer = membership.kind === "group" ? `#${membership.title}` : membership.title;
+        return [{ conv: event.conv, seq: event.seq, id: event.clientId, from: event.sender, with: peer, ts: event.sentAt, snippet: snippetOf(event.body.text, words) }];
+      }),
+      next: found.next === null ? null : String(found.next),
+    };
+  }
+
+  /** Deletes a message for the actor only: their devices stop showing it, nobody else notices. */
+  async hide(actor: Actor, id: string, to: string | undefined): Promise<void> {
+    const target = to === undefined ? await this.conversationOf(actor, id) : await this.resolve(actor, to);
+    if (!(await this.store.membership(actor.userId, target.conv))) throw new ChatError("not_member", notMemberSentence(target.address));
+    if (!(await this.store.hideEvent(actor.userId, target.conv, id))) {
+      throw new ChatError("unknown_message", `There is no message '${id}' in your conversation with ${target.address}.`);
+    }
+    this.fanout.publish(userTopic(actor.userId), encode({ type: "hidden", conv: target.conv, target: id }));
   }
 
   /** The actor's membership of the conversation with a user or a #group; non-members learn nothing. */
@@ -179,7 +286,7 @@ export class Messaging {
     if (isGroupAddress(peer)) conv = (await this.store.groupByName(peer.slice(1)))?.conv;
     else conv = await this.directory.directConversation(actor.userId, (await this.directory.user(peer)).id);
     const membership = conv === undefined ? null : await this.store.membership(actor.userId, conv);
-    if (!membership) throw new ChatError("not_member", `You are not in a group named '${peer.slice(1)}'.`);
+    if (!membership) throw new ChatError("not_member", notMemberSentence(peer));
     return membership;
   }
 
@@ -207,29 +314,24 @@ export class Messaging {
       cursor = until;
     }
     while (cursor < membership.lastSeq) {
-      const page = await this.store.messagesAfter(membership.conv, cursor, REPLAY_PAGE);
+      const page = await this.store.eventsAfter(membership.conv, cursor, REPLAY_PAGE, actor.userId);
       if (page.length === 0) return;
-      for (const message of page) {
-        const to = addressIn(membership, message, actor.name);
-        await write(sink, encode({ type: "message", conv: message.conv, seq: message.seq, id: message.clientId, from: message.sender, to, text: message.text, ts: message.sentAt }));
-      }
+      for (const event of page) await write(sink, encode(eventFrame(event, addressIn(membership, event.sender, actor.name))));
       cursor = page.at(-1)!.seq;
     }
   }
-
 }
 
-/** The `to` of a message as one member sees it: the #group, or the other person of a direct conversation. */
-function addressIn(membership: Membership, message: StoredMessage, viewer: string): string {
-  if (membership.kind === "group") return `#${membership.title}`;
-  return message.sender === viewer ? membership.title : viewer;
+/** The same sentence whether or not the group exists: an outsider learns nothing from it. */
+function notMemberSentence(address: string): string {
+  return `You are not in a group named '${address.slice(1)}'.`;
 }
 
 /**
  * The marks a message's tick is judged by: in a direct conversation the
  * recipient's, in a group the lowest over everyone but the sender.
  */
-function recipientMarks(message: StoredMessage, members: Watermarks[], readShared: Map<number, boolean>): Pick<Watermarks, "delivered" | "read"> | undefined {
+function recipientMarks(message: StoredEvent, members: Watermarks[], readShared: Map<number, boolean>): Pick<Watermarks, "delivered" | "read"> | undefined {
   const others = members.filter((member) => member.userId !== message.senderId);
   if (others.length === 0) return undefined;
   const hideRead = others.some((member) => readShared.get(member.userId) === false);

@@ -1,17 +1,34 @@
-import type { Store } from "../store/store.ts";
+import type { ConversationLog } from "../store/conversation-log.ts";
 import type { ReportProblem } from "./problems.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const SWEEP_EVERY_MS = 60 * 60 * 1000;
+const RETENTION_EVERY_MS = 60 * 60 * 1000;
+/** Disappearing messages go within this long of their time (clients hide them on time themselves). */
+const EXPIRY_EVERY_MS = 60 * 1000;
 
-/** Deletes messages older than the retention period, at start and then hourly. 0 days keeps everything. */
-export function startRetention(store: Store, retentionDays: number, reportProblem: ReportProblem, now: () => number = Date.now): { stop(): void } {
-  if (retentionDays === 0) return { stop() {} };
-  const sweep = () => {
-    store.deleteMessagesBefore(now() - retentionDays * DAY_MS).catch((error) => reportProblem("retention sweep failed", error));
+/**
+ * The store's sweeps, at start and then on timers: disappearing messages whose time has come lose
+ * their text (every minute), and events older than the retention period are deleted (hourly;
+ * 0 days keeps everything).
+ */
+export function startSweeps(
+  log: Pick<ConversationLog, "deleteEventsBefore" | "expireEvents">,
+  retentionDays: number,
+  reportProblem: ReportProblem,
+  now: () => number = Date.now,
+): { stop(): void } {
+  const expire = () => {
+    log.expireEvents(now()).catch((error: unknown) => reportProblem("expiring disappearing messages failed", error));
   };
-  sweep();
-  const timer = setInterval(sweep, SWEEP_EVERY_MS);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  const retain = () => {
+    log.deleteEventsBefore(now() - retentionDays * DAY_MS).catch((error: unknown) => reportProblem("retention sweep failed", error));
+  };
+  const timers = [setInterval(expire, EXPIRY_EVERY_MS)];
+  expire();
+  if (retentionDays > 0) {
+    timers.push(setInterval(retain, RETENTION_EVERY_MS));
+    retain();
+  }
+  for (const timer of timers) timer.unref();
+  return { stop: () => timers.forEach((timer) => clearInterval(timer)) };
 }

@@ -1,4 +1,4 @@
-import { ErrorBody } from "../../src/protocol/index.ts";
+import { ErrorBody, type HistoryMessage, type HistoryPage } from "../../src/protocol/index.ts";
 
 /** A small authenticated HTTP client for tests: JSON in, status and JSON out. */
 export function apiAs(baseUrl: string, token: string) {
@@ -22,4 +22,9 @@ export function apiAs(baseUrl: string, token: string) {
 /** The error code of an error answer. */
 export function codeOf(answer: { body: unknown }): string {
   return ErrorBody.parse(answer.body).error.code;
+}
+
+/** The messages of a history page, without its notices. */
+export function messagesIn(page: HistoryPage): HistoryMessage[] {
+  return page.messages.filter((entry): entry is HistoryMessage => entry.type === "message");
 }

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { messagesIn } from "../helpers/api.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,7 +92,7 @@ describe("client SDK against an https/wss server", () => {
     aliceConnection.send("bob", "over TLS");
     expect(await arrived).toMatchObject({ from: "alice", text: "over TLS" });
     const history = await api().history(bob.token, { with: "alice" });
-    expect(history.messages.map((message) => message.text)).toEqual(["over TLS"]);
+    expect(messagesIn(history).map((message) => message.text)).toEqual(["over TLS"]);
   });
 
   test("without the certificate, a request is refused with a sentence saying how to trust it", async () => {

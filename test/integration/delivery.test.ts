@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { messagesIn } from "../helpers/api.ts";
 import { HistoryPage, type Session } from "../../src/protocol/index.ts";
 import { loginUser, registerUser } from "../helpers/server.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
@@ -96,7 +97,7 @@ describe(kind.name, () => {
       await laptop.close();
       // The new device starts where bob's saved delivered mark stands: wait until it is saved.
       const history = () => fetch(`${server.url}/api/history?with=bob`, { headers: { authorization: `Bearer ${users.alice!.token}` } }).then(async (r) => HistoryPage.parse(await r.json()));
-      await eventually("bob's delivered mark to be saved", history, (page) => page.messages.find((m) => m.seq === seen!.seq)?.status === "delivered");
+      await eventually("bob's delivered mark to be saved", history, (page) => messagesIn(page).find((m) => m.seq === seen!.seq)?.status === "delivered");
       await alice.sendMessage("bob", "not yet delivered");
       const phone = await connect(server, await loginUser(server, "bob", undefined, "phone"));
       expect(replayed(phone).map((m) => m.type === "message" && m.text)).toEqual(["not yet delivered"]);
@@ -192,11 +193,11 @@ describe(kind.name, () => {
         return HistoryPage.parse(await response.json());
       };
       // Delivered marks are saved a moment after the ✓✓ goes out: wait for the history to show them.
-      const first = await eventually("history to show a4 delivered", () => page("with=bob&limit=4"), (found) => found.messages[1]?.status === "delivered");
-      expect(first.messages.map((m) => [m.text, m.status])).toEqual([["a5", "sent"], ["a4", "delivered"], ["a3", "delivered"], ["a2", "read"]]);
+      const first = await eventually("history to show a4 delivered", () => page("with=bob&limit=4"), (found) => messagesIn(found)[1]?.status === "delivered");
+      expect(messagesIn(first).map((m) => [m.text, m.status])).toEqual([["a5", "sent"], ["a4", "delivered"], ["a3", "delivered"], ["a2", "read"]]);
       const second = await page(`with=bob&limit=4&before=${first.next}`);
       // alice's device never acknowledged b0: writing after it does not make it read.
-      expect(second.messages.map((m) => [m.from, m.text, m.status])).toEqual([["alice", "a1", "read"], ["bob", "b0", "sent"]]);
+      expect(messagesIn(second).map((m) => [m.from, m.text, m.status])).toEqual([["alice", "a1", "read"], ["bob", "b0", "sent"]]);
       expect(second.next).toBeNull();
     });
 
@@ -216,7 +217,7 @@ describe(kind.name, () => {
       for (let i = 1; i <= 3; i++) await alice.sendMessage("bob", `old ${i}`);
       await server.stop();
       const store = await server.openStore();
-      await store.deleteMessagesBefore(Date.now() + 1);
+      await store.deleteEventsBefore(Date.now() + 1);
       await store.close();
 
       await server.start();

@@ -27,7 +27,7 @@ const MAX_MESSAGE_LENGTH = 1000;
 const FUZZER_NAMES = Array.from({ length: FUZZERS }, (_, i) => `fuzzer${i}`);
 const EXISTING_USERS = new Set(["alice", "bob", ...FUZZER_NAMES]);
 /** What a bad frame may be answered with: anything else (above all `internal`) is a bug. */
-const EXPECTED_CODES = new Set(["bad_request", "frame_too_large", "text_too_long", "unknown_user", "unknown_group", "not_member"]);
+const EXPECTED_CODES = new Set(["bad_request", "frame_too_large", "text_too_long", "unknown_user", "not_member", "unknown_message", "forbidden", "id_taken"]);
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */
 function randomSource(seed: number) {
@@ -420,8 +420,8 @@ describe("fuzz", () => {
       expect(database.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
       const conversation = database
         .query<{ body: string }, []>(
-          `SELECT m.body FROM messages m JOIN users u ON u.id = m.sender_id WHERE u.name IN ('alice', 'bob')
-           AND m.conv_id = (SELECT conv_id FROM messages WHERE body = 'alice 1') ORDER BY m.seq`,
+          `SELECT m.body FROM events m JOIN users u ON u.id = m.sender_id WHERE u.name IN ('alice', 'bob')
+           AND m.conv_id = (SELECT conv_id FROM events WHERE body = 'alice 1') ORDER BY m.seq`,
         )
         .all()
         .map((row) => row.body);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { messagesIn } from "../helpers/api.ts";
 import { ErrorBody, HistoryPage, type ServerFrame } from "../../src/protocol/index.ts";
 import type { ServerConfig } from "../../src/server/config.ts";
 import { loginUser, registerUser, startTestServer, TEST_PASSWORD, type TestServer } from "../helpers/server.ts";
@@ -105,7 +106,7 @@ describe("rate limits", () => {
     const history = HistoryPage.parse(
       await (await fetch(`${chat.url}/api/history?with=alice`, { headers: { authorization: `Bearer ${bob.token}` } })).json(),
     );
-    expect(history.messages.map((message) => message.text)).toEqual(["bob is not limited by alice", "three", "two", "one"]);
+    expect(messagesIn(history).map((message) => message.text)).toEqual(["bob is not limited by alice", "three", "two", "one"]);
   });
 });
 

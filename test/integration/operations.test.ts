@@ -93,7 +93,7 @@ describe("metrics", () => {
     expect(samples.get("chat_messages_out_total")).toBe(4);
     expect(samples.get("chat_delivery_seconds_count")).toBe(5);
     expect(samples.get('chat_delivery_seconds_bucket{le="+Inf"}')).toBe(5);
-    expect(samples.get('chat_store_seconds_count{operation="appendMessages"}')).toBeGreaterThanOrEqual(1);
+    expect(samples.get('chat_store_seconds_count{operation="appendEvents"}')).toBeGreaterThanOrEqual(1);
     expect(samples.get('chat_errors_total{code="bad_request"}')).toBe(1);
     expect(samples.get('chat_errors_total{code="not_found"}')).toBe(1);
     expect(samples.get("process_resident_memory_bytes")).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { DeviceList, HistoryPage, type ServerFrame, type Session } from "../../src/protocol/index.ts";
-import { apiAs, codeOf } from "../helpers/api.ts";
+import { apiAs, codeOf, messagesIn } from "../helpers/api.ts";
 import { loginUser, registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
 import { TestSocket } from "../helpers/socket.ts";
 
@@ -97,8 +97,8 @@ describe("other people's conversations stay theirs", () => {
     const [aliceSocket] = await Promise.all([connect(alice)]);
     await aliceSocket.sendMessage("bob", "only for bob");
     const page = HistoryPage.parse((await apiAs(server.url, mallory.token).get("/api/history?with=alice")).body);
-    expect(page.messages.map((message) => message.text)).not.toContain("only for bob");
-    for (const message of page.messages) expect([message.from, message.to]).toContain("mallory");
+    expect(messagesIn(page).map((message) => message.text)).not.toContain("only for bob");
+    for (const message of messagesIn(page)) expect([message.from, message.to]).toContain("mallory");
   });
 
   test("cursors, acks and read marks for a conversation one is not in reveal and move nothing", async () => {
@@ -110,7 +110,7 @@ describe("other people's conversations stay theirs", () => {
     mallorySocket.send({ type: "read", conv: sent.conv, seq: sent.seq });
     // Bob's view of alice's message is untouched: still only stored.
     const bobHistory = HistoryPage.parse((await apiAs(server.url, alice.token).get("/api/history?with=bob&limit=1")).body);
-    expect(bobHistory.messages[0]).toMatchObject({ text: "private to bob", status: "sent" });
+    expect(messagesIn(bobHistory)[0]).toMatchObject({ text: "private to bob", status: "sent" });
     // And mallory got nothing about it, neither messages nor receipts, up to a marker sent after.
     await aliceSocket.sendMessage("mallory", "marker");
     await mallorySocket.next((frame) => frame.type === "message" && frame.text === "marker");
@@ -128,7 +128,7 @@ describe("other people's conversations stay theirs", () => {
       await malloryApi.post("/api/groups/secret-club/members", { user: "mallory" }),
     ]) {
       expect(answer.status).toBeGreaterThanOrEqual(400);
-      expect(["not_member", "forbidden", "unknown_group"]).toContain(codeOf(answer));
+      expect(["not_member", "forbidden"]).toContain(codeOf(answer));
     }
     const mallorySocket = await connect(mallory);
     mallorySocket.send({ type: "send", id: "gatecrash", to: "#secret-club", text: "let me in" });
@@ -157,7 +157,7 @@ describe("hostile text is stored and returned exactly", () => {
     expect(live.map((message) => message.text)).toEqual(hostile);
 
     const history = HistoryPage.parse((await apiAs(server.url, bob.token).get(`/api/history?with=alice&limit=${hostile.length}`)).body);
-    expect(history.messages.map((message) => message.text).reverse()).toEqual(hostile);
+    expect(messagesIn(history).map((message) => message.text).reverse()).toEqual(hostile);
 
     // And from the store itself, after a restart.
     const fresh = await startTestServer({ dataDir: server.dataDir });
@@ -165,7 +165,7 @@ describe("hostile text is stored and returned exactly", () => {
       const afterRestart = HistoryPage.parse(
         await (await fetch(`${fresh.url}/api/history?with=alice&limit=${hostile.length}`, { headers: { authorization: `Bearer ${bob.token}` } })).json(),
       );
-      expect(afterRestart.messages.map((message) => message.text).reverse()).toEqual(hostile);
+      expect(messagesIn(afterRestart).map((message) => message.text).reverse()).toEqual(hostile);
     } finally {
       await fresh.stop();
     }

@@ -32,14 +32,14 @@ describe("metrics registry", () => {
   test("histograms have cumulative buckets, +Inf, sum and count", () => {
     const registry = new MetricsRegistry();
     const latency = registry.histogram("chat_store_seconds", "Store calls.", [0.01, 0.1, 1]);
-    for (const seconds of [0.005, 0.05, 0.05, 2]) latency.observe(seconds, { operation: "appendMessages" });
+    for (const seconds of [0.005, 0.05, 0.05, 2]) latency.observe(seconds, { operation: "appendEvents" });
     expect(registry.render().split("\n").slice(2, 9)).toEqual([
-      'chat_store_seconds_bucket{operation="appendMessages",le="0.01"} 1',
-      'chat_store_seconds_bucket{operation="appendMessages",le="0.1"} 3',
-      'chat_store_seconds_bucket{operation="appendMessages",le="1"} 3',
-      'chat_store_seconds_bucket{operation="appendMessages",le="+Inf"} 4',
-      'chat_store_seconds_sum{operation="appendMessages"} 2.105',
-      'chat_store_seconds_count{operation="appendMessages"} 4',
+      'chat_store_seconds_bucket{operation="appendEvents",le="0.01"} 1',
+      'chat_store_seconds_bucket{operation="appendEvents",le="0.1"} 3',
+      'chat_store_seconds_bucket{operation="appendEvents",le="1"} 3',
+      'chat_store_seconds_bucket{operation="appendEvents",le="+Inf"} 4',
+      'chat_store_seconds_sum{operation="appendEvents"} 2.105',
+      'chat_store_seconds_count{operation="appendEvents"} 4',
       "",
     ]);
   });
