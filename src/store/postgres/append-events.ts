@@ -14,6 +14,7 @@ import { appendPlainMessages, CLIENT_ID_INDEX, hasSharedIds, idTaken, isPlainMes
 import { scrubMessages } from "./scrub.ts";
 import { isUniqueViolation, retryOnConflict } from "./retry.ts";
 import { storableText } from "./storable-text.ts";
+import { raiseOwnMarks, type SenderState } from "../own-marks.ts";
 
 /**
  * Stores a batch of events. Plain messages, the bulk of the traffic, go in one statement;
@@ -40,16 +41,6 @@ interface ConversationState {
   changed: boolean;
 }
 
-/** A sender's own marks and role in one conversation, carried through the batch. */
-interface SenderState {
-  conv: ConversationId;
-  userId: UserId;
-  delivered: number;
-  read: number;
-  isAdmin: boolean;
-  moved: boolean;
-}
-
 /** An event stored already: a retry's original, or the message an action refers to. */
 interface StoredRow {
   client_id: string;
@@ -61,16 +52,6 @@ interface StoredRow {
   sent_at: Int8;
   deleted: boolean;
   expires_at: Int8 | null;
-}
-
-/**
- * Your own event counts as delivered to and read by you, but only where your marks had reached
- * the event before it: a mark must never jump over others' events your devices have not had.
- */
-function raiseOwnMarks(marks: SenderState, seq: number): void {
-  if (marks.delivered === seq - 1) marks.delivered = seq;
-  if (marks.read === seq - 1) marks.read = seq;
-  marks.moved ||= marks.delivered === seq || marks.read === seq;
 }
 
 async function appendOneByOne(tx: TransactionSQL, batch: NewEvent[], policy: EventPolicy): Promise<AppendResult[]> {

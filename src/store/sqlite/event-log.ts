@@ -16,6 +16,7 @@ import type { ConversationId, ConversationKind, UserId } from "../../domain/type
 import type { ConversationLog } from "../conversation-log.ts";
 import { toStoredEvent, type EventRow } from "../event-rows.ts";
 import { inWriteTransaction } from "./transaction.ts";
+import { raiseOwnMarks, type SenderState } from "../own-marks.ts";
 
 type EventLogMethods = Pick<
   ConversationLog,
@@ -30,16 +31,6 @@ type EventLogMethods = Pick<
   | "oldestSeq"
   | "deleteEventsBefore"
 >;
-
-/** A sender's own marks and role in one conversation, carried through one append batch. */
-interface SenderState {
-  conv: ConversationId;
-  userId: UserId;
-  delivered: number;
-  read: number;
-  isAdmin: boolean;
-  moved: boolean;
-}
 
 interface ConversationState {
   lastSeq: number;
@@ -56,16 +47,6 @@ interface TargetRow {
   body: string;
   sentAt: number;
   deleted: number;
-}
-
-/**
- * Your own event counts as delivered to and read by you, but only where your marks had reached
- * the event before it: a mark must never jump over others' events your devices have not had.
- */
-function raiseOwnMarks(marks: SenderState, seq: number): void {
-  if (marks.delivered === seq - 1) marks.delivered = seq;
-  if (marks.read === seq - 1) marks.read = seq;
-  marks.moved ||= marks.delivered === seq || marks.read === seq;
 }
 
 type RawEventRow = Omit<EventRow, "deleted" | "quoteDeleted" | "hidden"> & { id: number; deleted: number; quoteDeleted: number | null; hidden: number };
