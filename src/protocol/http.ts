@@ -126,6 +126,18 @@ export const SearchPage = z
   });
 export type SearchPage = z.infer<typeof SearchPage>;
 
+export const MessagePlace = z
+  .object({
+    id: MessageId,
+    conv: ConversationId,
+    with: Recipient.meta({ description: "the conversation, as in `GET /api/history?with=`: the other user, or the `#group`" }),
+  })
+  .meta({
+    description: "Answer to `GET /api/messages/:id`: which of your conversations holds the message with this id (to reply to it, or jump to it).",
+    examples: [{ id: "m-01HZX", conv: 12, with: "alice" }],
+  });
+export type MessagePlace = z.infer<typeof MessagePlace>;
+
 export const HideRequest = z
   .object({
     id: MessageId.meta({ description: "the message to delete for yourself" }),

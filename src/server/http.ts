@@ -9,6 +9,7 @@ import {
   GroupUser,
   HideRequest,
   HistoryQuery,
+  MessageId,
   Name,
   PrivacyUpdate,
   ReceiptsQuery,
@@ -127,6 +128,12 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
   authenticated.get("/search", async (c) => {
     const query = parseQuery(c, SearchQuery);
     return c.json(await messaging.search(c.get("actor"), query.q, query.before, query.limit));
+  });
+
+  authenticated.get("/messages/:id", async (c) => {
+    const id = MessageId.safeParse(c.req.param("id"));
+    if (!id.success) throw new ChatError("bad_request", `Invalid id in the path: ${describeIssues(id.error)}.`);
+    return c.json(await messaging.locate(c.get("actor"), id.data));
   });
 
   authenticated.post("/hide", async (c) => {

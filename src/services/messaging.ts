@@ -1,4 +1,4 @@
-import { ChatError, isGroupAddress, type EventRequest, type HistoryPage, type SearchPage, type ServerFrame } from "../protocol/index.ts";
+import { ChatError, isGroupAddress, type EventRequest, type HistoryPage, type MessagePlace, type SearchPage, type ServerFrame } from "../protocol/index.ts";
 import { groupTopic, resumeCursor, statusOf, userTopic } from "../domain/delivery.ts";
 import {
   characterCount,
@@ -268,6 +268,12 @@ export class Messaging {
       }),
       next: found.next === null ? null : String(found.next),
     };
+  }
+
+  /** Which of the actor's conversations holds the message `id`. */
+  async locate(actor: Actor, id: string): Promise<MessagePlace> {
+    const target = await this.conversationOf(actor, id);
+    return { id, conv: target.conv, with: target.address };
   }
 
   /** Deletes a message for the actor only: their devices stop showing it, nobody else notices. */

@@ -130,7 +130,7 @@ describe("chat-client in script mode, with the compiled binaries", () => {
     expect(result.stderr.join("\n")).toContain(`Cannot reach the chat server at 127.0.0.1:${port}`);
   });
 
-  test("--receipts prints documented receipt lines; errors are one line each on stderr", async () => {
+  test("--receipts prints documented receipt lines; errors are one line each on stderr; a refused message means exit 1", async () => {
     const chat = await server();
     const bob = client("bob", { server: chat, configHome: dir("chat-e2e-bob-") });
     await bob.stderr.line("connected");
@@ -147,7 +147,8 @@ describe("chat-client in script mode, with the compiled binaries", () => {
 
     await alice.stderr.line("Message to nobody-at-all not sent");
     await alice.stderr.line("Type a message after the name");
-    expect(await alice.finish()).toBe(0);
+    expect(await alice.finish()).toBe(1);
+    expect(alice.stderr.lines.at(-1)).toBe("Refused (1): message to nobody-at-all.");
     expect(await bob.finish()).toBe(0);
   });
 

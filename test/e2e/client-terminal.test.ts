@@ -42,7 +42,7 @@ test("the interactive client in a terminal: login screens, prompt, ticks, and pr
   // The seed's example, and the ticks: bob's screen shows it, so it is read.
   terminal.keys("alice", "bob Hello Bob, how are you?", true);
   const bobScreen = await terminal.waitFor("bob", "alice's message", (lines) => lines.some((line) => line.includes("[alice]: Hello Bob, how are you?")));
-  expect(bobScreen.find((line) => line.includes("[alice]:"))).toMatch(/^\[\d\d:\d\d\] \[alice\]: Hello Bob, how are you\?$/);
+  expect(bobScreen.find((line) => line.includes("[alice]:"))).toMatch(/^\[\d\d:\d\d\] \[alice\]: Hello Bob, how are you\? \^1$/);
   const aliceScreen = await terminal.waitFor("alice", "the read mark", (lines) =>
     lines.some((line) => line.includes("[you → bob]: Hello Bob, how are you? ✓✓ read")),
   );
@@ -56,7 +56,7 @@ test("the interactive client in a terminal: login screens, prompt, ticks, and pr
   const whileTyping = await terminal.waitFor("alice", "bob's reply", (lines) => lines.some((line) => line.includes("[bob]: reply while you type")));
   expect(lastLine(whileTyping)).toBe("> bob I am still typ");
   const replyRow = whileTyping.findIndex((line) => line.includes("[bob]: reply while you type"));
-  expect(whileTyping[replyRow]).toMatch(/^\[\d\d:\d\d\] \[bob\]: reply while you type$/);
+  expect(whileTyping[replyRow]).toMatch(/^\[\d\d:\d\d\] \[bob\]: reply while you type \^\d+$/);
 
   terminal.keys("alice", "ing", true);
   await terminal.waitFor("bob", "the finished line", (lines) => lines.some((line) => line.includes("[alice]: I am still typing")));
@@ -66,8 +66,21 @@ test("the interactive client in a terminal: login screens, prompt, ticks, and pr
   await terminal.waitFor("alice", "the group", (lines) => lines.includes("Created #crew (2 members): alice (admin), bob"));
   await terminal.waitFor("bob", "the group notice", (lines) => lines.includes("[#crew] alice created the group"));
   terminal.keys("alice", "#crew lunch at noon?", true);
-  await terminal.waitFor("bob", "the group message", (lines) => lines.some((line) => /^\[\d\d:\d\d\] \[#crew\]\[alice\]: lunch at noon\?$/.test(line)));
-  await terminal.waitFor("alice", "the group's read mark", (lines) => lines.some((line) => line.endsWith("[you → #crew]: lunch at noon? ✓✓ read")));
+  await terminal.waitFor("bob", "the group message", (lines) => lines.some((line) => /^\[\d\d:\d\d\] \[#crew\]\[alice\]: lunch at noon\? \^\d+$/.test(line)));
+  await terminal.waitFor("alice", "the group's read mark", (lines) => lines.some((line) => /\[you → #crew\]: lunch at noon\? ✓✓ read \^\d+$/.test(line)));
+
+  // Messages are picked by the short reference after them: a reply quotes, a reaction, an edit and a delete show where the message is.
+  terminal.keys("bob", "/reply ^1 Fine, thanks!", true);
+  await terminal.waitFor("alice", "the reply under its quote", (lines) => {
+    const reply = lines.findIndex((line) => /\[bob\]: Fine, thanks! \^\d+$/.test(line));
+    return reply > 0 && lines[reply - 1] === "  ┌ you: Hello Bob, how are you?";
+  });
+  terminal.keys("bob", "/react ^1 👍", true);
+  await terminal.waitFor("alice", "the reaction", (lines) => lines.some((line) => /\[you → bob\]: Hello Bob, how are you\? .*👍 1 \^1$/.test(line)));
+  terminal.keys("alice", "/edit ^1 Hello Bob, how are you doing?", true);
+  await terminal.waitFor("bob", "the edit", (lines) => lines.some((line) => /\[alice\]: Hello Bob, how are you doing\? \(edited\) +👍 1 \^1$/.test(line)));
+  terminal.keys("alice", "/delete 1", true);
+  await terminal.waitFor("bob", "the delete", (lines) => lines.some((line) => /\[alice\]: message deleted \^1$/.test(line)));
 
   // Commands.
   terminal.keys("alice", "/history bob 10", true);

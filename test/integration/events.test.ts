@@ -206,6 +206,9 @@ for (const kind of DEPLOYMENT_KINDS) {
       const firstPage = await api("bob").get("/api/search?q=zebra&limit=1");
       const next = SearchPage.parse(firstPage.body).next!;
       expect(SearchPage.parse((await api("bob").get(`/api/search?q=zebra&limit=1&before=${next}`)).body).hits.map((hit) => hit.id)).toEqual(["s1"]);
+      // Where a message is, for a reply or a jump to it: only in one's own conversations.
+      expect((await api("bob").get("/api/messages/s1")).body).toEqual({ id: "s1", conv: expect.any(Number), with: "alice" });
+      expect(codeOf(await api("carol").get("/api/messages/s1"))).toBe("unknown_message");
       await api("bob").post("/api/hide", { id: "s1" });
       expect((await search("bob", "zebra")).hits.map((hit) => hit.id)).toEqual(["s2"]);
       expect(codeOf(await api("bob").get("/api/search?q=%20%21"))).toBe("bad_request");

@@ -72,7 +72,7 @@ describe("message lines", () => {
 });
 
 describe("ticks of own messages", () => {
-  const entry = (id: string) => ({ id, to: "bob", text: id, createdAt: 0 });
+  const entry = (id: string) => ({ type: "send" as const, id, to: "bob", text: id, createdAt: 0 });
 
   test("pending, then stored, then raised by delivered and read watermarks", () => {
     const own = new OwnMessages();

@@ -2,21 +2,24 @@ import { describe, expect, test } from "bun:test";
 import { runCommand, type CommandContext } from "../../src/client/cli/commands.ts";
 import { PLAIN } from "../../src/client/cli/format.ts";
 import { membersLine, receiptsLine } from "../../src/client/cli/group-commands.ts";
-import { groupNoticeLine, presenceLine } from "../../src/client/cli/notices.ts";
+import { MessageBook } from "../../src/client/cli/message-book.ts";
+import { noticeLine, presenceLine } from "../../src/client/cli/notices.ts";
 import { OwnGroupChanges } from "../../src/client/cli/own-group-changes.ts";
 import { privacyLine } from "../../src/client/cli/social-commands.ts";
 import { parseServerAddress } from "../../src/client/sdk/address.ts";
 import { ChatApi } from "../../src/client/sdk/api.ts";
 import { PresenceBook } from "../../src/client/sdk/presence-book.ts";
-import type { GroupFrame } from "../../src/protocol/index.ts";
+import type { NoticeFrame } from "../../src/protocol/index.ts";
 import { freePort } from "../helpers/free-port.ts";
 
 const NOWHERE = `127.0.0.1:${freePort()}`;
 
-/** A context whose output is recorded; its server address has nothing listening. */
-function context(): CommandContext & { printed: string[]; reported: string[] } {
+/** A context whose output is recorded; its server address has nothing listening, and what it would send is kept in `sent`. */
+function context(shortRefs = false): CommandContext & { printed: string[]; reported: string[]; sent: unknown[]; refusals: string[] } {
   const printed: string[] = [];
   const reported: string[] = [];
+  const sent: unknown[] = [];
+  const refusals: string[] = [];
   return {
     me: "alice",
     deviceId: 1,
@@ -25,26 +28,37 @@ function context(): CommandContext & { printed: string[]; reported: string[] } {
     style: PLAIN,
     presence: new PresenceBook(),
     ownGroupChanges: new OwnGroupChanges(),
+    book: new MessageBook(shortRefs),
+    messages: {
+      send: (to, text, replyTo) => void sent.push(replyTo === undefined ? { type: "send", to, text } : { type: "send", to, text, replyTo }),
+      act: (request) => void sent.push(request),
+      refused: (what) => void refusals.push(what),
+    },
     print: (line) => printed.push(line),
     report: (line) => reported.push(line),
     printed,
     reported,
+    sent,
+    refusals,
   };
 }
 
-async function run(line: string) {
-  const ctx = context();
+async function run(line: string, ctx = context()) {
   const [name = "", ...args] = line.slice(1).split(" ");
   const outcome = await runCommand(ctx, name, args);
-  return { outcome, printed: ctx.printed, reported: ctx.reported };
+  return { outcome, printed: ctx.printed, reported: ctx.reported, sent: ctx.sent, refusals: ctx.refusals };
 }
 
-const notice = (change: GroupFrame["change"], extra: Partial<GroupFrame> = {}): GroupFrame => ({
-  type: "group",
-  group: "team",
+const notice = (change: NoticeFrame["change"], extra: Partial<NoticeFrame> = {}): NoticeFrame => ({
+  type: "notice",
   conv: 17,
+  seq: 3,
+  id: "n-1",
+  from: "alice",
+  to: "#team",
+  ts: 1764093600000,
   change,
-  by: "alice",
+  group: "team",
   ...extra,
 });
 
@@ -107,6 +121,69 @@ describe("slash commands", () => {
   });
 });
 
+describe("commands on messages", () => {
+  test("/help lists them", async () => {
+    const { printed } = await run("/help");
+    for (const usage of ["/reply <message> <text>…", "/edit <message> <text>…", "/delete <message>", "/delete-for-me <message>", "/react <message> [emoji]", "/search <words>…", "/timer <name> off|24h|7d|90d"]) {
+      expect(printed.some((line) => line.startsWith(`${usage} `))).toBe(true);
+    }
+  });
+
+  test("a short reference leads to the message and its conversation", async () => {
+    const ctx = context(true);
+    ctx.book.refer("m-1", "alice");
+    ctx.book.refer("m-2", "#team");
+    await run("/reply ^1 Fine, thanks!", ctx);
+    await run("/edit 2 lunch at one", ctx);
+    await run("/react ^2 👍", ctx);
+    await run("/react 2", ctx);
+    await run("/delete ^1", ctx);
+    expect(ctx.reported).toEqual([]);
+    expect(ctx.sent).toEqual([
+      { type: "send", to: "alice", text: "Fine, thanks!", replyTo: "m-1" },
+      { type: "edit", target: "m-2", text: "lunch at one", to: "#team" },
+      { type: "react", target: "m-2", emoji: "👍", to: "#team" },
+      { type: "react", target: "m-2", emoji: null, to: "#team" },
+      { type: "delete", target: "m-1", to: "alice" },
+    ]);
+  });
+
+  test("an id this run has not seen: actions go without the conversation (the server finds it)", async () => {
+    const ctx = context();
+    await run("/edit 0190-abc new words", ctx);
+    expect(ctx.sent).toEqual([{ type: "edit", target: "0190-abc", text: "new words" }]);
+  });
+
+  test("disappearing messages: off, 24h, 7d or 90d", async () => {
+    const ctx = context();
+    await run("/timer #team 7d", ctx);
+    await run("/timer Bob off", ctx);
+    expect(ctx.sent).toEqual([
+      { type: "timer", to: "#team", seconds: 604_800 },
+      { type: "timer", to: "bob", seconds: 0 },
+    ]);
+    expect((await run("/timer bob 1h")).reported[0]).toStartWith("'1h' is not off, 24h, 7d or 90d. Usage: /timer");
+  });
+
+  test("what cannot name a message or a reaction is a usage error, and nothing is sent", async () => {
+    const interactive = context(true);
+    expect((await run("/delete ^5", interactive)).reported).toEqual([
+      "^5 is not a message shown in this session. Usage: /delete <message> (delete a message for everyone (your own, or any in a group you admin)).",
+    ]);
+    expect((await run("/react")).reported[0]).toStartWith("Give the message: its id. Usage: /react");
+    expect((await run("/react m-1 hello")).reported[0]).toStartWith("'hello' is not one emoji: a reaction is one emoji. Usage: /react");
+    expect((await run("/edit m-1")).reported[0]).toStartWith("Type the new text after the message.");
+    expect((await run("/search")).reported[0]).toStartWith("Give the words to look for.");
+    expect(interactive.sent).toEqual([]);
+  });
+
+  test("a delete for oneself that cannot reach the server is counted as refused", async () => {
+    const { reported, refusals } = await run("/delete-for-me m-1");
+    expect(reported).toEqual([`/delete-for-me failed: Cannot reach the chat server at ${NOWHERE} (connection refused).`]);
+    expect(refusals).toEqual(["deletion of ^m-1 for you"]);
+  });
+});
+
 describe("group lines", () => {
   test("members, with admins marked", () => {
     const info = { name: "team", conv: 17, members: [{ name: "alice", role: "admin" as const }, { name: "bob", role: "member" as const }] };
@@ -121,13 +198,13 @@ describe("group lines", () => {
   });
 
   test("each change is one line, with 'you' for the user", () => {
-    expect(groupNoticeLine(notice("created"), "bob")).toBe("[#team] alice created the group");
-    expect(groupNoticeLine(notice("added", { user: "carol" }), "bob")).toBe("[#team] alice added carol");
-    expect(groupNoticeLine(notice("added", { user: "bob" }), "bob")).toBe("[#team] alice added you");
-    expect(groupNoticeLine(notice("removed", { user: "carol" }), "alice")).toBe("[#team] you removed carol");
-    expect(groupNoticeLine(notice("left", { by: "carol", user: "carol" }), "bob")).toBe("[#team] carol left");
-    expect(groupNoticeLine(notice("promoted", { user: "bob" }), "carol")).toBe("[#team] alice made bob an admin");
-    expect(groupNoticeLine(notice("renamed", { group: "core", previousName: "team" }), "bob")).toBe("[#core] alice renamed #team to #core");
+    expect(noticeLine(notice("created"), "bob")).toBe("[#team] alice created the group");
+    expect(noticeLine(notice("added", { user: "carol" }), "bob")).toBe("[#team] alice added carol");
+    expect(noticeLine(notice("added", { user: "bob" }), "bob")).toBe("[#team] alice added you");
+    expect(noticeLine(notice("removed", { user: "carol" }), "alice")).toBe("[#team] you removed carol");
+    expect(noticeLine(notice("left", { from: "carol", user: "carol" }), "bob")).toBe("[#team] carol left");
+    expect(noticeLine(notice("promoted", { user: "bob" }), "carol")).toBe("[#team] alice made bob an admin");
+    expect(noticeLine(notice("renamed", { to: "#core", group: "core", previousName: "team" }), "bob")).toBe("[#core] alice renamed #team to #core");
   });
 
   test("a change made on this device is not announced twice there; a failed one is forgotten", () => {

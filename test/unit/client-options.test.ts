@@ -24,6 +24,12 @@ describe("client command line", () => {
     expect(fromFlag.kind === "run" && fromFlag.options.server.ws).toBe("ws://10.1.1.1:9000/ws");
   });
 
+  test("--json is for script mode", () => {
+    expect(parseCommandLine(["bob", "--json"], env, false)).toMatchObject({ kind: "run", options: { json: true } });
+    expect(parseCommandLine(["bob"], env, false)).toMatchObject({ kind: "run", options: { json: false } });
+    expect(parseCommandLine(["bob", "--json"], env, true)).toEqual({ kind: "usage-error", message: "--json is for script mode: give the input from a pipe or a file." });
+  });
+
   test("password, XDG_CONFIG_HOME, NO_COLOR and --receipts", () => {
     const parsed = parseCommandLine(["bob", "--receipts"], { ...env, CHAT_PASSWORD: "pw", XDG_CONFIG_HOME: "/x", NO_COLOR: "1" }, true);
     expect(parsed).toMatchObject({ kind: "run", options: { password: "pw", configDir: "/x/chat", color: false, receipts: true } });

@@ -33,7 +33,7 @@ describe("outbox on disk", () => {
     const second = connection.send("#team", "two");
     await nextTick();
     const saved = readStateFile(path, server, "alice").outbox;
-    expect(saved.map((entry) => [entry.id, entry.to, entry.text])).toEqual([
+    expect(saved.map((entry) => [entry.id, entry.to, "text" in entry && entry.text])).toEqual([
       [first.id, "bob", "one"],
       [second.id, "#team", "two"],
     ]);
@@ -75,7 +75,7 @@ describe("outbox queue", () => {
       saveNow: () => events.push(`save ${entries.length}`),
       saveSoon: () => events.push("save soon"),
       transmit: (entry) => {
-        events.push(`send ${entry.text}`);
+        events.push(`send ${entry.type === "send" ? entry.text : entry.type}`);
         onSend();
       },
     });
@@ -85,8 +85,8 @@ describe("outbox queue", () => {
 
   test("messages of one tick are saved once, then sent in order", async () => {
     const { outbox, events } = queue();
-    outbox.add("bob", "one");
-    outbox.add("bob", "two");
+    outbox.add({ type: "send", to: "bob", text: "one" });
+    outbox.add({ type: "send", to: "bob", text: "two" });
     expect(events).toEqual([]);
     await nextTick();
     expect(events).toEqual(["save 2", "send one", "send two"]);
@@ -94,7 +94,7 @@ describe("outbox queue", () => {
 
   test("a retryable refusal sends the same entry again after the delay the server asked for", async () => {
     const { outbox, events, nextSend } = queue();
-    const entry = outbox.add("bob", "again");
+    const entry = outbox.add({ type: "send", to: "bob", text: "again" });
     await nextTick();
     const resent = nextSend();
     outbox.retryLater(entry, 5);
@@ -106,7 +106,7 @@ describe("outbox queue", () => {
 
   test("settling removes the entry, once", async () => {
     const { outbox } = queue();
-    const entry = outbox.add("bob", "done");
+    const entry = outbox.add({ type: "send", to: "bob", text: "done" });
     const drained = outbox.whenEmpty(1_000);
     expect(outbox.settle(entry.id)).toEqual(entry);
     expect(outbox.settle(entry.id)).toBeUndefined();

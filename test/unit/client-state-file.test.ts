@@ -55,7 +55,7 @@ describe("state file", () => {
     state.data.session = { token: "secret-token", deviceId: 3, deviceName: "laptop" };
     state.data.cursors["12"] = 41;
     state.data.titles["12"] = "bob";
-    state.data.outbox.push({ id: "m-1", to: "bob", text: "hello", createdAt: 1 });
+    state.data.outbox.push({ type: "send", id: "m-1", to: "bob", text: "hello", createdAt: 1 });
     state.save();
 
     expect(statSync(path).mode & 0o777).toBe(0o600);

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { Recipient } from "../../protocol/index.ts";
 import { argument, type Command } from "./command.ts";
-import { formatTime, historyLine } from "./format.ts";
+import { formatTime } from "./format.ts";
+import { conversationOf } from "./message-book.ts";
+import { viewLines, viewOfMessage } from "./message-view.ts";
+import { noticeLine } from "./notices.ts";
 import { sanitize } from "./sanitize.ts";
 
 const DEFAULT_HISTORY_LENGTH = 20;
@@ -13,13 +16,24 @@ export const ACCOUNT_COMMANDS: Command[] = [
   {
     name: "history",
     usage: "/history <name> [N]",
-    summary: `the last N messages with a user or #group (default ${DEFAULT_HISTORY_LENGTH}), with ticks`,
+    summary: `the last N messages with a user or #group (default ${DEFAULT_HISTORY_LENGTH}), with ticks, edits and reactions`,
     async run(context, [who, count]) {
       const peer = argument(Recipient, who, "a user or #group");
       const limit = count === undefined ? DEFAULT_HISTORY_LENGTH : argument(HistoryLength, count, "a number of messages from 1 to 200");
       const page = await context.api.history(context.token, { with: peer, limit });
+      const { me, style, book } = context;
       if (page.messages.length === 0) context.print(`No messages with ${peer} yet.`);
-      for (const message of [...page.messages].reverse()) context.print(historyLine(message, context.me, context.style));
+      for (const entry of [...page.messages].reverse()) {
+        if (entry.type === "notice") {
+          context.print(style.dim(noticeLine(entry, me)));
+          continue;
+        }
+        const ref = book.refer(entry.id, conversationOf(entry, me));
+        const label = (id: string) => book.label(id);
+        const { quote, line } = viewLines(viewOfMessage(entry), me, style, { tick: entry.from === me ? entry.status : undefined, ref, label });
+        if (quote) context.print(quote);
+        context.print(line);
+      }
       return "continue";
     },
   },

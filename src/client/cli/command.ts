@@ -1,8 +1,21 @@
 import type { z } from "zod";
 import type { ChatApi } from "../sdk/api.ts";
+import type { NewRequest } from "../sdk/outbox.ts";
 import type { PresenceBook } from "../sdk/presence-book.ts";
 import type { Style } from "./format.ts";
+import type { JsonRecord } from "./json-records.ts";
+import type { MessageBook } from "./message-book.ts";
 import type { OwnGroupChanges } from "./own-group-changes.ts";
+
+/** How commands send: the client queues each request in the outbox and shows it its own way. */
+export interface MessageSender {
+  /** Queues a message (a reply when `replyTo` is given); throws a `ChatError` when it could never be sent. */
+  send(to: string, text: string, replyTo?: string): void;
+  /** Queues an edit, delete, reaction or timer; throws a `ChatError` when it could never be sent. */
+  act(request: Exclude<NewRequest, { type: "send" }>): void;
+  /** A message or action was refused (script mode then exits non-zero); `what` is e.g. `edit of ^12`. */
+  refused(what: string): void;
+}
 
 /** What a command needs from the client running it; the same commands serve the terminal and script mode. */
 export interface CommandContext {
@@ -15,10 +28,15 @@ export interface CommandContext {
   presence: PresenceBook;
   /** Group changes made here, whose notices need not be printed again. */
   ownGroupChanges: OwnGroupChanges;
+  /** The messages seen this run: their references and conversations. */
+  book: MessageBook;
+  messages: MessageSender;
   /** Prints a line of output (stdout in script mode, above the prompt in a terminal). */
   print(line: string): void;
   /** Reports a problem (one line on stderr in script mode). */
   report(line: string): void;
+  /** Script mode with `--json`: results given as records (search hits) rather than lines. */
+  record?(record: JsonRecord): void;
 }
 
 /** `logged-out`: this device's session ended (/logout); the client forgets its token and quits. */

@@ -3,6 +3,7 @@ import { ServerUnreachableError } from "../sdk/errors.ts";
 import { ACCOUNT_COMMANDS } from "./account-commands.ts";
 import { type Command, type CommandContext, type CommandOutcome, UsageError } from "./command.ts";
 import { GROUP_COMMANDS } from "./group-commands.ts";
+import { MESSAGE_COMMANDS } from "./message-commands.ts";
 import { sanitize } from "./sanitize.ts";
 import { SOCIAL_COMMANDS } from "./social-commands.ts";
 
@@ -20,7 +21,7 @@ const HELP: Command = {
   },
 };
 
-const COMMANDS: Command[] = [HELP, ...ACCOUNT_COMMANDS, ...GROUP_COMMANDS, ...SOCIAL_COMMANDS];
+const COMMANDS: Command[] = [HELP, ...MESSAGE_COMMANDS, ...ACCOUNT_COMMANDS, ...GROUP_COMMANDS, ...SOCIAL_COMMANDS];
 
 /** Runs `/name args`; an unknown command, unfit arguments or a failed request is reported, never thrown. */
 export async function runCommand(context: CommandContext, name: string, args: string[]): Promise<CommandOutcome> {

@@ -1,4 +1,4 @@
-import { isGroupAddress, type HistoryMessage, type MessageStatus } from "../../protocol/index.ts";
+import { isGroupAddress, type MessageStatus } from "../../protocol/index.ts";
 import { sanitize } from "./sanitize.ts";
 
 /** Colours for the interactive client; plain text when colour is off (NO_COLOR, not a terminal). */
@@ -50,24 +50,26 @@ interface Addressed {
   text: string;
 }
 
-/**
- * `[alice]: text` for a direct message, `[#team][alice]: text` in a group, and
- * `[you → bob]: text` for a message the user sent (from this or another device).
- */
+/** Who said it, as lines start: `[alice]`, `[#team][alice]`, or `[you → bob]` for the user (from this or another device). */
+export function speaker(event: { from: string; to: string }, me: string): string {
+  if (event.from === me) return `[you → ${event.to}]`;
+  if (isGroupAddress(event.to)) return `[${event.to}][${event.from}]`;
+  return `[${event.from}]`;
+}
+
+/** `[alice]: text` for a direct message, `[#team][alice]: text` in a group, `[you → bob]: text` for the user's own. */
 export function messageLine(message: Addressed, me: string): string {
-  const text = sanitize(message.text);
-  if (message.from === me) return `[you → ${message.to}]: ${text}`;
-  if (isGroupAddress(message.to)) return `[${message.to}][${message.from}]: ${text}`;
-  return `[${message.from}]: ${text}`;
+  return `${speaker(message, me)}: ${sanitize(message.text)}`;
 }
 
 export function timed(line: string, ts: number, style: Style): string {
   return `${style.dim(`[${formatTime(ts)}]`)} ${line}`;
 }
 
-export function historyLine(message: HistoryMessage, me: string, style: Style): string {
-  const line = timed(messageLine(message, me), message.ts, style);
-  return message.from === me ? `${line} ${tickMark(message.status, style)}` : line;
+/** Cleaned text cut to `max` characters with `…`, for quotes and reminders of a message. */
+export function shorten(text: string, max = 40): string {
+  const clean = sanitize(text);
+  return [...clean].length > max ? `${[...clean].slice(0, max - 1).join("")}…` : clean;
 }
 
 /** Script-mode receipt lines (with `--receipts`); documented in docs/client.md. */

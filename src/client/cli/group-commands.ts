@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type GroupChange, type GroupInfo, type MessageReceipts, Name } from "../../protocol/index.ts";
+import { type NoticeChange, type GroupInfo, type MessageReceipts, Name } from "../../protocol/index.ts";
 import { argument, type Command, type CommandContext, UsageError } from "./command.ts";
 
 /** A group name as people type it, with or without its `#`. */
@@ -123,7 +123,7 @@ async function leave(context: CommandContext, name: string): Promise<"continue">
 }
 
 /** Sends a request that changes a group, noting the change first: its notice may arrive before the answer. */
-async function changing<T>(context: CommandContext, [change, group, user]: [GroupChange, string, string?], request: () => Promise<T>): Promise<T> {
+async function changing<T>(context: CommandContext, [change, group, user]: [NoticeChange, string, string?], request: () => Promise<T>): Promise<T> {
   const undo = context.ownGroupChanges.expect(change, group, user);
   try {
     return await request();

@@ -5,17 +5,19 @@ import type { ChatConnection, ConnectionStatus } from "../sdk/connection.ts";
 import { PresenceBook } from "../sdk/presence-book.ts";
 import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
 import { type CommandContext, runCommand } from "./commands.ts";
-import { makeStyle, messageLine, type Style, tickMark, timed } from "./format.ts";
+import { makeStyle, type Style } from "./format.ts";
 import { parseInputLine } from "./input.ts";
 import { LoginFailed, obtainSession } from "./login.ts";
-import { groupNoticeLine, presenceLine } from "./notices.ts";
+import { MessageBook } from "./message-book.ts";
+import { presenceLine } from "./notices.ts";
 import type { ClientOptions } from "./options.ts";
 import { OwnGroupChanges } from "./own-group-changes.ts";
-import { type OwnMessage, OwnMessages } from "./own-messages.ts";
+import { storedConversation } from "./own-requests.ts";
 import { sanitize } from "./sanitize.ts";
 import { PromptScreen } from "./screen.ts";
 import { forgetSession, openConnection, SESSION_ENDED } from "./session.ts";
 import { terminalPrompts } from "./terminal-login.ts";
+import { Timeline } from "./timeline.ts";
 import { TypingIndicator } from "./typing.ts";
 
 type ChatOutcome = "quit" | "session-ended";
@@ -45,9 +47,10 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
   const screen = new PromptScreen(process.stdin, process.stdout);
   const connection = openConnection(options, state, session);
   const me = connection.user;
-  const own = new OwnMessages();
   const presence = new PresenceBook();
   const ownGroupChanges = new OwnGroupChanges();
+  const book = new MessageBook(true);
+  const timeline = new Timeline(screen, me, style, book, ownGroupChanges);
   // People this session exchanged direct messages with: only their coming and going is worth a line.
   const partners = new Set<string>();
   const chattingWith = (from: string, to: string) => {
@@ -62,8 +65,6 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
     const status = [connectionLabel, typing.label()].filter(Boolean).join(" ");
     screen.setStatus(status && style.dim(status));
   };
-  const ownLine = (message: OwnMessage) =>
-    `${timed(messageLine({ from: me, to: message.entry.to, text: message.entry.text }, me), message.ts, style)} ${tickMark(message.tick, style)}`;
   const context: CommandContext = {
     me,
     deviceId: session.deviceId,
@@ -72,6 +73,15 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
     style,
     presence,
     ownGroupChanges,
+    book,
+    messages: {
+      send: (to, text, replyTo) => {
+        timeline.typed(connection.send(to, text, replyTo));
+        chattingWith(me, to);
+      },
+      act: (request) => void connection.act(request),
+      refused: () => {}, // the command's failure is on screen; nothing else depends on it here
+    },
     print: (line) => screen.print(line),
     report: (line) => screen.print(style.error(line)),
   };
@@ -129,36 +139,24 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
       showStatus();
     });
 
+    connection.on("event", (frame) => timeline.event(frame));
     connection.on("message", (frame) => {
       chattingWith(frame.from, frame.to);
       typing.stopped(frame.from, frame.to);
-      screen.print(timed(messageLine(frame, me), frame.ts, style));
+      // Only messages count as read: a reaction or an edit does not make a chat unread.
       connection.markRead(frame.conv, frame.seq);
     });
-    connection.on("stored", ({ entry, conv, seq, ts }) => {
-      const message = own.stored(entry.id, conv, seq, ts);
-      if (message && !screen.update(entry.id, ownLine(message))) screen.print(ownLine(message), entry.id);
-    });
-    connection.on("rejected", ({ entry, message }) => {
-      const failed = own.failed(entry.id);
-      if (failed) screen.update(entry.id, ownLine(failed));
-      screen.print(style.error(`Message to ${entry.to} not sent: ${sanitize(message)}`));
-    });
+    connection.on("stored", (stored) => timeline.stored(stored, storedConversation(stored, book, connection)));
+    connection.on("rejected", ({ entry, message }) => timeline.rejected(entry, sanitize(message)));
     connection.on("receipt", (receipt) => {
-      if (receipt.by === me) return; // this user's own reading on another device
-      const raised = own.applyReceipt(receipt.conv, receipt.delivered, receipt.read);
-      const notShown = raised.filter((message) => !screen.update(message.entry.id, ownLine(message)));
-      const newest = notShown.at(-1);
-      if (newest) screen.print(style.dim(`${tickMark(newest.tick, style)} ${newest.entry.to}: "${snippet(newest.entry.text)}"`));
+      if (receipt.by !== me) timeline.receipt(receipt); // not this user's own reading on another device
     });
+    connection.on("hidden", (frame) => timeline.hidden(frame));
     connection.on("typing", (frame) => typing.started(frame.from, frame.to));
     connection.on("presence", (frame) => {
       const change = presence.record(frame);
       const noticeable = change === "came-online" || change === "went-offline";
       if (noticeable && partners.has(frame.user)) screen.print(style.dim(`· ${presenceLine(frame)}`));
-    });
-    connection.on("group", (frame) => {
-      if (!ownGroupChanges.isOwn(frame)) screen.print(style.dim(groupNoticeLine(frame, me)));
     });
     connection.on("gap", (frame) => {
       const title = connection.titleOf(frame.conv) ?? `conversation ${frame.conv}`;
@@ -175,9 +173,8 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
       const input = parseInputLine(line);
       if (input.kind === "message") {
         try {
-          const message = own.add(connection.send(input.to, input.text));
+          timeline.typed(connection.send(input.to, input.text), line);
           chattingWith(me, input.to);
-          screen.replaceEnteredLine(line, ownLine(message), message.entry.id);
         } catch (error) {
           if (!(error instanceof ChatError)) throw error;
           screen.keepEnteredLine(line);
@@ -199,12 +196,7 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
 
     showStatus();
     screen.start();
-    for (const entry of connection.outbox) screen.print(ownLine(own.add(entry)), entry.id);
+    for (const entry of connection.outbox) if (entry.type === "send") timeline.typed(entry);
     connection.start();
   });
-}
-
-function snippet(text: string): string {
-  const clean = sanitize(text);
-  return clean.length > 40 ? `${clean.slice(0, 39)}…` : clean;
 }

@@ -1,14 +1,14 @@
-import type { GroupFrame } from "../../protocol/index.ts";
+import type { NoticeFrame } from "../../protocol/index.ts";
 import type { ContactPresence } from "../sdk/presence-book.ts";
 import { formatTime } from "./format.ts";
 
 /**
- * One line for a change to a group, e.g. `[#team] alice added carol`, with "you" for the user.
+ * One line for a change to a conversation, e.g. `[#team] alice added carol`, with "you" for the user.
  * Names need no cleaning: the protocol allows only a-z, digits, '_', '-' and '.' in them.
  */
-export function groupNoticeLine(frame: GroupFrame, me: string): string {
+export function noticeLine(frame: NoticeFrame, me: string): string {
   const person = (name: string | undefined) => (name === me ? "you" : (name ?? "someone"));
-  const by = person(frame.by);
+  const by = person(frame.from);
   const user = person(frame.user);
   const what = {
     created: `${by} created the group`,
@@ -16,9 +16,17 @@ export function groupNoticeLine(frame: GroupFrame, me: string): string {
     removed: `${by} removed ${user}`,
     left: `${user} left`,
     promoted: `${by} made ${user} an admin`,
-    renamed: `${by} renamed #${frame.previousName ?? "?"} to #${frame.group}`,
+    renamed: `${by} renamed #${frame.previousName ?? "?"} to #${frame.group ?? frame.to.slice(1)}`,
+    timer: frame.seconds ? `${by} turned on disappearing messages: ${describeTimer(frame.seconds)}` : `${by} turned off disappearing messages`,
   }[frame.change];
-  return `[#${frame.group}] ${what}`;
+  const where = frame.to.startsWith("#") ? frame.to : frame.from === me ? frame.to : frame.from;
+  return `[${where}] ${what}`;
+}
+
+/** `24 hours`, `7 days`, `90 days`. */
+export function describeTimer(seconds: number): string {
+  const hours = seconds / 3600;
+  return hours < 48 ? `${hours} hours` : `${hours / 24} days`;
 }
 
 /** `bob is online`, `bob was last seen 14:02`, or `bob is offline (last seen not available)` when it is hidden or unknown. */

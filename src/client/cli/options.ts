@@ -12,6 +12,8 @@ export interface ClientOptions {
   password: string | undefined;
   deviceName: string | undefined;
   receipts: boolean;
+  /** Script mode: one JSON object per line on stdout instead of lines for people. */
+  json: boolean;
   configDir: string;
   color: boolean;
 }
@@ -22,8 +24,9 @@ export const USAGE = `Usage: chat-client <name> [options]
 
 Logs in as <name> (registering the name the first time) and chats.
 In a terminal: type "<recipient> <message>" to send (recipient: a user or #group), /help for commands.
-With input from a pipe or file (script mode): each line "<recipient> <message>" is sent, slash commands run,
-incoming messages are printed as "[sender]: text", and the client exits once every message was acknowledged.
+With input from a pipe or file (script mode): each line "<recipient> <message>" is sent, slash commands run
+(/reply, /edit, /delete, /react take the message's id), incoming messages are printed as "[sender]: text",
+and the client exits once every message was acknowledged.
 
 Options:
   --server URL    chat server: host:port, http(s)://host[:port] or ws(s)://host[:port]
@@ -35,6 +38,13 @@ Options:
                     receipt sent <to> <seq> <message-id>
                     receipt delivered <conversation> <seq> <by>
                     receipt read <conversation> <seq> <by>
+  --json          script mode: print one JSON object per line on stdout instead, told apart by "type":
+                    message, edit, delete, reaction, notice   each event of your conversations
+                    sent     each of your messages and actions, once the server stored it (with its id)
+                    hit      each result of /search
+                    hidden   a message you deleted for yourself
+                    output   a line of a command's result
+                  problems stay one line each on stderr
   -h, --help      show this help
 
 Environment:
@@ -45,8 +55,8 @@ Environment:
   NO_COLOR          turn colours off
 
 Exit status: 0 on success; 1 if login fails, the server cannot be reached or its certificate is not
-trusted, or sent messages were not acknowledged in time (they stay queued for the next run); 2 for a
-usage error or a --ca file that cannot be read.`;
+trusted, a message or action was refused (script mode), or sent messages were not acknowledged in time
+(they stay queued for the next run); 2 for a usage error or a --ca file that cannot be read.`;
 
 /** Reads the command line and environment once; a bad value is a usage error with a sentence naming it. */
 export function parseCommandLine(argv: string[], env: Record<string, string | undefined>, isTerminal: boolean): CommandLine {
@@ -61,6 +71,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
         ca: { type: "string" },
         device: { type: "string" },
         receipts: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -85,6 +96,9 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   }
   const trust = readTrust(parsed.values.ca, env.CHAT_CA_FILE);
   if (typeof trust === "string") return { kind: "usage-error", message: trust };
+  if (parsed.values.json && isTerminal) {
+    return { kind: "usage-error", message: "--json is for script mode: give the input from a pipe or a file." };
+  }
   const deviceName = parsed.values.device?.trim();
   if (deviceName !== undefined && (deviceName.length === 0 || deviceName.length > 64)) {
     return { kind: "usage-error", message: "--device: a device label has 1 to 64 characters." };
@@ -99,6 +113,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       password: env.CHAT_PASSWORD || undefined,
       deviceName,
       receipts: parsed.values.receipts,
+      json: parsed.values.json,
       configDir: configDirectory(env),
       color: isTerminal && !env.NO_COLOR && env.TERM !== "dumb",
     },

@@ -1,4 +1,4 @@
-import type { GroupChange, GroupFrame } from "../../protocol/index.ts";
+import type { NoticeChange, NoticeFrame } from "../../protocol/index.ts";
 
 /**
  * Group changes this device asked for. The server announces every change to all members,
@@ -10,15 +10,15 @@ export class OwnGroupChanges {
   private readonly expected = new Map<string, number>();
 
   /** Registers the notice a request will cause, before sending it (the notice can beat the answer); returns the undo for a failed request. */
-  expect(change: GroupChange, group: string, user?: string): () => void {
+  expect(change: NoticeChange, group: string, user?: string): () => void {
     const key = keyOf(change, group, user);
     this.expected.set(key, (this.expected.get(key) ?? 0) + 1);
     return () => void this.take(key);
   }
 
   /** Whether the notice is the echo of a change made here; each registered change matches one notice. */
-  isOwn(frame: GroupFrame): boolean {
-    return this.take(keyOf(frame.change, frame.group, frame.user));
+  isOwn(frame: NoticeFrame): boolean {
+    return this.take(keyOf(frame.change, frame.group ?? frame.to.slice(1), frame.user));
   }
 
   private take(key: string): boolean {
@@ -30,6 +30,6 @@ export class OwnGroupChanges {
   }
 }
 
-function keyOf(change: GroupChange, group: string, user: string | undefined): string {
+function keyOf(change: NoticeChange, group: string, user: string | undefined): string {
   return `${change}\u0000${group}\u0000${user ?? ""}`;
 }

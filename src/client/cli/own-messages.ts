@@ -1,8 +1,8 @@
-import type { OutboxEntry } from "../sdk/state-file.ts";
+import type { MessageEntry } from "../sdk/state-file.ts";
 import type { Tick } from "./format.ts";
 
 export interface OwnMessage {
-  entry: OutboxEntry;
+  entry: MessageEntry;
   tick: Tick;
   conv?: number;
   seq?: number;
@@ -20,7 +20,7 @@ export class OwnMessages {
   private readonly byId = new Map<string, OwnMessage>();
   private readonly watermarks = new Map<number, { delivered: number; read: number }>();
 
-  add(entry: OutboxEntry): OwnMessage {
+  add(entry: MessageEntry): OwnMessage {
     const message: OwnMessage = { entry, tick: "pending", ts: entry.createdAt };
     this.byId.set(entry.id, message);
     return message;

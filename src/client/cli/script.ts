@@ -6,12 +6,14 @@ import { ServerUnreachableError } from "../sdk/errors.ts";
 import { PresenceBook } from "../sdk/presence-book.ts";
 import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
 import { type CommandContext, runCommand } from "./commands.ts";
-import { messageLine, PLAIN, receiptLines } from "./format.ts";
+import { PLAIN } from "./format.ts";
 import { parseInputLine } from "./input.ts";
 import { LoginFailed, type LoginPrompts, obtainSession } from "./login.ts";
-import { groupNoticeLine } from "./notices.ts";
+import { MessageBook } from "./message-book.ts";
 import type { ClientOptions } from "./options.ts";
 import { OwnGroupChanges } from "./own-group-changes.ts";
+import { describeRequest, refusalLine, storedConversation } from "./own-requests.ts";
+import { jsonOutput, plainOutput, type ScriptOutput } from "./script-output.ts";
 import { sanitize } from "./sanitize.ts";
 import { firstContact, forgetSession, openConnection, SESSION_ENDED } from "./session.ts";
 import { WatermarkDedupe } from "./watermark-dedupe.ts";
@@ -33,19 +35,22 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
  * Standard input is not a terminal: read `<recipient> <message>` lines and slash commands
- * until end of input, print incoming messages as `[sender]: text` and group changes as
- * `[#team] alice added carol` on stdout and problems as one line each on stderr, then wait
- * (bounded) for every sent message to be acknowledged. Resolves with the exit status.
+ * until end of input, print incoming events as `[sender]: text`, `[alice] edited ^<id>: text`,
+ * `[#team] alice added carol` (or, with `--json`, one JSON record each) on stdout and problems
+ * as one line each on stderr, then wait (bounded) for every sent request to be acknowledged.
+ * Resolves with the exit status: non-zero when a message or action was refused.
  */
 export async function runScript(options: ClientOptions, state: DeviceState): Promise<number> {
+  const me = state.data.user;
   const presence = new PresenceBook();
   const ownGroupChanges = new OwnGroupChanges();
+  const book = new MessageBook(false);
+  const output = (options.json ? jsonOutput : plainOutput)({ me, receipts: options.receipts, book, ownGroupChanges, write: out });
+  const refusals: string[] = [];
+  const refused = (what: string) => void refusals.push(what);
   const connected = await connect(options, state, (connection) => {
     connection.on("presence", (frame) => presence.record(frame));
-    connection.on("group", (frame) => {
-      if (!ownGroupChanges.isOwn(frame)) out(groupNoticeLine(frame, connection.user));
-    });
-    reportEvents(connection, options);
+    reportEvents(connection, output, book, refused);
   });
   if (typeof connected === "number") return connected;
   const { connection, session } = connected;
@@ -54,15 +59,22 @@ export async function runScript(options: ClientOptions, state: DeviceState): Pro
   let leaving = false;
   const fatal = watchConnection(connection, options, () => leaving);
   const context: CommandContext = {
-    me: connection.user,
+    me,
     deviceId: session.deviceId,
     token: session.token,
     api: new ChatApi(options.server, options.trust),
     style: PLAIN,
     presence,
     ownGroupChanges,
-    print: out,
+    book,
+    messages: {
+      send: (to, text, replyTo) => void connection.send(to, text, replyTo),
+      act: (request) => void connection.act(request),
+      refused,
+    },
+    print: output.print,
     report: err,
+    ...(output.record && { record: output.record }),
   };
   const ended = await Promise.race([readInput(connection, context), fatal]);
   if (typeof ended === "number") return ended;
@@ -77,12 +89,14 @@ export async function runScript(options: ClientOptions, state: DeviceState): Pro
   if (typeof drained === "number") return drained;
   const unacknowledged = connection.outbox.length;
   await connection.stop();
-  if (drained) return 0;
-  err(
-    `${unacknowledged} message(s) were not acknowledged by the server within ${ACK_WAIT_MS / 1000} s; ` +
-      "they stay queued and are sent on the next run.",
-  );
-  return 1;
+  if (!drained) {
+    err(
+      `${unacknowledged} message(s) were not acknowledged by the server within ${ACK_WAIT_MS / 1000} s; ` +
+        "they stay queued and are sent on the next run.",
+    );
+  }
+  if (refusals.length > 0) err(`Refused (${refusals.length}): ${refusals.join("; ")}.`);
+  return drained && refusals.length === 0 ? 0 : 1;
 }
 
 async function connect(
@@ -145,24 +159,35 @@ function watchConnection(connection: ChatConnection, options: ClientOptions, lea
   });
 }
 
-function reportEvents(connection: ChatConnection, options: ClientOptions): void {
+function reportEvents(connection: ChatConnection, output: ScriptOutput, book: MessageBook, refused: (what: string) => void): void {
   const me = connection.user;
-  connection.on("message", (frame) => out(messageLine(frame, me)));
-  connection.on("rejected", ({ entry, message }) => err(`Message to ${entry.to} not sent: ${sanitize(message)}`));
+  const label = (id: string) => book.label(id);
+  connection.on("event", (frame) => {
+    book.noteEvent(frame, me);
+    output.event(frame);
+  });
+  connection.on("stored", (stored) => {
+    const to = storedConversation(stored, book, connection);
+    if (stored.entry.type === "send") book.note(stored.entry.id, to);
+    output.stored(stored, to);
+  });
+  connection.on("hidden", (frame) => output.hidden(frame));
+  connection.on("rejected", ({ entry, message }) => {
+    err(refusalLine(entry, label, sanitize(message)));
+    refused(describeRequest(entry, label));
+  });
   connection.on("serverError", (frame) => err(`Server error (${frame.code}): ${sanitize(frame.message)}`));
   connection.on("gap", (frame) => {
     const title = connection.titleOf(frame.conv) ?? `conversation ${frame.conv}`;
     err(`Messages ${frame.after + 1} to ${frame.until} with ${title} expired on the server before this device got them.`);
   });
-  if (!options.receipts) return;
   const seen = new WatermarkDedupe();
-  connection.on("stored", ({ entry, seq }) => out(receiptLines.sent(entry.to, seq, entry.id)));
   connection.on("receipt", (receipt) => {
     if (receipt.by === me) return; // this user's own reading on another device
     const title = connection.titleOf(receipt.conv) ?? `conv:${receipt.conv}`;
     for (const kind of ["delivered", "read"] as const) {
       const seq = receipt[kind];
-      if (seq !== undefined && seen.isNew(receipt.conv, receipt.by, kind, seq)) out(receiptLines.watermark(kind, title, seq, receipt.by));
+      if (seq !== undefined && seen.isNew(receipt.conv, receipt.by, kind, seq)) output.watermark(kind, title, seq, receipt.by);
     }
   });
 }
@@ -178,7 +203,9 @@ async function readInput(connection: ChatConnection, context: CommandContext): P
         connection.send(input.to, input.text);
       } catch (error) {
         if (!(error instanceof ChatError)) throw error;
-        err(`Message to ${input.to} not sent: ${error.message}`);
+        const request = { type: "send", to: input.to, text: input.text } as const;
+        err(refusalLine(request, (id) => context.book.label(id), error.message));
+        context.messages.refused(describeRequest(request, (id) => context.book.label(id)));
       }
     }
     if (input.kind === "command") {

@@ -6,8 +6,12 @@ import {
   ErrorBody,
   GroupInfo,
   GroupList,
+  type HideRequest,
+  MessagePlace,
   HistoryPage,
   MessageReceipts,
+  type SearchQuery,
+  SearchPage,
   PrivacySettings,
   type PrivacyUpdate,
   Session,
@@ -25,7 +29,7 @@ export interface HistoryRequest {
 }
 
 /**
- * The HTTP side of the server: accounts, history, devices, privacy, groups. Every answer is checked
+ * The HTTP side of the server: accounts, history, search, devices, privacy, groups. Every answer is checked
  * against its schema; a server error becomes a `ChatError` with its code and sentence,
  * a network failure a `ServerUnreachableError`. `trust` names the certificate authorities
  * for an https:// server, when not only the usual ones.
@@ -49,6 +53,24 @@ export class ChatApi {
     if (query.before !== undefined) params.set("before", String(query.before));
     if (query.limit !== undefined) params.set("limit", String(query.limit));
     return this.request("GET", `/api/history?${params}`, { token, answer: HistoryPage });
+  }
+
+  /** Messages with every word of `q` in this user's conversations, newest first. */
+  search(token: string, query: z.input<typeof SearchQuery>): Promise<SearchPage> {
+    const params = new URLSearchParams({ q: query.q });
+    if (query.before !== undefined) params.set("before", query.before);
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    return this.request("GET", `/api/search?${params}`, { token, answer: SearchPage });
+  }
+
+  /** Which of this user's conversations holds the message `id`. */
+  locate(token: string, id: string): Promise<MessagePlace> {
+    return this.request("GET", `/api/messages/${encodeURIComponent(id)}`, { token, answer: MessagePlace });
+  }
+
+  /** Deletes a message for this user only; their devices get a `hidden` frame. */
+  async hide(token: string, request: z.input<typeof HideRequest>): Promise<void> {
+    await this.request("POST", "/api/hide", { token, body: request });
   }
 
   devices(token: string): Promise<DeviceList> {

@@ -6,7 +6,9 @@ import {
   type ErrorFrame,
   type MessageFrame,
   type ReceiptFrame,
+  type StreamEvent,
   isGroupAddress,
+  isStreamEvent,
   ServerFrame,
 } from "../../protocol/index.ts";
 import type { ServerAddress } from "./address.ts";
@@ -15,8 +17,8 @@ import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts"
 import { Emitter } from "./emitter.ts";
 import { ServerUnreachableError } from "./errors.ts";
 import { InOrderDelivery } from "./in-order-delivery.ts";
-import { Outbox } from "./outbox.ts";
-import type { DeviceState, OutboxEntry } from "./state-file.ts";
+import { type NewRequest, Outbox } from "./outbox.ts";
+import type { DeviceState, MessageEntry, OutboxEntry } from "./state-file.ts";
 import type { TlsTrust } from "./trust.ts";
 import { WatermarkBatcher } from "./watermark-batcher.ts";
 
@@ -45,9 +47,11 @@ type ServerFrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type:
 
 export interface ConnectionEvents extends Record<string, unknown> {
   status: ConnectionStatus;
-  /** A message for this device, each exactly once, in sequence order per conversation. */
+  /** Every event of a conversation for this device (messages, edits, deletes, reactions, notices), each exactly once, in sequence order per conversation. */
+  event: StreamEvent;
+  /** The messages among those events. */
   message: MessageFrame;
-  /** One of this device's messages is stored by the server (✓). */
+  /** One of this device's messages (or edits, deletes, reactions) is stored by the server (✓). */
   stored: StoredMessage;
   /** The server refused one of this device's messages for good; it left the outbox. */
   rejected: RejectedMessage;
@@ -55,8 +59,8 @@ export interface ConnectionEvents extends Record<string, unknown> {
   typing: ServerFrameOf<"typing">;
   presence: ServerFrameOf<"presence">;
   gap: ServerFrameOf<"gap">;
-  /** A group this user is in changed (created, members, admins, name). */
-  group: ServerFrameOf<"group">;
+  /** This user deleted a message for themselves, on this or another device. */
+  hidden: ServerFrameOf<"hidden">;
   /** An error the server sent that is not about one of this device's messages. */
   serverError: ErrorFrame;
 }
@@ -89,7 +93,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   readonly user: string;
   private readonly options: Required<Omit<ConnectionOptions, "backoff" | "trust">> & Pick<ConnectionOptions, "trust"> & { backoff: BackoffPolicy };
   private readonly api: ChatApi;
-  private readonly delivery: InOrderDelivery<MessageFrame>;
+  private readonly delivery: InOrderDelivery<StreamEvent>;
   private readonly receivedMarks: WatermarkBatcher;
   private readonly readMarks: WatermarkBatcher;
   private readonly sendQueue: Outbox;
@@ -144,8 +148,13 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
    * Queues a message in the outbox and sends it as soon as the connection is ready.
    * Throws a `ChatError` when the recipient or text is not acceptable.
    */
-  send(to: string, text: string): OutboxEntry {
-    return this.sendQueue.add(to, text);
+  send(to: string, text: string, replyTo?: string): MessageEntry {
+    return this.sendQueue.add(replyTo === undefined ? { type: "send", to, text } : { type: "send", to, text, replyTo }) as MessageEntry;
+  }
+
+  /** Queues an edit, delete, reaction or timer like a message: stored once, retried with its id until answered. */
+  act(request: Exclude<NewRequest, { type: "send" }>): OutboxEntry {
+    return this.sendQueue.add(request);
   }
 
   /** The user has seen `conv` up to `seq`. */
@@ -254,13 +263,12 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       this.emit("serverError", { type: "error", code: "bad_request", message: "The server sent a frame this client does not understand." });
       return;
     }
+    if (isStreamEvent(frame)) return this.incoming(frame);
     switch (frame.type) {
       case "ready":
         return this.ready(frame);
       case "sent":
         return this.acknowledged(frame.id, frame.conv, frame.seq, frame.ts);
-      case "message":
-        return this.incoming(frame);
       case "error":
         return this.refused(frame);
       case "gap":
@@ -272,9 +280,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
         return this.emit("typing", frame);
       case "presence":
         return this.emit("presence", frame);
-      case "group":
-        this.rememberTitle(frame.conv, `#${frame.group}`);
-        return this.emit("group", frame);
+      case "hidden":
+        return this.emit("hidden", frame);
     }
   }
 
@@ -291,8 +298,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.readMarks.flush();
   }
 
-  private incoming(frame: MessageFrame): void {
-    // This device's own message, stored before its ack was lost: the copy is the ack.
+  private incoming(frame: StreamEvent): void {
+    // This device's own event, stored before its ack was lost: the copy is the ack.
     if (frame.from === this.user && this.sendQueue.has(frame.id)) return this.acknowledged(frame.id, frame.conv, frame.seq, frame.ts);
     this.rememberTitle(frame.conv, frame.from === this.user || isGroupAddress(frame.to) ? frame.to : frame.from);
     if (this.delivery.offer(frame.conv, frame.seq, frame) === "held" && this.live) this.watchGap(frame.conv);
@@ -302,7 +309,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.clearAnswerTimer(id);
     const entry = this.sendQueue.settle(id);
     if (!entry) return; // the answer to a retry of a message already settled
-    this.rememberTitle(conv, entry.to);
+    if (entry.to !== undefined) this.rememberTitle(conv, entry.to);
     if (this.delivery.offer(conv, seq) === "held" && this.live) this.watchGap(conv);
     this.emit("stored", { entry, conv, seq, ts });
   }
@@ -323,11 +330,13 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   // ---------- bookkeeping ----------
 
   /** Called by the in-order delivery for every sequence number this device has now processed. */
-  private processed(conv: number, seq: number, frame: MessageFrame | undefined): void {
+  private processed(conv: number, seq: number, frame: StreamEvent | undefined): void {
     this.state.data.cursors[String(conv)] = seq;
     this.receivedMarks.raise(conv, seq);
     if (!this.delivery.isWaiting(conv)) this.clearTimer(this.gapTimers, conv);
-    if (frame) this.emit("message", frame);
+    if (!frame) return;
+    this.emit("event", frame);
+    if (frame.type === "message") this.emit("message", frame);
   }
 
   private rememberTitle(conv: number, title: string): void {
@@ -361,7 +370,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
 
   private transmitMessage(entry: OutboxEntry): void {
     if (!this.live || this.answerTimers.has(entry.id)) return;
-    this.transmit({ type: "send", id: entry.id, to: entry.to, text: entry.text });
+    const { createdAt: _queuedAt, ...frame } = entry;
+    this.transmit(frame);
     this.expectAnswer(entry.id);
   }
 

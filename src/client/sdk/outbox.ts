@@ -1,4 +1,4 @@
-import { ChatError, SendFrame } from "../../protocol/index.ts";
+import { ChatError, EventRequest } from "../../protocol/index.ts";
 import { type BackoffPolicy, backoffDelay } from "./backoff.ts";
 import type { OutboxEntry } from "./state-file.ts";
 
@@ -13,6 +13,10 @@ export interface OutboxOptions {
   /** Sends an entry if the connection can; called again for every entry after each reconnect. */
   transmit(entry: OutboxEntry): void;
 }
+
+/** An event request before the outbox gives it its id. */
+export type NewRequest = DistributiveOmit<EventRequest, "id">;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
  * Messages typed on this device that the server has not acknowledged, oldest first.
@@ -33,11 +37,11 @@ export class Outbox {
     return this.options.entries;
   }
 
-  /** Queues a message; throws a `ChatError` when the recipient or text could never be sent. */
-  add(to: string, text: string): OutboxEntry {
-    const frame = SendFrame.safeParse({ type: "send", id: Bun.randomUUIDv7(), to, text });
+  /** Queues a message or action with a new id; throws a `ChatError` when it could never be sent as it is. */
+  add(request: NewRequest): OutboxEntry {
+    const frame = EventRequest.safeParse({ ...request, id: Bun.randomUUIDv7() });
     if (!frame.success) throw new ChatError("bad_request", frame.error.issues[0]?.message ?? "That message cannot be sent.");
-    const entry: OutboxEntry = { id: frame.data.id, to: frame.data.to, text: frame.data.text, createdAt: Date.now() };
+    const entry: OutboxEntry = { ...frame.data, createdAt: Date.now() };
     this.options.entries.push(entry);
     this.unsent.push(entry.id);
     this.scheduleCommit();

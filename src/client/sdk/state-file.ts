@@ -2,7 +2,7 @@ import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, ren
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { MessageId, Name, Recipient } from "../../protocol/index.ts";
+import { DeleteRequest, EditRequest, Name, ReactRequest, Recipient, SendFrame, TimerRequest } from "../../protocol/index.ts";
 import type { ServerAddress } from "./address.ts";
 
 /**
@@ -13,13 +13,23 @@ import type { ServerAddress } from "./address.ts";
 
 const ConversationKey = z.string().regex(/^[1-9][0-9]{0,15}$/);
 
-export const OutboxEntry = z.object({
-  id: MessageId,
-  to: Recipient,
-  text: z.string().min(1),
-  createdAt: z.number().int().nonnegative(),
-});
+const Queued = { createdAt: z.number().int().nonnegative() };
+
+/** An event request not yet acknowledged: the frame to send again, and when it was made. */
+export const OutboxEntry = z.preprocess(
+  // Files written before edits and reactions existed hold messages only, without a type.
+  (value) => (typeof value === "object" && value !== null && !("type" in value) ? { ...value, type: "send" } : value),
+  z.discriminatedUnion("type", [
+    SendFrame.extend(Queued),
+    EditRequest.extend(Queued),
+    DeleteRequest.extend(Queued),
+    ReactRequest.extend(Queued),
+    TimerRequest.extend(Queued),
+  ]),
+);
 export type OutboxEntry = z.infer<typeof OutboxEntry>;
+/** A queued message (not an edit, delete, reaction or timer). */
+export type MessageEntry = Extract<OutboxEntry, { type: "send" }>;
 
 export const SavedSession = z.object({
   token: z.string().min(1),
