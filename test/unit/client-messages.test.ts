@@ -98,8 +98,8 @@ describe("notices", () => {
   const notice = (extra: Partial<NoticeFrame>): NoticeFrame => ({ type: "notice", ...base, id: "t-1", change: "timer", ...extra });
 
   test("the disappearing-message timer, in a direct chat and a group", () => {
-    expect(noticeLine(notice({ from: "bob", to: "alice", seconds: 86_400 }), "alice")).toBe("[bob] bob turned on disappearing messages: 24 hours");
-    expect(noticeLine(notice({ from: "alice", to: "bob", seconds: 604_800 }), "alice")).toBe("[bob] you turned on disappearing messages: 7 days");
+    expect(noticeLine(notice({ from: "bob", to: "alice", seconds: 86_400 }), "alice")).toBe("bob turned on disappearing messages: 24 hours");
+    expect(noticeLine(notice({ from: "alice", to: "bob", seconds: 604_800 }), "alice")).toBe("you turned on disappearing messages with bob: 7 days");
     expect(noticeLine(notice({ to: "#team", seconds: 7_776_000 }), "bob")).toBe("[#team] alice turned on disappearing messages: 90 days");
     expect(noticeLine(notice({ to: "#team", seconds: 0 }), "bob")).toBe("[#team] alice turned off disappearing messages");
   });
@@ -108,7 +108,7 @@ describe("notices", () => {
     const entry = { type: "timer" as const, id: "t-1", to: "bob", seconds: 86_400, createdAt: 0 };
     const own = ownEvent({ entry, conv: 12, seq: 50, ts: TS }, "alice", "bob");
     expect(own).toMatchObject({ type: "notice", change: "timer", seconds: 86_400, from: "alice", to: "bob", seq: 50 });
-    expect(eventLine(own as StreamEvent, "alice", byId)).toBe("[bob] you turned on disappearing messages: 24 hours");
+    expect(eventLine(own as StreamEvent, "alice", byId)).toBe("you turned on disappearing messages with bob: 24 hours");
   });
 });
 

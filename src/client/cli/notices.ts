@@ -3,8 +3,10 @@ import type { ContactPresence } from "../sdk/presence-book.ts";
 import { formatTime } from "./format.ts";
 
 /**
- * One line for a change to a conversation, e.g. `[#team] alice added carol`, with "you" for the user.
- * Names need no cleaning: the protocol allows only a-z, digits, '_', '-' and '.' in them.
+ * One line for a change to a conversation, with "you" for the user: `[#team] alice added carol` in a
+ * group; in a direct chat `bob turned on disappearing messages: 24 hours`, or `you turned on
+ * disappearing messages with bob: 7 days`. Names need no cleaning: the protocol allows only a-z,
+ * digits, '_', '-' and '.' in them.
  */
 export function noticeLine(frame: NoticeFrame, me: string): string {
   const person = (name: string | undefined) => (name === me ? "you" : (name ?? "someone"));
@@ -19,8 +21,8 @@ export function noticeLine(frame: NoticeFrame, me: string): string {
     renamed: `${by} renamed #${frame.previousName ?? "?"} to #${frame.group ?? frame.to.slice(1)}`,
     timer: frame.seconds ? `${by} turned on disappearing messages: ${describeTimer(frame.seconds)}` : `${by} turned off disappearing messages`,
   }[frame.change];
-  const where = frame.to.startsWith("#") ? frame.to : frame.from === me ? frame.to : frame.from;
-  return `[${where}] ${what}`;
+  if (frame.to.startsWith("#")) return `[${frame.to}] ${what}`;
+  return frame.from === me ? what.replace("disappearing messages", `disappearing messages with ${frame.to}`) : what;
 }
 
 /** `24 hours`, `7 days`, `90 days`. */
