@@ -240,7 +240,14 @@ describe("groups through the client SDK", () => {
 
     bobDevice.connection.markRead(conv, seq);
     await eventually("bob's read", () => api.groupReceipts(alice.token, team, seq), (receipts) => receipts.readBy.length === 1);
-    expect(groupMark("read")()).toBe(false); // carol has not read it: the group's read mark stays below
+    // carol has not read it: the group's read mark stays below. The next group receipt shows it, and one
+    // is sure to come when a second message reaches everyone (its ✓✓ moves the group's delivered mark).
+    sender.connection.send(`#${team}`, "And again");
+    await sender.until(() => sender.stored.length === 2, "the second ack");
+    const second = sender.stored[1]!.seq;
+    const groupReceipts = () => sender.receipts.filter((receipt) => receipt.conv === conv && receipt.by === `#${team}`);
+    await sender.until(() => groupReceipts().some((receipt) => (receipt.delivered ?? 0) >= second), "✓✓ of the second message");
+    expect(groupReceipts().at(-1)!.read ?? 0).toBeLessThan(seq);
     carolDevice.connection.markRead(conv, seq);
     await sender.until(groupMark("read"), "read once every member read it");
     expect(await api.groupReceipts(alice.token, team, seq)).toEqual({

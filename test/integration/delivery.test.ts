@@ -201,12 +201,22 @@ describe(kind.name, () => {
       expect(second.next).toBeNull();
     });
 
-    test("bad queries and other people's tokens are refused", async () => {
-      const { server, users } = await serverWithUsers("alice", "bob");
-      const bad = await fetch(`${server.url}/api/history?with=bob&limit=9999`, { headers: { authorization: `Bearer ${users.alice!.token}` } });
+    test("bad queries, missing and made-up tokens are refused; a token shows only its own user's conversations", async () => {
+      const { server, users } = await serverWithUsers("alice", "bob", "carol");
+      const historyAs = (token: string | undefined, query: string) =>
+        fetch(`${server.url}/api/history?${query}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+      const bad = await historyAs(users.alice!.token, "with=bob&limit=9999");
       expect(bad.status).toBe(400);
       expect(await bad.text()).toContain("limit");
-      expect((await fetch(`${server.url}/api/history?with=bob`)).status).toBe(401);
+      expect((await historyAs(undefined, "with=bob")).status).toBe(401);
+      expect((await historyAs(`${users.alice!.token.slice(0, -4)}AAAA`, "with=bob")).status).toBe(401);
+      // bob's token asking for "carol" gets bob's conversation with carol, never alice's.
+      const alice = await connect(server, users.alice!);
+      await alice.sendMessage("carol", "between alice and carol");
+      const bobsView = HistoryPage.parse(await (await historyAs(users.bob!.token, "with=carol")).json());
+      expect(bobsView.messages).toEqual([]);
+      const carolsView = HistoryPage.parse(await (await historyAs(users.carol!.token, "with=alice")).json());
+      expect(messagesIn(carolsView).map((m) => m.text)).toEqual(["between alice and carol"]);
     });
   });
 

@@ -52,7 +52,14 @@ describe(kind.name, () => {
       const { api } = await setup(["alice", "bob", "carol"]);
       await api("alice").post("/api/groups", { name: "team", members: ["bob", "carol"] });
       await api("alice").delete("/api/groups/team/members/alice");
+      // bob joined before carol: he is the heir, and carol stays a plain member.
+      expect(codeOf(await api("carol").post("/api/groups/team/members", { user: "alice" }))).toBe("forbidden");
       expect((await api("bob").post("/api/groups/team/members", { user: "alice" })).status).toBe(200);
+      expect(GroupInfo.parse((await api("bob").get("/api/groups/team")).body).members).toEqual([
+        { name: "bob", role: "admin" },
+        { name: "alice", role: "member" },
+        { name: "carol", role: "member" },
+      ]);
     });
 
     test("the member cap is enforced on the server, and the refusal names it", async () => {

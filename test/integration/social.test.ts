@@ -152,22 +152,49 @@ describe(kind.name, () => {
   });
 
   describe("read receipts switch", () => {
-    test("off: the other side learns nothing of reads, either way; your own devices still sync", async () => {
-      const { server, api, connect, connectSession } = await setup(["alice", "bob"]);
+    test("off: neither side learns the other's reads, live or after reconnecting; one's own devices still sync", async () => {
+      const { server, api, connect, connectSession, users } = await setup(["alice", "bob"]);
       await api("bob").patch("/api/settings", { readReceipts: false });
       const bobPhone = await connectSession(await loginUser(server, "bob", undefined, "phone"));
       const [alice, bob] = await Promise.all([connect("alice"), connect("bob")]);
-      const sent = await alice.sendMessage("bob", "did you read this?");
+      const receiptsBy = (socket: TestSocket, by: string) => socket.next((f) => f.type === "receipt" && f.by === by);
+
+      // bob reads alice's message: alice learns it arrived, never that it was read; bob's phone learns both.
+      const fromAlice = await alice.sendMessage("bob", "did you read this?");
+      const conv = fromAlice.conv;
       await bob.nextMessage();
-      bob.send({ type: "received", conv: sent.conv, seq: sent.seq });
-      bob.send({ type: "read", conv: sent.conv, seq: sent.seq });
-      expect(await bobPhone.next((f) => f.type === "receipt" && f.read !== undefined)).toMatchObject({ by: "bob", read: sent.seq });
-      expect(await alice.next((f) => f.type === "receipt")).toMatchObject({ by: "bob", delivered: sent.seq });
-      // alice's next receipt frame is not a read: the marker proves the order.
-      const reply = await bob.sendMessage("alice", "marker");
-      alice.send({ type: "read", conv: reply.conv, seq: reply.seq });
+      bob.send({ type: "received", conv, seq: fromAlice.seq });
+      bob.send({ type: "read", conv, seq: fromAlice.seq });
+      expect(await bobPhone.next((f) => f.type === "receipt" && f.read !== undefined)).toEqual({ type: "receipt", conv, by: "bob", delivered: fromAlice.seq, read: fromAlice.seq });
+      // One receipt for the ack, one for the read: both say delivered, neither says read.
+      const delivered = { type: "receipt" as const, conv, by: "bob", delivered: fromAlice.seq };
+      expect([await receiptsBy(alice, "bob"), await receiptsBy(alice, "bob")]).toEqual([delivered, delivered]);
+
+      // alice reads bob's message: bob, who shares no reads, learns none of hers either.
+      const fromBob = await bob.sendMessage("alice", "and did you read mine?");
       await alice.nextMessage();
-      expect(alice.pending().filter((f) => f.type === "receipt" && f.read !== undefined)).toEqual([]);
+      alice.send({ type: "received", conv, seq: fromBob.seq });
+      alice.send({ type: "read", conv, seq: fromBob.seq });
+      const hers = { type: "receipt" as const, conv, by: "alice", delivered: fromBob.seq };
+      expect([await receiptsBy(bob, "alice"), await receiptsBy(bob, "alice")]).toEqual([hers, hers]);
+
+      // After reconnecting, the receipts each side is sent on hello hold no read of the other.
+      const store = await server.openStore();
+      defer(() => store.close());
+      await eventually("both sides' marks to be saved", () => store.membersOf(conv), (members) => members.every((m) => m.delivered === fromBob.seq && m.read === fromBob.seq));
+      const receiptsOnHello = async (name: string) => {
+        const socket = await TestSocket.connect(server.wsUrl, users[name]!.token);
+        defer(() => socket.close());
+        return socket.pending().filter((f) => f.type === "receipt");
+      };
+      expect(await receiptsOnHello("alice")).toEqual([
+        { type: "receipt", conv, by: "alice", delivered: fromBob.seq, read: fromBob.seq },
+        { type: "receipt", conv, by: "bob", delivered: fromBob.seq },
+      ]);
+      expect(await receiptsOnHello("bob")).toEqual([
+        { type: "receipt", conv, by: "alice", delivered: fromBob.seq },
+        { type: "receipt", conv, by: "bob", delivered: fromBob.seq, read: fromBob.seq },
+      ]);
       const history = await api("alice").get("/api/history?with=bob");
       expect(history.body.messages.find((m: { text: string }) => m.text === "did you read this?").status).toBe("delivered");
     });
