@@ -106,13 +106,20 @@ describe("client command line", () => {
       });
     });
 
-    test.skipIf(process.getuid?.() === 0)("an unreadable file is named with the reason", () => {
+    test("an unreadable file is named with the reason", () => {
       const locked = join(dir, "locked.pem");
       writeFileSync(locked, certificate.certPem);
       chmodSync(locked, 0o000);
-      expect(parseCommandLine(["alice", "--ca", locked], env, false)).toMatchObject({
+      chmodSync(dir, 0o755); // only the file's own mode keeps it from being read
+      // Root reads any file: there (as in CI) the check runs in a child process as the unprivileged user nobody.
+      const asUnprivileged = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+      const check = `import { parseCommandLine } from ${JSON.stringify(join(import.meta.dir, "../../src/client/cli/options.ts"))};
+        console.log(JSON.stringify(parseCommandLine(["alice", "--ca", ${JSON.stringify(locked)}], { HOME: "/tmp" }, false)));`;
+      const child = Bun.spawnSync([...asUnprivileged, process.execPath, "-e", check], { env: { PATH: process.env.PATH, HOME: "/tmp" } });
+      expect(child.stderr.toString()).toBe("");
+      expect(JSON.parse(child.stdout.toString())).toEqual({
         kind: "usage-error",
-        message: expect.stringContaining("(permission denied)"),
+        message: `--ca: Cannot read the CA certificate file ${locked} (permission denied).`,
       });
     });
 
