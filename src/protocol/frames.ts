@@ -171,11 +171,17 @@ export const PresenceFrame = z
   });
 
 export const GapFrame = z
-  .object({ type: z.literal("gap"), conv: ConversationId, after: Seq, until: Seq })
+  .object({
+    type: z.literal("gap"),
+    conv: ConversationId,
+    with: Recipient.meta({ description: "the conversation: the other user, or the `#group`" }),
+    after: Seq,
+    until: Seq,
+  })
   .meta({
     description:
       "Messages of `conv` after `after` up to `until` can no longer be sent (removed by retention). Replay continues after `until`.",
-    examples: [{ type: "gap", conv: 12, after: 3, until: 17 }],
+    examples: [{ type: "gap", conv: 12, with: "bob", after: 3, until: 17 }],
   });
 
 export const HiddenFrame = z

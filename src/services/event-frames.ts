@@ -43,6 +43,11 @@ export function historyEntry(event: StoredEvent, to: string, status: MessageStat
   };
 }
 
+/** The conversation as its member names it (in `with=` and search hits): the other user, or the #group. */
+export function conversationAddress(membership: Pick<Membership, "kind" | "title">): string {
+  return membership.kind === "group" ? `#${membership.title}` : membership.title;
+}
+
 /** The `to` of an event as one member sees it: the #group, or the other person of a direct conversation. */
 export function addressIn(membership: Pick<Membership, "kind" | "title">, sender: string, viewer: string): string {
   if (membership.kind === "group") return `#${membership.title}`;

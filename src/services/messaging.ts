@@ -17,7 +17,7 @@ import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import { CommitQueue } from "./commit-queue.ts";
 import type { Directory } from "./directory.ts";
-import { addressIn, eventFrame, historyEntry } from "./event-frames.ts";
+import { addressIn, conversationAddress, eventFrame, historyEntry } from "./event-frames.ts";
 import type { Fanout, FrameSink } from "./fanout.ts";
 import { DeliveryMarks } from "./delivery-marks.ts";
 import type { ReportProblem } from "./problems.ts";
@@ -263,7 +263,7 @@ export class Messaging {
       hits: found.events.flatMap((event) => {
         const membership = byConv.get(event.conv);
         if (!membership || event.body.kind !== "message") return [];
-        const peer = membership.kind === "group" ? `#${membership.title}` : membership.title;
+        const peer = conversationAddress(membership);
         return [{ conv: event.conv, seq: event.seq, id: event.clientId, from: event.sender, with: peer, ts: event.sentAt, snippet: snippetOf(event.body.text, words) }];
       }),
       next: found.next === null ? null : String(found.next),
@@ -316,7 +316,7 @@ export class Messaging {
     if (oldest === null || oldest > cursor + 1) {
       // Retention removed what this device never got: say so rather than skip silently.
       const until = oldest === null ? membership.lastSeq : oldest - 1;
-      await write(sink, encode({ type: "gap", conv: membership.conv, after: cursor, until }));
+      await write(sink, encode({ type: "gap", conv: membership.conv, with: conversationAddress(membership), after: cursor, until }));
       cursor = until;
     }
     while (cursor < membership.lastSeq) {

@@ -16,19 +16,16 @@ export function startSweeps(
   retentionDays: number,
   reportProblem: ReportProblem,
   now: () => number = Date.now,
-): { stop(): void } {
-  const expire = () => {
-    log.expireEvents(now()).catch((error: unknown) => reportProblem("expiring disappearing messages failed", error));
-  };
-  const retain = () => {
-    log.deleteEventsBefore(now() - retentionDays * DAY_MS).catch((error: unknown) => reportProblem("retention sweep failed", error));
-  };
+): { stop(): void; firstSweep: Promise<void> } {
+  const expire = () => log.expireEvents(now()).then(() => {}, (error: unknown) => reportProblem("expiring disappearing messages failed", error));
+  const retain = () =>
+    log.deleteEventsBefore(now() - retentionDays * DAY_MS).then(() => {}, (error: unknown) => reportProblem("retention sweep failed", error));
   const timers = [setInterval(expire, EXPIRY_EVERY_MS)];
-  expire();
+  const sweeps = [expire()];
   if (retentionDays > 0) {
     timers.push(setInterval(retain, RETENTION_EVERY_MS));
-    retain();
+    sweeps.push(retain());
   }
   for (const timer of timers) timer.unref();
-  return { stop: () => timers.forEach((timer) => clearInterval(timer)) };
+  return { stop: () => timers.forEach((timer) => clearInterval(timer)), firstSweep: Promise.all(sweeps).then(() => {}) };
 }

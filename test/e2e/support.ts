@@ -31,10 +31,10 @@ function modified(path: string): number {
 
 let build: Promise<void> | undefined;
 
-/** Runs `bun run build` once per test run, unless both binaries are newer than every source file. */
+/** Runs `bun run build` once per test run, unless both binaries are newer than every source file and the dependencies. */
 export function ensureBinaries(): Promise<void> {
   build ??= (async () => {
-    const sources = Math.max(newestSource(join(ROOT, "src")), modified(join(ROOT, "package.json")));
+    const sources = Math.max(newestSource(join(ROOT, "src")), modified(join(ROOT, "package.json")), modified(join(ROOT, "bun.lock")));
     if (Math.min(modified(SERVER_BINARY), modified(CLIENT_BINARY)) > sources) return;
     const result = Bun.spawnSync(["bun", "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     if (result.exitCode !== 0) throw new Error(`bun run build failed:\n${result.stderr.toString()}`);

@@ -236,7 +236,7 @@ describe(kind.name, () => {
       const bob = await connect(server, users.bob!);
       const frames = bob.pending().filter((f) => f.type === "gap" || f.type === "message");
       expect(frames).toEqual([
-        { type: "gap", conv: sent.conv, after: 0, until: 3 },
+        { type: "gap", conv: sent.conv, with: "alice", after: 0, until: 3 },
         expect.objectContaining({ type: "message", seq: 4, text: "new 4" }),
       ]);
     });

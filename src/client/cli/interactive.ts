@@ -159,7 +159,7 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
       if (noticeable && partners.has(frame.user)) screen.print(style.dim(`· ${presenceLine(frame)}`));
     });
     connection.on("gap", (frame) => {
-      const title = connection.titleOf(frame.conv) ?? `conversation ${frame.conv}`;
+      const title = frame.with;
       screen.print(style.warn(`Some messages with ${title} expired on the server before this device got them.`));
     });
     connection.on("serverError", (frame) => screen.print(style.error(`Server error: ${sanitize(frame.message)}`)));

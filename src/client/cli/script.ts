@@ -178,7 +178,7 @@ function reportEvents(connection: ChatConnection, output: ScriptOutput, book: Me
   });
   connection.on("serverError", (frame) => err(`Server error (${frame.code}): ${sanitize(frame.message)}`));
   connection.on("gap", (frame) => {
-    const title = connection.titleOf(frame.conv) ?? `conversation ${frame.conv}`;
+    const title = frame.with;
     err(`Messages ${frame.after + 1} to ${frame.until} with ${title} expired on the server before this device got them.`);
   });
   const seen = new WatermarkDedupe();
