@@ -20,6 +20,14 @@ async function errorOf(response: Response) {
   return ErrorBody.parse(await response.json()).error;
 }
 
+let users = 0;
+/** A user of this test alone, so each test runs by itself and in any order on the shared server. */
+async function freshUser(): Promise<string> {
+  const name = `user${++users}`;
+  await registerUser(server, name);
+  return name;
+}
+
 describe("accounts", () => {
   test("register answers 201 with a session for the new device", async () => {
     const response = await post("/api/register", { name: "alice", password: TEST_PASSWORD, device: "laptop" });
@@ -31,6 +39,7 @@ describe("accounts", () => {
   });
 
   test("names are case-insensitive: 'Alice' is taken once 'alice' exists", async () => {
+    await post("/api/register", { name: "alice", password: TEST_PASSWORD });
     const response = await post("/api/register", { name: "Alice", password: TEST_PASSWORD });
     expect(response.status).toBe(409);
     expect((await errorOf(response)).code).toBe("name_taken");
@@ -52,15 +61,16 @@ describe("accounts", () => {
   });
 
   test("login with the right password adds a device; each login has its own token", async () => {
-    const first = Session.parse(await (await post("/api/login", { name: "ALICE", password: TEST_PASSWORD, device: "phone" })).json());
-    const second = Session.parse(await (await post("/api/login", { name: "alice", password: TEST_PASSWORD })).json());
-    expect(first.user).toBe("alice");
+    const name = await freshUser();
+    const first = Session.parse(await (await post("/api/login", { name: name.toUpperCase(), password: TEST_PASSWORD, device: "phone" })).json());
+    const second = Session.parse(await (await post("/api/login", { name, password: TEST_PASSWORD })).json());
+    expect(first.user).toBe(name);
     expect(first.token).not.toBe(second.token);
     expect(first.device.id).not.toBe(second.device.id);
   });
 
   test("a wrong password is refused and issues nothing", async () => {
-    const response = await post("/api/login", { name: "alice", password: "not the password" });
+    const response = await post("/api/login", { name: await freshUser(), password: "not the password" });
     expect(response.status).toBe(401);
     const error = await errorOf(response);
     expect(error.code).toBe("wrong_password");
