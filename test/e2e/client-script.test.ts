@@ -65,8 +65,8 @@ describe("chat-client in script mode, with the compiled binaries", () => {
 
   test("a message acknowledged before kill -9 reaches bob after the restart, once per device", async () => {
     const dataDir = dir("chat-e2e-data-");
-    const port = freePort();
-    const first = await server(dataDir, port);
+    const first = await server(dataDir);
+    const port = first.port;
     const bobHome = dir("chat-e2e-bob-");
     const aliceHome = dir("chat-e2e-alice-");
     expect((await runClient("bob", { server: first, configHome: bobHome }, [])).code).toBe(0); // registers bob

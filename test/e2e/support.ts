@@ -2,7 +2,6 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { freePort } from "../helpers/free-port.ts";
 
 /** End-to-end helpers: the compiled binaries, run as a user would run them. */
 
@@ -100,8 +99,11 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
-/** Starts `./chat-server --port N --data DIR [args]` and waits for `Server starting on :N`. */
-export async function startServerBinary(dataDir: string, port = freePort(), args: string[] = []): Promise<ServerProcess> {
+/**
+ * Starts `./chat-server --port N --data DIR [args]` and waits for `Server starting on :N`. Without a
+ * port it binds a free one itself (port 0) and reports it; a restart passes the port it had.
+ */
+export async function startServerBinary(dataDir: string, port = 0, args: string[] = []): Promise<ServerProcess> {
   const process = Bun.spawn([SERVER_BINARY, "--port", String(port), "--data", dataDir, "--host", "127.0.0.1", ...args], {
     cwd: dataDir,
     stdin: "ignore",
@@ -110,15 +112,16 @@ export async function startServerBinary(dataDir: string, port = freePort(), args
   });
   const stdout = new LineCollector(process.stdout);
   const stderr = new LineCollector(process.stderr);
-  await Promise.race([
-    stdout.line(`Server starting on :${port}`),
-    process.exited.then((code) => {
+  const announced = await Promise.race([
+    stdout.line(/Server starting on :\d+/),
+    process.exited.then((code): never => {
       throw new Error(`chat-server exited with ${code}: ${stderr.text}`);
     }),
   ]);
+  const bound = Number(/:(\d+)/.exec(announced)![1]);
   return {
-    port,
-    url: `${args.includes("--tls-cert") ? "https" : "http"}://127.0.0.1:${port}`,
+    port: bound,
+    url: `${args.includes("--tls-cert") ? "https" : "http"}://127.0.0.1:${bound}`,
     process,
     async stop(signal = "SIGTERM") {
       if (process.exitCode === null && process.signalCode === null) process.kill(signal);

@@ -1,6 +1,5 @@
 import type { Subprocess } from "bun";
 import { join, resolve } from "node:path";
-import { freePort } from "./free-port.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 
@@ -15,8 +14,10 @@ export interface ServerProcess {
 /**
  * The server as its own process (`bun src/server/main.ts`), for what only a
  * process can show: kill -9. Resolves once it printed `Server starting on :N`.
+ * It binds a free port itself (port 0) and reports it; a restart passes the
+ * port it had, so its clients find it where it was.
  */
-export async function startServerProcess(args: string[], env: Record<string, string> = {}, port = freePort()): Promise<ServerProcess> {
+export async function startServerProcess(args: string[], env: Record<string, string> = {}, port = 0): Promise<ServerProcess> {
   const child: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(
     [process.execPath, join(ROOT, "src/server/main.ts"), "--port", String(port), "--host", "127.0.0.1", ...args],
     { cwd: ROOT, env: { ...process.env, CHAT_LOG_LEVEL: "error", ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
@@ -27,15 +28,16 @@ export async function startServerProcess(args: string[], env: Record<string, str
     let seen = "";
     for await (const chunk of child.stdout) {
       seen += decoder.decode(chunk, { stream: true });
-      if (seen.includes(`Server starting on :${port}`)) return;
+      const announced = /Server starting on :(\d+)/.exec(seen);
+      if (announced) return Number(announced[1]);
     }
     throw new Error(`chat-server exited before it started: ${await stderr}`);
   })();
-  await started;
+  const bound = await started;
   return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    port: bound,
+    url: `http://127.0.0.1:${bound}`,
+    wsUrl: `ws://127.0.0.1:${bound}/ws`,
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await child.exited;

@@ -1,4 +1,5 @@
 import { RedisClient } from "bun";
+import { freePort } from "./free-port.ts";
 
 /** A redis-server child process of its own, which a test may kill and restart without disturbing the shared one. */
 export interface ThrowawayRedis {
@@ -44,13 +45,6 @@ export async function subscriberCount(url: string, channel: string): Promise<num
   } finally {
     client.close();
   }
-}
-
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = probe;
-  probe.stop(true);
-  return port;
 }
 
 async function spawnRedis(port: number): Promise<Bun.Subprocess<"ignore", "pipe", "inherit">> {

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { TEST_REDIS_URL } from "../helpers/deployments.ts";
 import type { Bus } from "../../src/bus/bus.ts";
 import { createLocalBus, InProcessHub } from "../../src/bus/in-process.ts";
 import { createRedisBus } from "../../src/bus/redis.ts";
 import { busInbox } from "../helpers/bus-inbox.ts";
 import { subscriberCount } from "../helpers/throwaway-redis.ts";
 
-const SHARED_REDIS_URL = "redis://127.0.0.1:6379";
+const SHARED_REDIS_URL = TEST_REDIS_URL;
 
 /** Makes the buses of several servers that can reach one another; `close` stops them all. */
 interface Cluster {

@@ -101,9 +101,8 @@ describe("client SDK against a real server", () => {
   });
 
   test("a device resumes after the server went away: no gap, no duplicate, and the sender's outbox drains", async () => {
-    const port = freePort();
-    let own = await startTestServer({ config: { port } });
-    const dataDir = own.dataDir;
+    let own = await startTestServer();
+    const { dataDir, port } = own;
     try {
       const alice = await user("alice", own);
       const bob = await user("bob", own);

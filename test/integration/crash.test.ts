@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { parseServerAddress } from "../../src/client/sdk/address.ts";
 import { configDirectory, stateFilePath } from "../../src/client/sdk/state-file.ts";
 import type { Session } from "../../src/protocol/index.ts";
-import { freePort } from "../helpers/free-port.ts";
 import { SdkDevice } from "../helpers/sdk-device.ts";
 import { startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
 import { loginUser, registerUser } from "../helpers/server.ts";
@@ -27,7 +26,7 @@ function tempDir(prefix: string): string {
 }
 
 /** The real server as a child process, without rate limits so the burst is not slowed down. */
-async function startServer(dataDir: string, port: number): Promise<ServerProcess> {
+async function startServer(dataDir: string, port?: number): Promise<ServerProcess> {
   const server = await startServerProcess(["--data", dataDir, "--user-message-rate", "0", "--connection-frame-rate", "0"], {}, port);
   servers.push(server);
   return server;
@@ -64,8 +63,8 @@ test(
   "kill -9 during a burst from several clients: every acked message arrives exactly once, unacked ones are resent without duplicates, in send order",
   async () => {
     const dataDir = tempDir("chat-crash-data-");
-    const port = freePort();
-    const first = await startServer(dataDir, port);
+    const first = await startServer(dataDir);
+    const port = first.port;
     const bob = await registerUser(first, "bob", undefined, "laptop");
     const bobPhone = await loginUser(first, "bob", undefined, "phone");
     const senderSessions = await Promise.all(SENDERS.map((name) => registerUser(first, name)));

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { TEST_REDIS_URL } from "../helpers/deployments.ts";
 import { createRedisOnlineRegistry, type RedisOnlineRegistry } from "../../src/bus/redis-online-registry.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { deleteKeysWithPrefix } from "../helpers/redis-keys.ts";
 import { startThrowawayRedis, type ThrowawayRedis } from "../helpers/throwaway-redis.ts";
 
-const SHARED_REDIS_URL = "redis://127.0.0.1:6379";
+const SHARED_REDIS_URL = TEST_REDIS_URL;
 /** Short enough that expiry is awaited in well under a second. */
 const SHORT_TTL_MS = 300;
 

@@ -1,11 +1,12 @@
 import { RedisClient } from "bun";
 import { afterEach, describe, expect, test } from "bun:test";
+import { TEST_REDIS_URL } from "../helpers/deployments.ts";
 import type { BucketRate } from "../../src/domain/token-bucket.ts";
 import { createRedisRateLimiter, type RedisRateLimiter } from "../../src/bus/redis-rate-limiter.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { deleteKeysWithPrefix } from "../helpers/redis-keys.ts";
 
-const SHARED_REDIS_URL = "redis://127.0.0.1:6379";
+const SHARED_REDIS_URL = TEST_REDIS_URL;
 /** So slow that no token comes back during a test. */
 const NO_REFILL = 0.001;
 
