@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { eventually } from "../helpers/eventually.ts";
 import { createRedisBus } from "../../src/bus/redis.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
@@ -51,13 +52,8 @@ describe("health and readiness", () => {
 
     await Promise.all([postgres.start(), redis.restart()]);
     // Both clients reconnect on their own; readiness follows without a restart of the chat server.
-    const deadline = Date.now() + 15_000;
-    let last = await readiness(chat);
-    while (last.status !== 200 && Date.now() < deadline) {
-      await Bun.sleep(200);
-      last = await readiness(chat);
-    }
-    expect(last).toEqual({ status: 200, body: { ready: true, checks: { store: "ok", bus: "ok" } } });
+    const ready = await eventually("the server to be ready again", () => readiness(chat), (answer) => answer.status === 200, 15_000);
+    expect(ready).toEqual({ status: 200, body: { ready: true, checks: { store: "ok", bus: "ok" } } });
   }, 60_000);
 });
 
