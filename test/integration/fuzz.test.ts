@@ -15,8 +15,10 @@ import { TestSocket } from "../helpers/socket.ts";
  */
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+/** The soak (bench/README.md) runs the fuzzers longer (SOAK_SCALE=5: five times the frames); `bun test` keeps them quick. */
+const SOAK_SCALE = Number(process.env.SOAK_SCALE ?? 1);
 const FUZZERS = 4;
-const FRAMES_PER_FUZZER = 1500;
+const FRAMES_PER_FUZZER = 1500 * SOAK_SCALE;
 const FRAMES_PER_CONNECTION = 300;
 const BATCH = 50;
 const HTTP_REQUESTS = 1200;
