@@ -230,5 +230,4 @@ export const CLOSE_CODES = {
   policy: 1008,
   tooBig: 1009,
   revoked: 4001,
-  tooSlow: 4008,
 } as const;

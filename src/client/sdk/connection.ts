@@ -415,7 +415,6 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
 
 function describeClose(code: number, reason: string): string {
   if (code === CLOSE_CODES.goingAway) return "the server is shutting down";
-  if (code === CLOSE_CODES.tooSlow) return "the server dropped this device for reading too slowly";
   if (code === 1006) return "the connection was lost";
   return reason ? `the connection closed (${reason})` : `the connection closed (code ${code})`;
 }
