@@ -29,6 +29,18 @@ export const Session = z
   });
 export type Session = z.infer<typeof Session>;
 
+export const BrowserSession = z
+  .object({
+    user: Name,
+    device: z.object({ id: z.number().int(), name: z.string() }),
+  })
+  .meta({
+    description:
+      "Answer to `POST /api/browser/register` (201), `POST /api/browser/login` (200) and `GET /api/session` (200). The browser variants take Credentials and set the session cookie instead of returning the token (see Browser sessions).",
+    examples: [{ user: "alice", device: { id: 4, name: "Chrome on Linux" } }],
+  });
+export type BrowserSession = z.infer<typeof BrowserSession>;
+
 export const HistoryQuery = z
   .object({
     with: Recipient,
@@ -94,6 +106,39 @@ export const HistoryPage = z
     ],
   });
 export type HistoryPage = z.infer<typeof HistoryPage>;
+
+export const ConversationSummary = z.object({
+  with: Recipient.meta({ description: "the conversation, as in `GET /api/history?with=`: the other user, or the `#group`" }),
+  conv: ConversationId,
+  kind: z.enum(["direct", "group"]),
+  read: z.number().int().nonnegative().meta({ description: "your read mark: you have seen the conversation up to this seq" }),
+  unread: z.number().int().nonnegative().meta({ description: "others' messages after your read mark, neither deleted nor hidden; reactions, edits and notices never count" }),
+  last: HistoryEntry.nullable().meta({ description: "the newest message or notice you see, as in the history (with its tick); null when there is none" }),
+});
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+export const ConversationList = z
+  .object({
+    conversations: z.array(ConversationSummary).meta({ description: "newest activity first; conversations without messages last" }),
+  })
+  .meta({
+    description: "Answer to `GET /api/conversations`: every conversation you are in (people and groups), for a chat list.",
+    examples: [
+      {
+        conversations: [
+          {
+            with: "bob",
+            conv: 12,
+            kind: "direct",
+            read: 40,
+            unread: 1,
+            last: { type: "message", conv: 12, seq: 41, id: "m-01HZX", from: "bob", to: "alice", text: "Lunch?", ts: 1764093600000, status: "delivered" },
+          },
+        ],
+      },
+    ],
+  });
+export type ConversationList = z.infer<typeof ConversationList>;
 
 export const SearchQuery = z
   .object({

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import {
+  BrowserSession,
   ChatError,
+  ConversationList,
   type Credentials,
   DeviceList,
   ErrorBody,
@@ -18,7 +20,7 @@ import {
 } from "../../protocol/index.ts";
 import type { ServerAddress } from "./address.ts";
 import { networkReason, ServerUnreachableError } from "./errors.ts";
-import type { TlsTrust } from "./trust.ts";
+import type { TlsTrust } from "./tls-trust.ts";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -46,6 +48,25 @@ export class ChatApi {
 
   register(credentials: Credentials): Promise<Session> {
     return this.request("POST", "/api/register", { body: credentials, answer: Session });
+  }
+
+  /** Logs a browser in: the server keeps the token in an HttpOnly cookie (the answer has none). */
+  browserLogin(credentials: Credentials): Promise<BrowserSession> {
+    return this.request("POST", "/api/browser/login", { body: credentials, answer: BrowserSession });
+  }
+
+  browserRegister(credentials: Credentials): Promise<BrowserSession> {
+    return this.request("POST", "/api/browser/register", { body: credentials, answer: BrowserSession });
+  }
+
+  /** Who the token (or a browser's session cookie, with an empty token) belongs to. */
+  session(token: string): Promise<BrowserSession> {
+    return this.request("GET", "/api/session", { token, answer: BrowserSession });
+  }
+
+  /** Every conversation of the user, newest activity first, with unread counts. */
+  conversations(token: string): Promise<ConversationList> {
+    return this.request("GET", "/api/conversations", { token, answer: ConversationList });
   }
 
   history(token: string, query: HistoryRequest): Promise<HistoryPage> {
@@ -145,18 +166,21 @@ export class ChatApi {
     path: string,
     options: { body?: unknown; token?: string; answer?: z.ZodType<T> },
   ): Promise<T> {
-    const headers: Record<string, string> = {};
+    // Without a token (a browser), the session cookie authenticates, and the CSRF header shows the request is the page's own.
+    const headers: Record<string, string> = { "x-chat-csrf": "1" };
     if (options.body !== undefined) headers["content-type"] = "application/json";
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    // `tls` is Bun's (a browser ignores it).
+    const init: RequestInit & { tls?: TlsTrust } = {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      tls: this.trust,
+    };
     let response: Response;
     try {
-      response = await fetch(`${this.server.http}${path}`, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        tls: this.trust,
-      });
+      response = await fetch(`${this.server.http}${path}`, init);
     } catch (error) {
       throw new ServerUnreachableError(this.server.display, networkReason(error));
     }

@@ -18,8 +18,8 @@ import { Emitter } from "./emitter.ts";
 import { ServerUnreachableError } from "./errors.ts";
 import { InOrderDelivery } from "./in-order-delivery.ts";
 import { type NewRequest, Outbox } from "./outbox.ts";
-import type { DeviceState, MessageEntry, OutboxEntry } from "./state-file.ts";
-import type { TlsTrust } from "./trust.ts";
+import type { MessageEntry, OutboxEntry, StoredDeviceState } from "./device-state.ts";
+import type { TlsTrust } from "./tls-trust.ts";
 import { WatermarkBatcher } from "./watermark-batcher.ts";
 
 export type StopReason = "closed" | "revoked" | "unauthorized";
@@ -65,10 +65,17 @@ export interface ConnectionEvents extends Record<string, unknown> {
   serverError: ErrorFrame;
 }
 
+/** Opens the chat WebSocket to `url`, authenticated. */
+export type OpenSocket = (url: string) => WebSocket;
+
 export interface ConnectionOptions {
   server: ServerAddress;
-  token: string;
-  state: DeviceState;
+  /** The device's session token, sent as `Authorization: Bearer` (by Bun's WebSocket) unless `openSocket` is given. */
+  token?: string;
+  /** How to open the socket, when not with the bearer token: a browser's WebSocket sends its session cookie. */
+  openSocket?: OpenSocket;
+  /** Where the cursors, titles and outbox live: a file (terminal) or IndexedDB (browser). */
+  state: StoredDeviceState;
   /** The certificate authorities for a wss:// server, when not only the usual ones. */
   trust?: TlsTrust;
   backoff?: BackoffPolicy;
@@ -83,6 +90,15 @@ export interface ConnectionOptions {
 const DEFAULTS = { ackIntervalMs: 50, gapWaitMs: 2_000, answerTimeoutMs: 10_000 };
 const CLIENT_GOING_AWAY = 4000;
 
+/** Bun's WebSocket takes headers and TLS options, which a browser's does not: there the cookie authenticates. */
+type HeaderWebSocket = new (url: string, options: { headers: Record<string, string>; tls?: TlsTrust }) => WebSocket;
+
+function bearerSocket(token: string, trust: TlsTrust | undefined): OpenSocket {
+  return (url) => new (WebSocket as unknown as HeaderWebSocket)(url, { headers: { Authorization: `Bearer ${token}` }, tls: trust });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
  * One device's chat connection: connects with its token, resumes each conversation
  * from the cursors in its state file, hands out messages once and in order, acks
@@ -91,7 +107,9 @@ const CLIENT_GOING_AWAY = 4000;
  */
 export class ChatConnection extends Emitter<ConnectionEvents> {
   readonly user: string;
-  private readonly options: Required<Omit<ConnectionOptions, "backoff" | "trust">> & Pick<ConnectionOptions, "trust"> & { backoff: BackoffPolicy };
+  private readonly options: Required<Omit<ConnectionOptions, "backoff" | "trust" | "token" | "openSocket">> & Pick<ConnectionOptions, "trust"> & { backoff: BackoffPolicy };
+  private readonly token: string;
+  private readonly openAuthenticatedSocket: OpenSocket;
   private readonly api: ChatApi;
   private readonly delivery: InOrderDelivery<StreamEvent>;
   private readonly receivedMarks: WatermarkBatcher;
@@ -111,6 +129,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   constructor(options: ConnectionOptions) {
     super();
     this.options = { ...DEFAULTS, backoff: DEFAULT_BACKOFF, ...options };
+    this.token = options.token ?? "";
+    this.openAuthenticatedSocket = options.openSocket ?? bearerSocket(this.token, options.trust);
     this.api = new ChatApi(options.server, options.trust);
     this.user = options.state.data.user;
     this.delivery = new InOrderDelivery(options.state.data.cursors, (conv, seq, frame) => this.processed(conv, seq, frame));
@@ -125,7 +145,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     });
   }
 
-  get state(): DeviceState {
+  get state(): StoredDeviceState {
     return this.options.state;
   }
 
@@ -172,6 +192,25 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     return this.sendQueue.whenEmpty(timeoutMs);
   }
 
+  /**
+   * The network changed (a browser's `online` or `offline` event): drop the current socket, which
+   * may be dead without knowing it, and connect again now rather than after the backoff.
+   */
+  reconnectNow(why: string): void {
+    if (this.stopped) return;
+    const socket = this.socket;
+    if (socket) {
+      // A socket on a dead network may take long to report its close: count it closed now.
+      socket.close(CLIENT_GOING_AWAY, why.slice(0, 120));
+      void this.closed(socket, true, 1006, why);
+      return;
+    }
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+      this.openSocket();
+    }
+  }
+
   /** Sends the pending acks, saves the state and closes the connection. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -182,7 +221,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     if (socket && socket.readyState === WebSocket.OPEN) {
       const closed = new Promise<void>((resolve) => socket.addEventListener("close", () => resolve(), { once: true }));
       socket.close(1000, "client closing");
-      await Promise.race([closed, Bun.sleep(1_000)]);
+      await Promise.race([closed, sleep(1_000)]);
     }
   }
 
@@ -191,10 +230,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   private openSocket(): void {
     this.reconnectTimer = undefined;
     this.emit("status", { state: "connecting", attempt: this.failures + 1 });
-    const socket = new WebSocket(this.options.server.ws, {
-      headers: { Authorization: `Bearer ${this.options.token}` },
-      tls: this.options.trust,
-    });
+    const socket = this.openAuthenticatedSocket(this.options.server.ws);
     this.socket = socket;
     let opened = false;
     socket.addEventListener("open", () => {
@@ -219,7 +255,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     let why = describeClose(code, reason);
     if (!opened) {
       try {
-        if (!(await this.api.tokenIsValid(this.options.token))) return this.halt("unauthorized");
+        if (!(await this.api.tokenIsValid(this.token))) return this.halt("unauthorized");
         why = "the server refused the connection";
       } catch (error) {
         why = error instanceof ServerUnreachableError ? error.reason : "the server refused the connection";
@@ -247,7 +283,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.sendQueue.dispose();
     this.clearTimers(this.answerTimers);
     this.clearTimers(this.gapTimers);
-    this.state.save();
+    void this.saveNow();
     if (reason !== "closed") this.socket?.close(1000, reason);
     this.socket = undefined;
     this.emit("status", { state: "stopped", reason });
@@ -360,10 +396,12 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.saveTimer ??= setTimeout(() => this.saveNow(), this.options.ackIntervalMs);
   }
 
-  private saveNow(): void {
+  /** Saves the state; with an asynchronous driver, resolves once it is stored. */
+  private saveNow(): void | Promise<void> {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    this.state.save();
+    const saved = this.state.save();
+    if (saved) return saved.catch((error) => this.emit("serverError", { type: "error", code: "internal", message: `Could not save this device's state: ${error}` }));
   }
 
   // ---------- frames to the server ----------
@@ -377,8 +415,16 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
 
   /** Cursors reach the disk before the server hears they were processed. */
   private sendMarks(type: "received" | "read", batch: ReadonlyMap<number, number>): boolean {
-    if (type === "received") this.saveNow();
+    const saved = type === "received" ? this.saveNow() : undefined;
     if (!this.live) return false;
+    if (saved) {
+      // An asynchronous store (IndexedDB): the acks follow once the cursors are stored.
+      const socket = this.socket;
+      void saved.then(() => {
+        if (this.socket === socket && this.live) for (const [conv, seq] of batch) this.transmit({ type, conv, seq });
+      });
+      return true;
+    }
     for (const [conv, seq] of batch) this.transmit({ type, conv, seq });
     return true;
   }

@@ -1,18 +1,26 @@
 import { ChatError, EventRequest } from "../../protocol/index.ts";
 import { type BackoffPolicy, backoffDelay } from "./backoff.ts";
-import type { OutboxEntry } from "./state-file.ts";
+import type { OutboxEntry } from "./device-state.ts";
+import { uuidv7 } from "./uuid.ts";
 
 export interface OutboxOptions {
   /** The state file's outbox list, changed in place. */
   entries: OutboxEntry[];
   backoff: BackoffPolicy;
-  /** Writes the state file now: new entries must be on disk before they are sent. */
+  /**
+   * Writes the state now: new entries must be stored before they are sent. A driver that stores
+   * asynchronously (IndexedDB) returns a promise, and sending waits for it.
+   */
   saveNow(): void;
   /** Writes the state file soon: a removed entry that comes back after a crash is only a harmless retry. */
   saveSoon(): void;
   /** Sends an entry if the connection can; called again for every entry after each reconnect. */
   transmit(entry: OutboxEntry): void;
 }
+
+/** After the current turn of the event loop (setImmediate where there is one: Bun; a timer in a browser). */
+const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+const nextTurn: (callback: () => void) => void = immediate ? (callback) => void immediate(callback) : (callback) => void setTimeout(callback, 0);
 
 /** An event request before the outbox gives it its id. */
 export type NewRequest = DistributiveOmit<EventRequest, "id">;
@@ -39,7 +47,7 @@ export class Outbox {
 
   /** Queues a message or action with a new id; throws a `ChatError` when it could never be sent as it is. */
   add(request: NewRequest): OutboxEntry {
-    const frame = EventRequest.safeParse({ ...request, id: Bun.randomUUIDv7() });
+    const frame = EventRequest.safeParse({ ...request, id: uuidv7() });
     if (!frame.success) throw new ChatError("bad_request", frame.error.issues[0]?.message ?? "That message cannot be sent.");
     const entry: OutboxEntry = { ...frame.data, createdAt: Date.now() };
     this.options.entries.push(entry);
@@ -113,14 +121,20 @@ export class Outbox {
   private scheduleCommit(): void {
     if (this.commitScheduled) return;
     this.commitScheduled = true;
-    setImmediate(() => {
+    nextTurn(() => {
       this.commitScheduled = false;
       if (this.disposed) return;
-      this.options.saveNow();
-      for (const id of this.unsent.splice(0)) {
-        const entry = this.find(id);
-        if (entry) this.options.transmit(entry);
-      }
+      const ids = this.unsent.splice(0);
+      const transmit = () => {
+        if (this.disposed) return;
+        for (const id of ids) {
+          const entry = this.find(id);
+          if (entry) this.options.transmit(entry);
+        }
+      };
+      const saved: unknown = this.options.saveNow();
+      if (saved instanceof Promise) void saved.then(transmit, transmit);
+      else transmit();
     });
   }
 }

@@ -1,53 +1,12 @@
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { z } from "zod";
-import { DeleteRequest, EditRequest, Name, ReactRequest, Recipient, SendFrame, TimerRequest } from "../../protocol/index.ts";
 import type { ServerAddress } from "./address.ts";
+import { type DeviceStateData, DeviceStateData as DeviceStateSchema, type DeviceStorage, StoredDeviceState } from "./device-state.ts";
 
-/**
- * Everything one device remembers between runs, one file per server and user:
- * the session token, how far each conversation was processed (cursors), the names
- * of conversations, and the messages not yet acknowledged by the server (outbox).
- */
+export * from "./device-state.ts";
 
-const ConversationKey = z.string().regex(/^[1-9][0-9]{0,15}$/);
-
-const Queued = { createdAt: z.number().int().nonnegative() };
-
-/** An event request not yet acknowledged: the frame to send again, and when it was made. */
-export const OutboxEntry = z.preprocess(
-  // Files written before edits and reactions existed hold messages only, without a type.
-  (value) => (typeof value === "object" && value !== null && !("type" in value) ? { ...value, type: "send" } : value),
-  z.discriminatedUnion("type", [
-    SendFrame.extend(Queued),
-    EditRequest.extend(Queued),
-    DeleteRequest.extend(Queued),
-    ReactRequest.extend(Queued),
-    TimerRequest.extend(Queued),
-  ]),
-);
-export type OutboxEntry = z.infer<typeof OutboxEntry>;
-/** A queued message (not an edit, delete, reaction or timer). */
-export type MessageEntry = Extract<OutboxEntry, { type: "send" }>;
-
-export const SavedSession = z.object({
-  token: z.string().min(1),
-  deviceId: z.number().int(),
-  deviceName: z.string(),
-});
-export type SavedSession = z.infer<typeof SavedSession>;
-
-export const DeviceStateData = z.object({
-  version: z.literal(1),
-  server: z.string(),
-  user: Name,
-  session: SavedSession.nullable(),
-  cursors: z.record(ConversationKey, z.number().int().nonnegative()),
-  titles: z.record(ConversationKey, Recipient),
-  outbox: z.array(OutboxEntry),
-});
-export type DeviceStateData = z.infer<typeof DeviceStateData>;
+/** The terminal client's driver of the device state: one JSON file per server and user (see docs/client.md, State). */
 
 export class StateFileError extends Error {
   override readonly name = "StateFileError";
@@ -83,7 +42,7 @@ export function readStateFile(path: string, server: ServerAddress, user: string)
   } catch {
     throw new StateFileError(damagedSentence(path, "it is not valid JSON"));
   }
-  const parsed = DeviceStateData.safeParse(json);
+  const parsed = DeviceStateSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
@@ -117,18 +76,29 @@ export function writeStateFile(path: string, data: DeviceStateData): void {
   renameSync(temporary, path);
 }
 
+/** The file driver: each save replaces the file atomically before it returns. */
+export class FileStorage implements DeviceStorage {
+  constructor(readonly path: string) {}
+
+  write(data: DeviceStateData): void {
+    writeStateFile(this.path, data);
+  }
+}
+
 /** The state of one device, in memory, saved to its file on request. */
-export class DeviceState {
+export class DeviceState extends StoredDeviceState {
   private constructor(
     readonly path: string,
-    readonly data: DeviceStateData,
-  ) {}
+    data: DeviceStateData,
+  ) {
+    super(data, new FileStorage(path));
+  }
 
   static open(path: string, server: ServerAddress, user: string): DeviceState {
     return new DeviceState(path, readStateFile(path, server, user));
   }
 
-  save(): void {
+  override save(): void {
     writeStateFile(this.path, this.data);
   }
 }

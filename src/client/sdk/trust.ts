@@ -2,10 +2,9 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { getCACertificates } from "node:tls";
 
-/** The certificate authorities trusted for an https:// or wss:// server, in the shape of Bun's `tls` option to fetch and WebSocket. */
-export interface TlsTrust {
-  ca: string[];
-}
+import type { TlsTrust } from "./tls-trust.ts";
+
+export type { TlsTrust } from "./tls-trust.ts";
 
 export class TrustFileError extends Error {
   override readonly name = "TrustFileError";
