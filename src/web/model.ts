@@ -1,0 +1,640 @@
+import { batch, computed, signal } from "@preact/signals";
+import type { HistoryEntry, HistoryMessage, MessageStatus, NoticeFrame, PresenceFrame, StreamEvent } from "../protocol/index.ts";
+import { isGroupAddress } from "../protocol/names.ts";
+import type { z } from "zod";
+import { ChatApi } from "../client/sdk/api.ts";
+import { ChatConnection, type ConnectionStatus } from "../client/sdk/connection.ts";
+import type { OutboxEntry } from "../client/sdk/device-state.ts";
+import { openBrowserDeviceState, type IndexedDbStorage } from "../client/sdk/indexeddb-storage.ts";
+import { parseServerAddress, type ServerAddress } from "../client/sdk/address.ts";
+
+/**
+ * The web client's state, as signals the components read: who is logged in, the chat list,
+ * the open conversation, presence, typing and the connection. It is fed by the shared SDK's
+ * ChatConnection (the same protocol as the terminal client) and by the HTTP API.
+ */
+
+export type Presence = z.infer<typeof PresenceFrame>;
+
+/** A message as the page shows it: from history or live events, or one of ours still in the outbox (`pending`). */
+export interface ShownMessage {
+  kind: "message";
+  key: string;
+  id: string;
+  conv: number;
+  /** 0 while it waits in the outbox. */
+  seq: number;
+  from: string;
+  to: string;
+  ts: number;
+  text: string;
+  edited: boolean;
+  deleted: boolean;
+  replyTo?: { id: string; from: string; text: string; deleted?: boolean };
+  /** Who reacted with what (one emoji per person). */
+  reactions: Record<string, string>;
+  /** The recipient's view for our own messages, from history; later receipts raise it. */
+  status: MessageStatus | "pending";
+}
+
+export interface ShownNotice {
+  kind: "notice";
+  key: string;
+  seq: number;
+  ts: number;
+  notice: NoticeFrame;
+}
+
+export type Item = ShownMessage | ShownNotice;
+
+export interface ChatSummary {
+  with: string;
+  conv: number | undefined;
+  kind: "direct" | "group";
+  unread: number;
+  /** Highest seq this page knows of in the conversation. */
+  knownSeq: number;
+  last: Item | undefined;
+}
+
+const HISTORY_PAGE = 50;
+const TYPING_SHOWN_MS = 6_000;
+const TYPING_SENT_EVERY_MS = 3_000;
+
+export function peerOf(event: { from: string; to: string }, me: string): string {
+  if (isGroupAddress(event.to)) return event.to;
+  return event.from === me ? event.to : event.from;
+}
+
+function fromHistory(entry: HistoryEntry): Item {
+  if (entry.type === "notice") return { kind: "notice", key: `s${entry.seq}`, seq: entry.seq, ts: entry.ts, notice: entry };
+  return messageItem(entry, entry.status);
+}
+
+function messageItem(entry: Omit<HistoryMessage, "status" | "type"> & { reactions?: HistoryMessage["reactions"] }, status: ShownMessage["status"]): ShownMessage {
+  const reactions: Record<string, string> = {};
+  for (const reaction of entry.reactions ?? []) for (const user of reaction.by) reactions[user] = reaction.emoji;
+  return {
+    kind: "message",
+    key: entry.seq > 0 ? `s${entry.seq}` : `p${entry.id}`,
+    id: entry.id,
+    conv: entry.conv,
+    seq: entry.seq,
+    from: entry.from,
+    to: entry.to,
+    ts: entry.ts,
+    text: entry.text,
+    edited: entry.edited ?? false,
+    deleted: entry.deleted ?? false,
+    ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
+    reactions,
+    status,
+  };
+}
+
+/** One open conversation: the loaded window of its timeline (oldest first), and the peer's marks. */
+export class ConversationView {
+  readonly items = signal<Item[]>([]);
+  readonly hasOlder = signal(true);
+  readonly loading = signal(false);
+  /** Unread messages when the conversation was opened: the "unread messages" line goes before the first of them. */
+  readonly unreadAtOpen: number;
+  /** The other side's marks (the group's lowest in a group): our messages up to them are ✓✓ / read. */
+  readonly peerDelivered = signal(0);
+  readonly peerRead = signal(0);
+  /** Set when a search jumped here: the item to scroll to and highlight. */
+  readonly focusSeq = signal<number | undefined>(undefined);
+  /** Newer messages exist beyond the loaded window (after a jump to an older message). */
+  readonly hasNewer = signal(false);
+
+  constructor(
+    readonly app: ChatApp,
+    readonly peer: string,
+    public conv: number | undefined,
+    unread: number,
+  ) {
+    this.unreadAtOpen = unread;
+  }
+
+  get isGroup(): boolean {
+    return isGroupAddress(this.peer);
+  }
+
+  /** Loads the newest page, or the page ending just after `aroundSeq` (a search hit). */
+  async loadLatest(aroundSeq?: number): Promise<void> {
+    this.loading.value = true;
+    try {
+      const page = await this.app.api.history("", { with: this.peer, limit: HISTORY_PAGE, ...(aroundSeq ? { before: aroundSeq + HISTORY_PAGE / 2 } : {}) });
+      const items = page.messages.map(fromHistory).reverse();
+      batch(() => {
+        this.absorbMarks(page.messages);
+        this.items.value = [...items, ...(aroundSeq ? [] : this.pendingItems())];
+        this.hasOlder.value = page.next !== null;
+        this.hasNewer.value = aroundSeq !== undefined && (this.app.summaryOf(this.peer)?.knownSeq ?? 0) > (items.at(-1)?.seq ?? 0);
+        this.focusSeq.value = aroundSeq;
+        if (items[0]) this.conv = items[0].kind === "message" ? items[0].conv : items[0].notice.conv;
+      });
+    } catch (error) {
+      // A chat with someone we have never written to has no conversation yet.
+      this.hasOlder.value = false;
+      if (!(error instanceof Error && "code" in error && (error as { code: string }).code === "not_member")) this.app.notify(String((error as Error).message ?? error));
+    } finally {
+      this.loading.value = false;
+    }
+  }
+
+  /** Loads the page before the oldest loaded item (scrolling up). */
+  async loadOlder(): Promise<void> {
+    if (this.loading.value || !this.hasOlder.value) return;
+    const oldest = this.items.value.find((item) => item.seq > 0);
+    if (!oldest) return;
+    this.loading.value = true;
+    try {
+      const page = await this.app.api.history("", { with: this.peer, before: oldest.seq, limit: HISTORY_PAGE });
+      const older = page.messages.map(fromHistory).reverse();
+      batch(() => {
+        this.absorbMarks(page.messages);
+        this.items.value = [...older, ...this.items.value];
+        this.hasOlder.value = page.next !== null;
+      });
+    } finally {
+      this.loading.value = false;
+    }
+  }
+
+  /** Loads the page after the newest loaded item (scrolling down after a jump). */
+  async loadNewer(): Promise<void> {
+    if (this.loading.value || !this.hasNewer.value) return;
+    const loaded = this.items.value.filter((item) => item.seq > 0);
+    const newest = loaded.at(-1)?.seq ?? 0;
+    this.loading.value = true;
+    try {
+      const page = await this.app.api.history("", { with: this.peer, before: newest + HISTORY_PAGE + 1, limit: HISTORY_PAGE });
+      const newer = page.messages.map(fromHistory).reverse().filter((item) => item.seq > newest);
+      const known = this.app.summaryOf(this.peer)?.knownSeq ?? 0;
+      batch(() => {
+        this.absorbMarks(page.messages);
+        const reachedEnd = newest + HISTORY_PAGE >= known;
+        this.items.value = [...this.items.value, ...newer, ...(reachedEnd ? this.pendingItems() : [])];
+        this.hasNewer.value = !reachedEnd;
+      });
+    } finally {
+      this.loading.value = false;
+    }
+  }
+
+  private absorbMarks(entries: HistoryEntry[]): void {
+    for (const entry of entries) {
+      if (entry.type !== "message" || entry.from !== this.app.me.value?.user) continue;
+      if (entry.status === "read") this.peerRead.value = Math.max(this.peerRead.value, entry.seq);
+      if (entry.status !== "sent") this.peerDelivered.value = Math.max(this.peerDelivered.value, entry.seq);
+    }
+  }
+
+  private pendingItems(): ShownMessage[] {
+    const me = this.app.me.value?.user ?? "";
+    return this.app.outbox.value
+      .filter((entry) => entry.type === "send" && entry.to === this.peer)
+      .map((entry) => pendingItem(entry as Extract<OutboxEntry, { type: "send" }>, me));
+  }
+
+  /** A live event of this conversation. */
+  apply(event: StreamEvent): void {
+    if (this.hasNewer.value) return; // beyond the loaded window: seen when scrolling down
+    const items = this.items.value;
+    if (items.some((item) => item.seq === event.seq && item.seq > 0)) return;
+    this.conv = event.conv;
+    switch (event.type) {
+      case "message":
+        if (event.hidden) return;
+        return this.append(messageItem(event, event.from === this.app.me.value?.user ? "sent" : "delivered"));
+      case "notice":
+        return this.append({ kind: "notice", key: `s${event.seq}`, seq: event.seq, ts: event.ts, notice: event });
+      case "edit":
+        return this.update(event.target, (message) => ({ ...message, text: event.text, edited: true }));
+      case "delete":
+        return this.update(event.target, (message) => ({ ...message, text: "", deleted: true, reactions: {} }));
+      case "reaction":
+        return this.update(event.target, (message) => {
+          const reactions = { ...message.reactions };
+          if (event.emoji === null) delete reactions[event.from];
+          else reactions[event.from] = event.emoji;
+          return { ...message, reactions };
+        });
+    }
+  }
+
+  /** Our message, stored by the server: the pending bubble becomes a sent one. */
+  stored(entry: OutboxEntry, conv: number, seq: number, ts: number): void {
+    this.conv = conv;
+    const me = this.app.me.value?.user ?? "";
+    if (entry.type === "send") {
+      const item = { ...pendingItem(entry, me), key: `s${seq}`, seq, ts, conv, status: "sent" as const };
+      const without = this.items.value.filter((candidate) => candidate.key !== `p${entry.id}`);
+      if (this.hasNewer.value) return void (this.items.value = without);
+      this.items.value = [...without.filter((candidate) => candidate.kind !== "message" || candidate.seq > 0), item, ...without.filter((candidate) => candidate.kind === "message" && candidate.seq === 0)];
+      return;
+    }
+    const from = me;
+    if (entry.type === "edit") this.update(entry.target, (message) => ({ ...message, text: entry.text, edited: true }));
+    if (entry.type === "delete") this.update(entry.target, (message) => ({ ...message, text: "", deleted: true, reactions: {} }));
+    if (entry.type === "react")
+      this.update(entry.target, (message) => {
+        const reactions = { ...message.reactions };
+        if (entry.emoji === null) delete reactions[from];
+        else reactions[from] = entry.emoji;
+        return { ...message, reactions };
+      });
+  }
+
+  addPending(entry: Extract<OutboxEntry, { type: "send" }>): void {
+    if (this.hasNewer.value) return;
+    this.items.value = [...this.items.value, pendingItem(entry, this.app.me.value?.user ?? "")];
+  }
+
+  removePending(id: string): void {
+    this.items.value = this.items.value.filter((item) => item.key !== `p${id}`);
+  }
+
+  hide(id: string): void {
+    this.items.value = this.items.value.filter((item) => item.kind !== "message" || item.id !== id);
+  }
+
+  private append(item: Item): void {
+    const items = this.items.value;
+    const firstPending = items.findIndex((candidate) => candidate.seq === 0);
+    this.items.value = firstPending < 0 ? [...items, item] : [...items.slice(0, firstPending), item, ...items.slice(firstPending)];
+  }
+
+  private update(id: string, change: (message: ShownMessage) => ShownMessage): void {
+    this.items.value = this.items.value.map((item) => (item.kind === "message" && item.id === id ? change(item) : item));
+  }
+
+  /** The tick of one of our messages now. */
+  statusOf(message: ShownMessage): ShownMessage["status"] {
+    if (message.status === "pending") return "pending";
+    if (message.seq <= this.peerRead.value || message.status === "read") return "read";
+    if (message.seq <= this.peerDelivered.value || message.status === "delivered") return "delivered";
+    return "sent";
+  }
+}
+
+function pendingItem(entry: Extract<OutboxEntry, { type: "send" }>, me: string): ShownMessage {
+  return {
+    kind: "message",
+    key: `p${entry.id}`,
+    id: entry.id,
+    conv: 0,
+    seq: 0,
+    from: me,
+    to: entry.to,
+    ts: entry.createdAt,
+    text: entry.text,
+    edited: false,
+    deleted: false,
+    reactions: {},
+    status: "pending",
+  };
+}
+
+export interface Me {
+  user: string;
+  device: { id: number; name: string };
+}
+
+export type Banner = { kind: "offline"; text: string } | { kind: "online"; text: string };
+
+/** The whole page's state. */
+export class ChatApp {
+  readonly server: ServerAddress;
+  readonly api: ChatApi;
+  readonly me = signal<Me | undefined>(undefined);
+  /** Undefined until we know whether a session cookie is there. */
+  readonly checked = signal(false);
+  readonly status = signal<ConnectionStatus | undefined>(undefined);
+  readonly banner = signal<Banner | undefined>(undefined);
+  readonly summaries = signal<Map<string, ChatSummary>>(new Map());
+  readonly chats = computed(() =>
+    [...this.summaries.value.values()].sort((a, b) => (b.last?.ts ?? 0) - (a.last?.ts ?? 0) || a.with.localeCompare(b.with)),
+  );
+  readonly unreadTotal = computed(() => [...this.summaries.value.values()].reduce((total, chat) => total + chat.unread, 0));
+  readonly open = signal<ConversationView | undefined>(undefined);
+  readonly presence = signal<Map<string, Presence>>(new Map());
+  /** Who is typing where: key `peer` (a user, or `#group`), value who and until when. */
+  readonly typing = signal<Map<string, { from: string; until: number }>>(new Map());
+  readonly outbox = signal<OutboxEntry[]>([]);
+  readonly toast = signal<string | undefined>(undefined);
+  /** The list finished loading after login: the chat list is usable. */
+  readonly listReady = signal(false);
+  connection: ChatConnection | undefined;
+  private storage: IndexedDbStorage | undefined;
+  private lastTypingSent = new Map<string, number>();
+  private typingTimer: ReturnType<typeof setInterval> | undefined;
+  private bannerTimer: ReturnType<typeof setTimeout> | undefined;
+  private onNetwork = () => this.connection?.reconnectNow(navigator.onLine ? "the network is back" : "the network is gone");
+
+  constructor(origin: string = location.origin) {
+    this.server = parseServerAddress(origin);
+    this.api = new ChatApi(this.server);
+  }
+
+  summaryOf(peer: string): ChatSummary | undefined {
+    return this.summaries.value.get(peer);
+  }
+
+  notify(text: string): void {
+    this.toast.value = text;
+  }
+
+  /** On load: a session cookie from an earlier visit logs straight in. */
+  async resume(): Promise<void> {
+    try {
+      await this.start(await this.api.session(""));
+    } catch {
+      // no session: the login form
+    } finally {
+      this.checked.value = true;
+    }
+  }
+
+  async login(name: string, password: string, register: boolean): Promise<void> {
+    const device = browserDeviceName();
+    const credentials = { name, password, device };
+    await this.start(register ? await this.api.browserRegister(credentials) : await this.api.browserLogin(credentials));
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.api.logout("");
+    } finally {
+      await this.storage?.clear().catch(() => undefined);
+      this.stop();
+      location.reload();
+    }
+  }
+
+  private stop(): void {
+    void this.connection?.stop();
+    this.connection = undefined;
+    window.removeEventListener("online", this.onNetwork);
+    window.removeEventListener("offline", this.onNetwork);
+    if (this.typingTimer) clearInterval(this.typingTimer);
+  }
+
+  private async start(me: Me): Promise<void> {
+    const key = `${this.server.key}.${me.user}`;
+    const { state, storage } = await openBrowserDeviceState(this.server.http, key, me.user);
+    this.storage = storage;
+    const { conversations } = await this.api.conversations("");
+    // A new device starts where the server's history stands: the page reads history over HTTP,
+    // so replaying every past event over the socket would only repeat it.
+    if (Object.keys(state.data.cursors).length === 0) {
+      for (const summary of conversations) if (summary.last) state.data.cursors[String(summary.conv)] = summary.last.seq;
+    }
+    batch(() => {
+      this.me.value = me;
+      this.summaries.value = new Map(
+        conversations.map((summary) => [
+          summary.with,
+          { with: summary.with, conv: summary.conv, kind: summary.kind, unread: summary.unread, knownSeq: summary.last?.seq ?? 0, last: summary.last ? fromHistory(summary.last) : undefined },
+        ]),
+      );
+      this.outbox.value = [...state.data.outbox];
+      this.listReady.value = true;
+    });
+    for (const entry of state.data.outbox) if (entry.to !== undefined) this.touch(entry.to, undefined);
+    const connection = new ChatConnection({
+      server: this.server,
+      state,
+      openSocket: (url) => new WebSocket(url),
+    });
+    this.connection = connection;
+    connection.on("status", (status) => this.onStatus(status));
+    connection.on("event", (event) => this.onEvent(event));
+    connection.on("stored", ({ entry, conv, seq, ts }) => {
+      this.syncOutbox();
+      const peer = entry.to ?? this.peerOfConv(conv);
+      if (!peer) return;
+      this.viewOf(peer)?.stored(entry, conv, seq, ts);
+      if (entry.type === "send") {
+        const me = this.me.value!.user;
+        this.touch(peer, { ...pendingItem(entry, me), key: `s${seq}`, seq, conv, ts, status: "sent" }, conv);
+      }
+    });
+    connection.on("rejected", ({ entry, message }) => {
+      this.syncOutbox();
+      if (entry.to) this.viewOf(entry.to)?.removePending(entry.id);
+      this.notify(`Not sent: ${message}`);
+    });
+    connection.on("receipt", (frame) => {
+      const peer = this.peerOfConv(frame.conv);
+      if (frame.by === me.user) {
+        // Our own read mark, from another device of ours.
+        if (peer && frame.read !== undefined) this.markedRead(peer, frame.read);
+        return;
+      }
+      const view = peer ? this.viewOf(peer) : undefined;
+      if (!view) return;
+      if (frame.delivered !== undefined) view.peerDelivered.value = Math.max(view.peerDelivered.value, frame.delivered);
+      if (frame.read !== undefined) view.peerRead.value = Math.max(view.peerRead.value, frame.read);
+    });
+    connection.on("typing", (frame) => {
+      const peer = isGroupAddress(frame.to) ? frame.to : frame.from;
+      const typing = new Map(this.typing.value);
+      typing.set(peer, { from: frame.from, until: Date.now() + TYPING_SHOWN_MS });
+      this.typing.value = typing;
+    });
+    connection.on("presence", (frame) => {
+      const presence = new Map(this.presence.value);
+      presence.set(frame.user, frame);
+      this.presence.value = presence;
+    });
+    connection.on("hidden", (frame) => {
+      const peer = this.peerOfConv(frame.conv);
+      if (peer) this.viewOf(peer)?.hide(frame.target);
+    });
+    this.typingTimer = setInterval(() => this.expireTyping(), 1000);
+    window.addEventListener("online", this.onNetwork);
+    window.addEventListener("offline", this.onNetwork);
+    connection.start();
+  }
+
+  private expireTyping(): void {
+    const now = Date.now();
+    const entries = [...this.typing.value].filter(([, typing]) => typing.until > now);
+    if (entries.length !== this.typing.value.size) this.typing.value = new Map(entries);
+  }
+
+  private onStatus(status: ConnectionStatus): void {
+    const before = this.status.value;
+    this.status.value = status;
+    if (this.bannerTimer) clearTimeout(this.bannerTimer);
+    if (status.state === "offline" && status.wasReady) {
+      this.banner.value = { kind: "offline", text: `Connection lost: ${status.reason}. Reconnecting…` };
+    } else if (status.state === "ready" && this.banner.value?.kind === "offline") {
+      this.banner.value = { kind: "online", text: "Connected again." };
+      this.bannerTimer = setTimeout(() => (this.banner.value = undefined), 4000);
+    } else if (status.state === "stopped" && status.reason !== "closed") {
+      this.banner.value = { kind: "offline", text: "This device was logged out." };
+      setTimeout(() => location.reload(), 1500);
+    } else if (status.state === "connecting" && before?.state === "offline" && this.banner.value?.kind === "offline") {
+      // keep the offline banner until ready
+    }
+  }
+
+  private peerOfConv(conv: number): string | undefined {
+    for (const summary of this.summaries.value.values()) if (summary.conv === conv) return summary.with;
+    return this.connection?.titleOf(conv);
+  }
+
+  private viewOf(peer: string): ConversationView | undefined {
+    const view = this.open.value;
+    return view && view.peer === peer ? view : undefined;
+  }
+
+  private onEvent(event: StreamEvent): void {
+    const me = this.me.value!.user;
+    const peer = event.type === "notice" && event.user === me && (event.change === "removed" || event.change === "left") ? event.to : peerOf(event, me);
+    const view = this.viewOf(peer);
+    view?.apply(event);
+    if (event.type === "message" && this.typing.value.get(peer)?.from === event.from) {
+      // Their message is what they were typing.
+      const typing = new Map(this.typing.value);
+      typing.delete(peer);
+      this.typing.value = typing;
+    }
+    if (event.type === "message" && event.hidden) return;
+    if (event.type === "message" || event.type === "notice") {
+      const item: Item =
+        event.type === "message"
+          ? messageItem(event, event.from === me ? "sent" : "delivered")
+          : { kind: "notice", key: `s${event.seq}`, seq: event.seq, ts: event.ts, notice: event };
+      const counts = event.type === "message" && event.from !== me && !event.deleted;
+      this.touch(peer, item, event.conv, counts);
+      if (counts && document.visibilityState === "hidden") this.desktopNotification(peer, event.from, event.text);
+    } else if (event.type === "delete" || event.type === "edit") {
+      const summary = this.summaryOf(peer);
+      if (summary?.last?.kind === "message" && summary.last.id === event.target) {
+        const last = event.type === "delete" ? { ...summary.last, text: "", deleted: true } : { ...summary.last, text: event.text, edited: true };
+        this.putSummary({ ...summary, last });
+      }
+    }
+  }
+
+  /** A conversation had activity: it moves to the top of the list (and counts as unread when `counts`). */
+  touch(peer: string, item: Item | undefined, conv?: number, counts = false): void {
+    const summary = this.summaryOf(peer) ?? { with: peer, conv, kind: isGroupAddress(peer) ? "group" : "direct", unread: 0, knownSeq: 0, last: undefined };
+    if (item && item.seq > 0 && item.seq <= summary.knownSeq) return; // already in the list's figures
+    const updated: ChatSummary = { ...summary, conv: summary.conv ?? conv };
+    if (item) {
+      updated.last = item;
+      if (item.seq > 0) updated.knownSeq = item.seq;
+    } else if (!summary.last) {
+      updated.last = undefined;
+    }
+    if (counts) updated.unread += 1;
+    this.putSummary(updated);
+  }
+
+  private putSummary(summary: ChatSummary): void {
+    const summaries = new Map(this.summaries.value);
+    summaries.set(summary.with, summary);
+    this.summaries.value = summaries;
+  }
+
+  /** Our read mark in `peer` moved to `seq` (here or on another device). */
+  private markedRead(peer: string, seq: number): void {
+    const summary = this.summaryOf(peer);
+    if (!summary || summary.unread === 0) return;
+    const view = this.viewOf(peer);
+    const me = this.me.value?.user;
+    const unread = view
+      ? view.items.value.filter((item) => item.kind === "message" && item.seq > seq && item.from !== me && !item.deleted).length
+      : seq >= summary.knownSeq
+        ? 0
+        : summary.unread;
+    if (unread !== summary.unread) this.putSummary({ ...summary, unread });
+  }
+
+  /** Messages up to `seq` are on screen in a visible, focused page: tell the sender. */
+  read(view: ConversationView, seq: number): void {
+    if (view.conv === undefined || seq <= 0) return;
+    this.connection?.markRead(view.conv, seq);
+    this.markedRead(view.peer, seq);
+  }
+
+  openChat(peer: string, aroundSeq?: number): ConversationView {
+    const summary = this.summaryOf(peer);
+    const view = new ConversationView(this, peer, summary?.conv, aroundSeq !== undefined ? 0 : (summary?.unread ?? 0));
+    this.open.value = view;
+    void view.loadLatest(aroundSeq);
+    return view;
+  }
+
+  closeChat(): void {
+    this.open.value = undefined;
+  }
+
+  send(peer: string, text: string, replyTo?: string): void {
+    const connection = this.connection;
+    if (!connection) return;
+    const entry = connection.send(peer, text, replyTo);
+    this.syncOutbox();
+    const view = this.viewOf(peer);
+    if (view) {
+      if (view.hasNewer.value) void view.loadLatest();
+      else view.addPending(entry);
+    }
+    this.touch(peer, pendingItem(entry, this.me.value!.user));
+    this.lastTypingSent.delete(peer);
+    askForNotificationsOnce();
+  }
+
+  act(request: Parameters<ChatConnection["act"]>[0]): void {
+    try {
+      this.connection?.act(request);
+      this.syncOutbox();
+    } catch (error) {
+      this.notify((error as Error).message);
+    }
+  }
+
+  /** The user is composing to `peer`: tell them now and then. */
+  composing(peer: string): void {
+    const now = Date.now();
+    if ((this.lastTypingSent.get(peer) ?? 0) + TYPING_SENT_EVERY_MS > now) return;
+    this.lastTypingSent.set(peer, now);
+    this.connection?.typing(peer);
+  }
+
+  private syncOutbox(): void {
+    this.outbox.value = [...(this.connection?.outbox ?? [])];
+  }
+
+  private desktopNotification(peer: string, from: string, text: string): void {
+    if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
+    const title = isGroupAddress(peer) ? `${from} in ${peer}` : from;
+    const notification = new Notification(title, { body: text.slice(0, 200), tag: peer });
+    notification.onclick = () => {
+      window.focus();
+      this.openChat(peer);
+    };
+  }
+}
+
+const ASKED_KEY = "chat.notifications-asked";
+
+/** Asks once (on the first message sent, a moment the person is using the page) whether to show desktop notifications. */
+function askForNotificationsOnce(): void {
+  if (typeof Notification === "undefined" || Notification.permission !== "default") return;
+  if (localStorage.getItem(ASKED_KEY)) return;
+  localStorage.setItem(ASKED_KEY, "1");
+  void Notification.requestPermission();
+}
+
+function browserDeviceName(): string {
+  const agent = navigator.userAgent;
+  const browser = /Edg\//.test(agent) ? "Edge" : /Firefox\//.test(agent) ? "Firefox" : /Chrome\//.test(agent) ? "Chrome" : /Safari\//.test(agent) ? "Safari" : "Browser";
+  const system = /Android/.test(agent) ? "Android" : /iPhone|iPad/.test(agent) ? "iOS" : /Mac OS/.test(agent) ? "macOS" : /Windows/.test(agent) ? "Windows" : /Linux/.test(agent) ? "Linux" : "";
+  return system ? `${browser} on ${system}` : browser;
+}
