@@ -137,7 +137,13 @@ export class ConversationView {
     } catch (error) {
       // A chat with someone we have never written to has no conversation yet.
       this.hasOlder.value = false;
-      if (!(error instanceof Error && "code" in error && (error as { code: string }).code === "not_member")) this.app.notify(String((error as Error).message ?? error));
+      const code = (error as { code?: string }).code;
+      if (code === "unknown_user") {
+        this.app.notify((error as Error).message);
+        this.app.forget(this.peer);
+      } else if (code !== "not_member") {
+        this.app.notify(String((error as Error).message ?? error));
+      }
     } finally {
       this.loading.value = false;
     }
@@ -421,9 +427,10 @@ export class ChatApp {
         this.touch(peer, { ...pendingItem(entry, me), key: `s${seq}`, seq, conv, ts, status: "sent" }, conv);
       }
     });
-    connection.on("rejected", ({ entry, message }) => {
+    connection.on("rejected", ({ entry, code, message }) => {
       this.syncOutbox();
       if (entry.to) this.viewOf(entry.to)?.removePending(entry.id);
+      if (entry.to && code === "unknown_user") this.forget(entry.to);
       this.notify(`Not sent: ${message}`);
     });
     connection.on("receipt", (frame) => {
@@ -534,6 +541,16 @@ export class ChatApp {
     }
     if (counts) updated.unread += 1;
     this.putSummary(updated);
+  }
+
+  /** Drops a chat that never existed (a name nobody has), and closes it if it is open. */
+  forget(peer: string): void {
+    const summary = this.summaryOf(peer);
+    if (summary && summary.conv !== undefined) return;
+    const summaries = new Map(this.summaries.value);
+    summaries.delete(peer);
+    this.summaries.value = summaries;
+    if (this.open.value?.peer === peer) this.open.value = undefined;
   }
 
   private putSummary(summary: ChatSummary): void {

@@ -7,6 +7,8 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
   useEffect(() => {
     const dialog = ref.current!;
     dialog.showModal();
+    // The first field, not the Close button, takes the keyboard.
+    dialog.querySelector<HTMLElement>("input, textarea, select")?.focus();
     const closed = () => onClose();
     dialog.addEventListener("close", closed);
     return () => dialog.removeEventListener("close", closed);
