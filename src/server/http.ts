@@ -25,6 +25,8 @@ import type { ChatMetrics } from "./chat-metrics.ts";
 import type { Connections } from "./connections.ts";
 import { asChatError, HTTP_STATUS } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import { checkCsrf, clearedSessionCookie, cookieValue, SESSION_COOKIE, sessionCookie } from "./browser-session.ts";
+import { securityHeaders, webAppRoutes } from "./web-app.ts";
 
 export interface HttpDeps {
   accounts: Accounts;
@@ -36,9 +38,11 @@ export interface HttpDeps {
   log: Logger;
   /** The address of the peer that sent the request, for per-address limits. */
   clientAddress: (request: Request) => string;
+  /** Served over TLS: session cookies are `Secure`. */
+  secure: boolean;
 }
 
-type Env = { Variables: { actor: Actor } };
+type Env = { Variables: { actor: Actor; viaCookie: boolean } };
 
 /** The bearer token of a request, from `Authorization: Bearer …`. */
 export function bearerToken(header: string | undefined | null): string | undefined {
@@ -72,8 +76,9 @@ function nameParam(c: Context, key: string): string {
 }
 
 /** The HTTP routes: accounts, history, devices, groups, settings, health. */
-export function httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress }: HttpDeps): Hono<Env> {
+export function httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress, secure }: HttpDeps): Hono<Env> {
   const app = new Hono<Env>();
+  app.use(securityHeaders);
 
   app.use(async (c, next) => {
     const started = performance.now();
@@ -112,13 +117,47 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
     }
   });
 
+  // The same, for a browser: the token goes into an HttpOnly cookie, never to the page's scripts.
+  app.post("/api/browser/register", async (c) => {
+    checkCsrf(c.req.raw);
+    const credentials = await parseJsonBody(c, Credentials);
+    const session = await logins.register(clientAddress(c.req.raw), () => accounts.register(credentials));
+    c.header("Set-Cookie", sessionCookie(session.token, secure));
+    return c.json({ user: session.user, device: session.device }, 201);
+  });
+  app.post("/api/browser/login", async (c) => {
+    checkCsrf(c.req.raw);
+    const credentials = await parseJsonBody(c, Credentials);
+    const address = clientAddress(c.req.raw);
+    try {
+      const session = await logins.login(credentials.name, address, () => accounts.login(credentials));
+      c.header("Set-Cookie", sessionCookie(session.token, secure));
+      return c.json({ user: session.user, device: session.device });
+    } catch (error) {
+      if (error instanceof ChatError) log.warn("login refused", { user: credentials.name, address, code: error.code });
+      throw error;
+    }
+  });
+
   const authenticated = new Hono<Env>();
   authenticated.use(async (c, next) => {
-    const token = bearerToken(c.req.header("authorization"));
+    const bearer = bearerToken(c.req.header("authorization"));
+    const cookie = bearer ? undefined : cookieValue(c.req.header("cookie"), SESSION_COOKIE);
+    if (cookie) checkCsrf(c.req.raw);
+    const token = bearer ?? cookie;
     if (!token) throw new ChatError("unauthorized", "This needs 'Authorization: Bearer <token>' from login.");
+    c.set("viaCookie", cookie !== undefined);
     c.set("actor", await accounts.authenticate(token));
     await next();
   });
+
+  authenticated.get("/session", async (c) => {
+    const actor = c.get("actor");
+    const device = (await accounts.devices(actor)).find((candidate) => candidate.id === actor.deviceId);
+    return c.json({ user: actor.name, device: { id: actor.deviceId, name: device?.name ?? "" } });
+  });
+
+  authenticated.get("/conversations", async (c) => c.json(await messaging.conversationList(c.get("actor"))));
 
   authenticated.get("/history", async (c) => {
     const query = parseQuery(c, HistoryQuery);
@@ -166,6 +205,7 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
 
   authenticated.post("/logout", async (c) => {
     const actor = c.get("actor");
+    if (c.get("viaCookie")) c.header("Set-Cookie", clearedSessionCookie(secure));
     await accounts.revokeDevice(actor, actor.deviceId);
     connections.disconnect(actor.userId, actor.deviceId, CLOSE_CODES.revoked, "this device was logged out");
     return c.body(null, 204);
@@ -202,5 +242,6 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
   });
 
   app.route("/api", authenticated);
+  webAppRoutes(app);
   return app;
 }

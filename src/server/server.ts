@@ -25,6 +25,8 @@ import { createLogger, type Logger } from "./log.ts";
 import { operationsRoutes } from "./operations.ts";
 import { TrafficLimits } from "./traffic-limits.ts";
 import { webSocketHandler } from "./websocket.ts";
+import { webSocketCookieToken } from "./browser-session.ts";
+import { hotReloadRoutes, SECURITY_HEADERS } from "./web-app.ts";
 
 /** Larger HTTP bodies are refused (413) before they are read. */
 const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
@@ -102,11 +104,12 @@ export async function startChatServer(
   const groups = new Groups(store, directory, connections, messaging, presence, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser });
   const typing = new Typing(store, directory, connections);
   const activity = new DeviceActivity(store, ACTIVITY_FLUSH_MS, reportProblem);
-  const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown" });
+  const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown", secure: config.tls !== undefined });
   app.route("/", operationsRoutes({ metrics, log, probes: { store: () => store.ping(), bus: () => bus.ping() } }));
   const sweeps = startSweeps(store, config.retentionDays, reportProblem);
 
   const server = Bun.serve({
+    ...hotReloadRoutes(),
     port: config.port,
     hostname: config.host,
     ...(config.tls ? { tls: { cert: Bun.file(config.tls.cert), key: Bun.file(config.tls.key) } } : {}),
@@ -115,8 +118,9 @@ export async function startChatServer(
     async fetch(request, server) {
       if (new URL(request.url).pathname !== "/ws") return app.fetch(request, server);
       try {
-        const token = bearerToken(request.headers.get("authorization"));
-        if (!token) throw new ChatError("unauthorized", "The WebSocket needs 'Authorization: Bearer <token>' from login.");
+        // A browser cannot set Authorization on a WebSocket: it sends its session cookie, from this server's own page.
+        const token = bearerToken(request.headers.get("authorization")) ?? webSocketCookieToken(request);
+        if (!token) throw new ChatError("unauthorized", "The WebSocket needs 'Authorization: Bearer <token>' from login (or a browser's session cookie).");
         const actor = await accounts.authenticate(token);
         const state: SocketState = { actor, ready: false, topics: [] };
         if (server.upgrade(request, { data: state })) return undefined;
@@ -124,7 +128,7 @@ export async function startChatServer(
       } catch (error) {
         const chatError = asChatError(error, log);
         metrics.errors.inc({ code: chatError.code });
-        return Response.json({ error: { code: chatError.code, message: chatError.message } }, { status: HTTP_STATUS[chatError.code] });
+        return Response.json({ error: { code: chatError.code, message: chatError.message } }, { status: HTTP_STATUS[chatError.code], headers: SECURITY_HEADERS });
       }
     },
     websocket: webSocketHandler({ messaging, presence, activity, typing, connections, maxFrameBytes: config.maxFrameBytes, maxBufferedBytes: config.maxBufferedBytes, limits, heartbeat, metrics, log }),

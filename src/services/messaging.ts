@@ -1,4 +1,4 @@
-import { ChatError, isGroupAddress, type EventRequest, type HistoryPage, type MessagePlace, type SearchPage, type ServerFrame } from "../protocol/index.ts";
+import { ChatError, isGroupAddress, type ConversationList, type ConversationSummary, type EventRequest, type HistoryPage, type MessagePlace, type SearchPage, type ServerFrame } from "../protocol/index.ts";
 import { groupTopic, resumeCursor, statusOf, userTopic } from "../domain/delivery.ts";
 import {
   characterCount,
@@ -248,6 +248,43 @@ export class Messaging {
       ),
       next: page.length === limit && page.at(-1)!.seq > membership.joinedSeq + 1 ? page.at(-1)!.seq : null,
     };
+  }
+
+  /**
+   * Every conversation of the actor for a chat list, newest activity first: its newest message or
+   * notice (with its tick), the actor's read mark and unread count. A few reads for all of them.
+   */
+  async conversationList(actor: Actor): Promise<ConversationList> {
+    const [memberships, summaries, marks] = await Promise.all([
+      this.store.membershipsOf(actor.userId),
+      this.store.conversationSummariesOf(actor.userId),
+      this.store.conversationMarksOf(actor.userId),
+    ]);
+    const summaryOf = new Map(summaries.map((summary) => [summary.conv, summary]));
+    const marksOf = new Map(marks.map((conversation) => [conversation.conv, conversation]));
+    const entries = await Promise.all(
+      memberships.map(async (membership): Promise<ConversationSummary> => {
+        const summary = summaryOf.get(membership.conv);
+        const lastSeq = summary?.lastSeq ?? 0;
+        const [event] = lastSeq > 0 ? await this.store.timelineBefore(membership.conv, lastSeq + 1, 1, actor.userId) : [];
+        let last: ConversationSummary["last"] = null;
+        if (event) {
+          const members = marksOf.get(membership.conv)?.members ?? [];
+          const me = members.find((member) => member.userId === actor.userId);
+          const readShared = new Map(members.map((member) => [member.userId, membership.kind === "group" || (member.sharesReadReceipts && (me?.sharesReadReceipts ?? true))]));
+          last = historyEntry(event, addressIn(membership, event.sender, actor.name), statusOf(event.seq, recipientMarks(event, members, readShared)), []);
+        }
+        return {
+          with: membership.kind === "group" ? `#${membership.title}` : membership.title,
+          conv: membership.conv,
+          kind: membership.kind,
+          read: summary?.read ?? 0,
+          unread: summary?.unread ?? 0,
+          last,
+        };
+      }),
+    );
+    return { conversations: entries.sort((a, b) => (b.last?.ts ?? 0) - (a.last?.ts ?? 0) || b.conv - a.conv) };
   }
 
   /** Messages with every word of `query`, newest first, in the actor's conversations. */

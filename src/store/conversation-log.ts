@@ -10,6 +10,15 @@ import type {
   Watermarks,
 } from "../domain/types.ts";
 
+/** One conversation of a user, as `conversationSummariesOf` reads it. */
+export interface ConversationSummaryRow {
+  conv: ConversationId;
+  /** Seq of the newest message or notice the user sees; 0 when there is none. */
+  lastSeq: number;
+  read: number;
+  unread: number;
+}
+
 /**
  * Conversations as streams of events, the members' places in them, and search.
  *
@@ -43,6 +52,13 @@ export interface ConversationLog {
   eventsAfter(conv: ConversationId, after: number, limit: number, viewer: UserId): Promise<StoredEvent[]>;
   /** Messages and notices of `conv` with seq < before (or the newest), newest first, leaving out what `viewer` hid. */
   timelineBefore(conv: ConversationId, before: number | null, limit: number, viewer: UserId): Promise<StoredEvent[]>;
+  /**
+   * For the chat list, one read for all the user's conversations: the newest seq of a message or
+   * notice the user sees (0: none), their read mark, and how many messages are unread: others'
+   * messages after the read mark (and after joining), neither deleted nor hidden by the user.
+   * Reactions, edits and notices never count.
+   */
+  conversationSummariesOf(userId: UserId): Promise<ConversationSummaryRow[]>;
   /** Current reactions to these messages of `conv`. */
   reactionsTo(conv: ConversationId, seqs: number[]): Promise<Reaction[]>;
   /** The user's conversations holding an event with this id (normally one). */

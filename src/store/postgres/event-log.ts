@@ -5,6 +5,7 @@
 import type { SQL } from "bun";
 import type { EventKind, Reaction, StoredEvent } from "../../domain/events.ts";
 import type { ConversationId, UserId } from "../../domain/types.ts";
+import type { ConversationSummaryRow } from "../conversation-log.ts";
 import { toStoredEvent } from "../event-rows.ts";
 import { scrubMessages } from "./scrub.ts";
 
@@ -66,6 +67,20 @@ export async function eventsAfter(sql: SQL, conv: ConversationId, after: number,
     ORDER BY e.seq
     LIMIT ${limit}`;
   return rows.map(toEvent);
+}
+
+/** Each conversation of the user: its newest visible message or notice, the read mark and the unread count (see ConversationLog). */
+export async function conversationSummariesOf(sql: SQL, userId: UserId): Promise<ConversationSummaryRow[]> {
+  const rows = await sql<{ conv: Int8; read: Int8; last_seq: Int8; unread: Int8 }[]>`
+    SELECT m.conv_id AS conv, m.read AS read,
+      coalesce((SELECT e.seq FROM events e WHERE e.conv_id = m.conv_id AND e.seq > m.joined_seq AND e.kind IN ('message', 'notice')
+          AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = m.user_id AND h.conv_id = e.conv_id AND h.seq = e.seq)
+        ORDER BY e.seq DESC LIMIT 1), 0) AS last_seq,
+      (SELECT count(*) FROM events e WHERE e.conv_id = m.conv_id AND e.seq > greatest(m.read, m.joined_seq) AND e.kind = 'message'
+          AND e.sender_id <> m.user_id AND NOT e.deleted
+          AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = m.user_id AND h.conv_id = e.conv_id AND h.seq = e.seq)) AS unread
+    FROM members m WHERE m.user_id = ${userId}`;
+  return rows.map((row) => ({ conv: Number(row.conv), read: Number(row.read), lastSeq: Number(row.last_seq), unread: Number(row.unread) }));
 }
 
 /** A plain range on seq (no "IS NULL OR") keeps deep pages an index range scan under a generic plan. */

@@ -17,6 +17,7 @@ import type {
   UserId,
   Watermarks,
 } from "../../domain/types.ts";
+import type { ConversationSummaryRow } from "../conversation-log.ts";
 import { groupByConversation } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
 import { appendEvents } from "./append-events.ts";
@@ -314,6 +315,10 @@ class PostgresStore implements Store {
 
   eventsAfter(conv: ConversationId, after: number, limit: number, viewer: UserId): Promise<StoredEvent[]> {
     return events.eventsAfter(this.sql, conv, after, limit, viewer);
+  }
+
+  conversationSummariesOf(userId: UserId): Promise<ConversationSummaryRow[]> {
+    return events.conversationSummariesOf(this.sql, userId);
   }
 
   timelineBefore(conv: ConversationId, before: number | null, limit: number, viewer: UserId): Promise<StoredEvent[]> {

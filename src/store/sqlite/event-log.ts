@@ -13,7 +13,7 @@ import {
   type StoredEvent,
 } from "../../domain/events.ts";
 import type { ConversationId, ConversationKind, UserId } from "../../domain/types.ts";
-import type { ConversationLog } from "../conversation-log.ts";
+import type { ConversationLog, ConversationSummaryRow } from "../conversation-log.ts";
 import { toStoredEvent, type EventRow } from "../event-rows.ts";
 import { inWriteTransaction } from "./transaction.ts";
 import { raiseOwnMarks, type SenderState } from "../own-marks.ts";
@@ -23,6 +23,7 @@ type EventLogMethods = Pick<
   | "appendEvents"
   | "eventsAfter"
   | "timelineBefore"
+  | "conversationSummariesOf"
   | "reactionsTo"
   | "conversationsWithEvent"
   | "hideEvent"
@@ -118,6 +119,17 @@ export function sqliteEventLog(db: Database): EventLogMethods {
      WHERE events_search MATCH $match AND s.rowid < $before AND e.kind = 'message' AND e.deleted = 0
        AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = $viewer AND h.conv_id = e.conv_id AND h.seq = e.seq)
      ORDER BY s.rowid DESC LIMIT $limit`,
+  );
+  // Both subqueries walk the conversation's (conv_id, seq) index from the newest end or the read mark.
+  const selectSummaries = q<ConversationSummaryRow>(
+    `SELECT m.conv_id AS conv, m.read_seq AS read,
+       coalesce((SELECT e.seq FROM events e WHERE e.conv_id = m.conv_id AND e.seq > m.joined_seq AND e.kind IN ('message', 'notice')
+           AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = m.user_id AND h.conv_id = e.conv_id AND h.seq = e.seq)
+         ORDER BY e.seq DESC LIMIT 1), 0) AS lastSeq,
+       (SELECT count(*) FROM events e WHERE e.conv_id = m.conv_id AND e.seq > max(m.read_seq, m.joined_seq) AND e.kind = 'message'
+           AND e.sender_id <> m.user_id AND e.deleted = 0
+           AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = m.user_id AND h.conv_id = e.conv_id AND h.seq = e.seq)) AS unread
+     FROM members m WHERE m.user_id = ?1`,
   );
   const selectReactions = q<Reaction>(
     `SELECT r.seq, r.emoji, u.name AS user FROM reactions r JOIN users u ON u.id = r.user_id
@@ -237,6 +249,10 @@ export function sqliteEventLog(db: Database): EventLogMethods {
 
     async timelineBefore(conv: ConversationId, before: number | null, limit: number, viewer: UserId): Promise<StoredEvent[]> {
       return selectTimeline.all({ conv, before: before ?? Number.MAX_SAFE_INTEGER, limit, viewer }).map(toEvent);
+    },
+
+    async conversationSummariesOf(userId: UserId): Promise<ConversationSummaryRow[]> {
+      return selectSummaries.all(userId);
     },
 
     async reactionsTo(conv: ConversationId, seqs: number[]): Promise<Reaction[]> {

@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { SdkDevice } from "../helpers/sdk-device.ts";
+import { loginUser, registerUser, startTestServer, tempDir, type TestServer } from "../helpers/server.ts";
+import { bubble, chatButton, composer, launchBrowser, openChat, PASSWORD, registeredPerson, screenshot, send, startChat, tick } from "./browser.ts";
+
+// page.evaluate callbacks run in the page; this file is type-checked without the DOM's types.
+declare const document: any, window: any, getComputedStyle: any, requestAnimationFrame: any;
+
+let browser: Browser;
+let server: TestServer;
+
+beforeAll(async () => {
+  // No message or frame rates: the scroll-back test stores a few hundred messages at once, in order.
+  [browser, server] = await Promise.all([launchBrowser(), startTestServer({ config: { userMessageRate: 0, connectionFrameRate: 0 } })]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.cleanup();
+});
+
+/** A device of `name` driven through the SDK with a bearer token (another of their devices, or a script). */
+async function sdkDevice(name: string): Promise<SdkDevice> {
+  const session = await loginUser(server, name, PASSWORD);
+  return new SdkDevice(server, join(tempDir("chat-web-sdk-"), "state.json"), name, session.token).ready();
+}
+
+describe("two people chatting in their browsers", () => {
+  test("messages arrive live both ways, with ✓ ✓✓ and read ticks, typing, presence, the chat list and unread counts", async () => {
+    const alice = await registeredPerson(browser, server.url, "alice");
+    const bob = await registeredPerson(browser, server.url, "bob");
+    await startChat(alice.page, "bob");
+    await send(alice.page, "Hello Bob");
+    // Bob's page is connected but not in the conversation: delivered, not read.
+    await tick(alice.page, "Hello Bob", "Delivered").waitFor();
+    await chatButton(bob.page, "alice").filter({ hasText: "Hello Bob" }).waitFor();
+    expect(await chatButton(bob.page, "alice").getAttribute("aria-label")).toBe("alice, 1 unread");
+    expect(await bob.page.title()).toBe("(1) Chat");
+
+    await openChat(bob.page, "alice");
+    await bob.page.getByRole("separator").filter({ hasText: "Unread messages" }).waitFor();
+    await tick(alice.page, "Hello Bob", "Read").waitFor();
+    await bob.page.waitForFunction(() => document.title === "Chat");
+
+    await composer(bob.page).pressSequentially("Fine, thanks");
+    await alice.page.getByRole("main").getByText("typing…").waitFor();
+    await chatButton(alice.page, "bob").filter({ hasText: "typing…" }).waitFor();
+    await composer(bob.page).press("Enter");
+    await bubble(alice.page, "Fine, thanks").waitFor();
+    await tick(bob.page, "Fine, thanks", "Read").waitFor();
+    // Presence of a contact comes with a connection's snapshot: after a reload, bob shows online.
+    await alice.page.reload();
+    await chatButton(alice.page, "bob").and(alice.page.getByRole("button", { name: /online/ })).waitFor();
+
+    await openChat(alice.page, "bob");
+    await alice.page.getByRole("main").getByText("online", { exact: true }).waitFor();
+    await tick(alice.page, "Hello Bob", "Read").waitFor();
+    expect(await bubble(alice.page, "Hello Bob").locator(".tick.read").count()).toBe(1);
+    await screenshot(alice.page, "chat-light");
+    expect([...alice.problems, ...bob.problems]).toEqual([]);
+    await alice.context.close();
+    await bob.context.close();
+  });
+
+  test("a message sent by keyboard alone keeps its lines; replies quote, reactions and edits show on both sides", async () => {
+    const carol = await registeredPerson(browser, server.url, "carol");
+    const dave = await registeredPerson(browser, server.url, "dave");
+    const { page } = carol;
+    // From the chat list, Tab to "New chat" and on: no mouse.
+    for (let step = 0; step < 12; step++) {
+      await page.keyboard.press("Tab");
+      if ((await page.evaluate(() => document.activeElement?.textContent?.trim())) === "New chat") break;
+    }
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog", { name: "New chat" }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("INPUT");
+    await page.keyboard.type("dave");
+    await page.keyboard.press("Enter");
+    await composer(page).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Message");
+    await page.keyboard.type("first line");
+    await page.keyboard.press("Shift+Enter");
+    await page.keyboard.type("second line");
+    await page.keyboard.press("Enter");
+    await tick(page, "first line", "Delivered").waitFor();
+
+    await openChat(dave.page, "carol");
+    const received = bubble(dave.page, "first line");
+    await received.waitFor();
+    expect(await received.locator(".text").innerText()).toBe("first line\nsecond line");
+
+    await received.locator("xpath=..").getByRole("button", { name: "Message actions" }).click();
+    await dave.page.getByRole("menuitem", { name: "Reply" }).click();
+    await send(dave.page, "an answer");
+    await bubble(carol.page, "an answer").getByRole("blockquote").or(bubble(carol.page, "an answer").locator("blockquote")).first().waitFor();
+    await received.locator("xpath=..").getByRole("button", { name: "Message actions" }).click();
+    await dave.page.getByRole("menuitem", { name: "React 👍" }).click();
+    await bubble(carol.page, "first line").first().getByLabel("Reactions").filter({ hasText: "👍" }).waitFor();
+
+    const mine = bubble(page, "first line").first();
+    await mine.locator("xpath=..").getByRole("button", { name: "Message actions" }).click();
+    await page.getByRole("menuitem", { name: "Edit" }).click();
+    await composer(page).fill("first line, edited");
+    await composer(page).press("Enter");
+    await bubble(dave.page, "first line, edited").getByText("edited", { exact: true }).waitFor();
+    expect([...carol.problems, ...dave.problems]).toEqual([]);
+    await carol.context.close();
+    await dave.context.close();
+  });
+});
+
+describe("history and search", () => {
+  test("scrolling up loads older history without moving what is on screen; only the visible rows are rendered", async () => {
+    await registerUser(server, "eve", PASSWORD);
+    const frank = await registeredPerson(browser, server.url, "frank");
+    const eve = await sdkDevice("eve");
+    for (let index = 1; index <= 400; index++) eve.connection.send("frank", `history message ${index}${index === 17 ? " with a needle in it" : ""}`);
+    await eve.until(() => eve.stored.length === 400, "400 stored", 20_000);
+    await eve.connection.stop();
+
+    await frank.page.reload();
+    await openChat(frank.page, "eve");
+    await bubble(frank.page, "history message 400").waitFor();
+    const log = frank.page.getByRole("log", { name: "Messages" });
+    const rendered = () => log.getByRole("article").count();
+    expect(await rendered()).toBeLessThan(50);
+
+    // Scroll up towards the top: the rows on screen stay where they were while the older page is added above.
+    const frames = () => frank.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await frank.page.evaluate(() => (document.querySelector(".messages")!.scrollTop = 900));
+    await frames();
+    const before = await frank.page.evaluate(() => {
+      const messages = document.querySelector(".messages")!;
+      const top = messages.getBoundingClientRect().top;
+      const anchor = [...messages.querySelectorAll("article[data-seq]")].find((article: any) => article.getBoundingClientRect().top >= top);
+      messages.scrollTop -= 300; // now near enough to the top to fetch the page before
+      return { seq: anchor.dataset.seq!, height: messages.scrollHeight, y: anchor.getBoundingClientRect().y };
+    });
+    await frank.page.waitForFunction((height) => document.querySelector(".messages")!.scrollHeight > height + 1000, before.height);
+    await frames();
+    const after = await frank.page.evaluate((seq) => document.querySelector(`[data-seq='${seq}']`)!.getBoundingClientRect().y, before.seq);
+    expect(Math.abs(after - before.y)).toBeLessThan(4);
+
+    // Keep scrolling up to the very first message; the DOM never holds more than a screenful or two.
+    for (let page = 0; page < 12 && (await frank.page.locator("[data-seq='1']").count()) === 0; page++) {
+      const height = await frank.page.evaluate(() => {
+        const messages = document.querySelector(".messages")!;
+        messages.scrollTop = 0;
+        return messages.scrollHeight;
+      });
+      await frank.page.waitForFunction(
+        (previous) => document.querySelector(".messages")!.scrollHeight > previous || !!document.querySelector("[data-seq='1']"),
+        height,
+      );
+      await frank.page.evaluate(() => (document.querySelector(".messages")!.scrollTop = 0));
+      expect(await rendered()).toBeLessThan(60);
+    }
+    const oldest = frank.page.locator("[data-seq='1']");
+    await oldest.waitFor();
+    expect(await oldest.locator(".text").innerText()).toBe("history message 1");
+
+    // Search across conversations jumps to the message found.
+    await frank.page.getByRole("searchbox", { name: "Search messages" }).fill("needle");
+    await frank.page.getByRole("searchbox", { name: "Search messages" }).press("Enter");
+    await frank.page.getByRole("list", { name: "Search results" }).getByRole("button").first().click();
+    const found = bubble(frank.page, "history message 17 with a needle in it");
+    await found.waitFor();
+    expect(await found.evaluate((element: any) => element.classList.contains("focused"))).toBe(true);
+    expect(await found.isVisible()).toBe(true);
+    expect(frank.problems).toEqual([]);
+    await frank.context.close();
+  });
+});
+
+describe("layout", () => {
+  test("works on a 360-pixel phone screen (one pane at a time, nothing wider than the screen) and in the dark theme", async () => {
+    await registerUser(server, "gina", PASSWORD);
+    const gina = await sdkDevice("gina");
+    const hank = await registeredPerson(browser, server.url, "hank", { width: 360, height: 740 });
+    gina.connection.send("hank", "A message for the phone");
+    await gina.until(() => gina.stored.length === 1, "stored");
+    await chatButton(hank.page, "gina").waitFor();
+    await screenshot(hank.page, "phone-list");
+    const overflow = () => hank.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await openChat(hank.page, "gina");
+    expect(await hank.page.getByRole("complementary", { name: "Chats" }).isVisible()).toBe(false);
+    await send(hank.page, "A long answer from a small screen, long enough to wrap over several lines of the bubble");
+    await tick(hank.page, "A long answer", "Delivered").waitFor();
+    const box = (await composer(hank.page).boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
+    expect(box.y + box.height).toBeLessThanOrEqual(740);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(hank.page, "phone-chat");
+    await hank.page.getByRole("button", { name: "Back to chats" }).click();
+    await chatButton(hank.page, "gina").waitFor();
+
+    const dark = await registeredPerson(browser, server.url, "ivan", { colorScheme: "dark" });
+    await startChat(dark.page, "gina");
+    await send(dark.page, "Good evening from the dark theme");
+    await tick(dark.page, "Good evening", "Delivered").waitFor();
+    const background = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe("rgb(11, 20, 26)");
+    await screenshot(dark.page, "chat-dark");
+    await gina.connection.stop();
+    expect([...hank.problems, ...dark.problems]).toEqual([]);
+    await hank.context.close();
+    await dark.context.close();
+  });
+});
