@@ -166,7 +166,8 @@ export const TypingNoticeFrame = z
 export const PresenceFrame = z
   .object({ type: z.literal("presence"), user: Name, online: z.boolean(), lastSeen: Timestamp.nullable() })
   .meta({
-    description: "A contact came online or went offline. `lastSeen` is null when they hide it.",
+    description:
+      "Where a contact stands: for every contact when the device connects, to both people when they become contacts (their first direct message, a group that brings them together), and when a contact comes online or goes offline. `lastSeen` is null when they hide it.",
     examples: [{ type: "presence", user: "bob", online: false, lastSeen: 1764093600000 }],
   });
 

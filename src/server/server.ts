@@ -99,8 +99,8 @@ export async function startChatServer(
   const directory = new Directory(store);
   const accounts = new Accounts(store, { maxDevices: config.maxDevices });
   const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs, reportProblem);
-  const messaging = new Messaging(store, directory, connections, receipts, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem });
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs, reportProblem);
+  const messaging = new Messaging(store, directory, connections, receipts, presence, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem });
   const groups = new Groups(store, directory, connections, messaging, presence, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser });
   const typing = new Typing(store, directory, connections);
   const activity = new DeviceActivity(store, ACTIVITY_FLUSH_MS, reportProblem);

@@ -12,7 +12,7 @@ import {
   type Notice,
   type StoredEvent,
 } from "../domain/events.ts";
-import type { ConversationId, Group, Membership, Watermarks } from "../domain/types.ts";
+import type { ConversationId, Group, Membership, UserId, Watermarks } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import { CommitQueue } from "./commit-queue.ts";
@@ -20,6 +20,7 @@ import type { Directory } from "./directory.ts";
 import { addressIn, conversationAddress, eventFrame, historyEntry } from "./event-frames.ts";
 import type { Fanout, FrameSink } from "./fanout.ts";
 import { DeliveryMarks } from "./delivery-marks.ts";
+import type { PresenceService } from "./presence.ts";
 import type { ReportProblem } from "./problems.ts";
 import type { Receipts } from "./receipts.ts";
 
@@ -46,6 +47,8 @@ interface Target {
   conv: ConversationId;
   address: string;
   topics: string[];
+  /** In a direct conversation, the other person (absent when writing to oneself). */
+  peer?: UserId;
 }
 
 const REPLAY_PAGE = 1000;
@@ -84,6 +87,7 @@ export class Messaging {
     private readonly directory: Directory,
     private readonly fanout: Fanout,
     private readonly receipts: Receipts,
+    private readonly presence: Pick<PresenceService, "introduce">,
     private readonly settings: MessagingSettings,
     private readonly now: () => number = Date.now,
   ) {
@@ -148,6 +152,9 @@ export class Messaging {
       const frame = encode(eventFrame(stored, target.address));
       // The sending device has the event already; every other device of the sender gets it as "sent by you".
       for (const topic of target.topics) this.fanout.publish(topic, frame, sendingDevice);
+      // The first event of a direct conversation makes two people contacts: each learns where the other stands now,
+      // as a group does for its members, rather than at the next change or reconnect. Before the ack, so it comes first.
+      if (result.seq === 1 && target.peer !== undefined) await this.introduce(actor, target.peer);
     }
     return { conv: target.conv, seq: result.seq, ts: result.sentAt, ...(result.expiresAt === null ? {} : { expiresAt: result.expiresAt }) };
   }
@@ -173,7 +180,12 @@ export class Messaging {
     const recipient = await this.directory.user(to);
     const conv = await this.directory.directConversation(actor.userId, recipient.id);
     const topics = recipient.id === actor.userId ? [userTopic(actor.userId)] : [userTopic(recipient.id), userTopic(actor.userId)];
-    return { conv, address: recipient.name, topics };
+    return { conv, address: recipient.name, topics, ...(recipient.id === actor.userId ? {} : { peer: recipient.id }) };
+  }
+
+  /** Presence is never worth failing a message for: a failed introduction is reported and the next change fixes it. */
+  private async introduce(actor: Actor, peer: UserId): Promise<void> {
+    await this.presence.introduce({ userId: actor.userId, name: actor.name }, [peer]).catch((error) => this.settings.reportProblem("introducing new contacts failed", error));
   }
 
   /** The append's outcome; a store that cannot be reached becomes a retryable error, never a lost ack. */

@@ -19,6 +19,8 @@ describe(kind.name, () => {
       const { connect } = await setup(["alice", "bob", "eve"]);
       const alice = await connect("alice");
       await alice.sendMessage("bob", "we are contacts now");
+      // The first message made them contacts: alice learns at once that bob is not online.
+      expect(await alice.next(presenceOf("bob"))).toMatchObject({ online: false });
       const eve = await connect("eve");
 
       const bob = await connect("bob");
@@ -54,6 +56,7 @@ describe(kind.name, () => {
       const { connect, server } = await setup(["alice", "bob"], { presenceSettleMs: 1000 });
       const alice = await connect("alice");
       await alice.sendMessage("bob", "hello");
+      expect(await alice.next(presenceOf("bob"))).toMatchObject({ online: false }); // the introduction
       const flaps = [];
       for (let i = 0; i < 5; i++) {
         const bob = await connect("bob");

@@ -35,7 +35,8 @@ describe("two people chatting in their browsers", () => {
     // Bob's page is connected but not in the conversation: delivered, not read.
     await tick(alice.page, "Hello Bob", "Delivered").waitFor();
     await chatButton(bob.page, "alice").filter({ hasText: "Hello Bob" }).waitFor();
-    expect(await chatButton(bob.page, "alice").getAttribute("aria-label")).toBe("alice, 1 unread");
+    // The first message made them contacts: bob's page learns at once that alice is online.
+    await bob.page.getByRole("button", { name: "alice, 1 unread, online", exact: true }).waitFor();
     expect(await bob.page.title()).toBe("(1) Chat");
 
     await openChat(bob.page, "alice");
