@@ -2,6 +2,7 @@ import { runInteractive } from "./cli/interactive.ts";
 import { parseCommandLine, USAGE } from "./cli/options.ts";
 import { runScript } from "./cli/script.ts";
 import { DeviceState, lockStateFile, StateFileError, stateFilePath } from "./sdk/index.ts";
+import { versionLine } from "../version.ts";
 
 /** `chat-client <name>`: the interactive client in a terminal, script mode when standard input is a pipe or file. */
 async function main(): Promise<number> {
@@ -9,6 +10,10 @@ async function main(): Promise<number> {
   const commandLine = parseCommandLine(process.argv.slice(2), process.env, interactive);
   if (commandLine.kind === "help") {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (commandLine.kind === "version") {
+    process.stdout.write(`${versionLine("chat-client")}\n`);
     return 0;
   }
   if (commandLine.kind === "usage-error") {

@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { describeIssues } from "../protocol/index.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
 
 /** Every server option: flag, environment variable, default, and what it means. One table drives parsing and `--help`. */
@@ -131,7 +130,7 @@ export interface ServerConfig {
   groupReceiptDelayMs: number;
 }
 
-export type ParsedArgs = { help: true } | { help: false; config: ServerConfig };
+export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; config: ServerConfig };
 
 export class ConfigError extends Error {}
 
@@ -143,6 +142,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       args: argv,
       options: {
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
         ...Object.fromEntries(Object.keys(OPTIONS).map((name) => [name, { type: "string" as const }])),
       },
       strict: true,
@@ -151,27 +151,27 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}. Run with --help to see the options.`);
   }
-  if (parsed.values.help) return { help: true };
+  if (parsed.values.help) return { kind: "help" };
+  if (parsed.values.version) return { kind: "version" };
+  const flags = parsed.values as Record<string, unknown>;
   const raw = Object.fromEntries(
-    (Object.keys(OPTIONS) as OptionName[]).map((name) => [
-      name,
-      ((parsed.values as Record<string, unknown>)[name] as string | undefined) ?? env[OPTIONS[name].env] ?? OPTIONS[name].default,
-    ]),
+    (Object.keys(OPTIONS) as OptionName[]).map((name) => [name, (flags[name] as string | undefined) ?? env[OPTIONS[name].env] ?? OPTIONS[name].default]),
   );
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0]) as OptionName;
-    throw new ConfigError(
-      `Invalid --${name} (${OPTIONS[name].env}=${JSON.stringify(raw[name])}): ${describeIssues(result.error)}.`,
-    );
+    // Name the value where the person wrote it: the flag, or the variable (defaults are always valid).
+    const given = flags[name] !== undefined ? `--${name} ${JSON.stringify(raw[name])}` : `${OPTIONS[name].env}=${JSON.stringify(raw[name])} (for --${name})`;
+    const why = issue.code === "invalid_type" && issue.expected === "number" ? "not a number" : issue.message;
+    throw new ConfigError(`Invalid ${given}: ${why}.`);
   }
   const values = result.data;
   if ((values["tls-cert"] === "") !== (values["tls-key"] === "")) {
     throw new ConfigError("TLS needs both --tls-cert (CHAT_TLS_CERT) and --tls-key (CHAT_TLS_KEY), or neither.");
   }
   return {
-    help: false,
+    kind: "run",
     config: {
       port: values.port,
       host: values.host,
@@ -210,7 +210,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
 /** Every option at its default, as if given no flags and no environment. */
 export function defaultServerConfig(): ServerConfig {
   const parsed = parseServerArgs([], {});
-  if (parsed.help) throw new Error("unreachable: no flags cannot ask for help");
+  if (parsed.kind !== "run") throw new Error("unreachable: no flags cannot ask for help or the version");
   return parsed.config;
 }
 
@@ -226,6 +226,7 @@ export function serverUsage(): string {
     "",
     "Options (flag, environment variable, meaning):",
     ...rows,
+    `  ${"--version".padEnd(nameWidth + 2)} ${"".padEnd(envWidth)} print the version and the commit it was built from`,
     `  ${"--help".padEnd(nameWidth + 2)} ${"".padEnd(envWidth)} show this help`,
   ].join("\n");
 }

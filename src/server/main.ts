@@ -1,4 +1,5 @@
-import { ConfigError, parseServerArgs, serverUsage } from "./config.ts";
+import { versionLine } from "../version.ts";
+import { ConfigError, parseServerArgs, type ServerConfig, serverUsage } from "./config.ts";
 import { openDrivers } from "./drivers.ts";
 import { createLogger } from "./log.ts";
 import { startChatServer } from "./server.ts";
@@ -13,14 +14,27 @@ async function main(): Promise<number> {
     console.error(`chat-server: ${error.message}`);
     return 2;
   }
-  if (args.help) {
+  if (args.kind === "help") {
     console.log(serverUsage());
+    return 0;
+  }
+  if (args.kind === "version") {
+    console.log(versionLine("chat-server"));
     return 0;
   }
   const { config } = args;
   const log = createLogger({ format: config.logFormat, level: config.logLevel });
   const { drivers, closeShared } = await openDrivers(config);
-  const server = await startChatServer(config, drivers, log);
+  let server;
+  try {
+    server = await startChatServer(config, drivers, log);
+  } catch (error) {
+    const sentence = cannotListen(error, config);
+    if (sentence === undefined) throw error;
+    console.error(`chat-server: ${sentence}`);
+    await Promise.allSettled([drivers.bus.close(), drivers.store.close(), closeShared()]);
+    return 1;
+  }
   // Logs go to standard error; this line on standard output is for people and scripts waiting for the port.
   console.log(`Server starting on :${server.port}`);
 
@@ -45,6 +59,20 @@ async function main(): Promise<number> {
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   return stopped;
+}
+
+/** One sentence for an address the server cannot listen on, instead of the runtime's stack trace; undefined for other errors. */
+function cannotListen(error: unknown, { host, port }: ServerConfig): string | undefined {
+  switch ((error as { code?: unknown })?.code) {
+    case "EADDRINUSE":
+      return `port ${port} on ${host} is already in use (is another chat-server running?); choose another with --port or PORT.`;
+    case "EADDRNOTAVAIL":
+      return `${host} is not an address of this machine; choose another with --host or HOST.`;
+    case "EACCES":
+      return `no permission to listen on port ${port}; choose a port above 1023 with --port or PORT.`;
+    default:
+      return undefined;
+  }
 }
 
 process.exit(await main());

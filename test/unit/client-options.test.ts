@@ -42,6 +42,7 @@ describe("client command line", () => {
   test("--help", () => {
     expect(parseCommandLine(["--help"], env, true)).toEqual({ kind: "help" });
     expect(parseCommandLine(["-h"], env, true)).toEqual({ kind: "help" });
+    expect(parseCommandLine(["--version"], env, false)).toEqual({ kind: "version" });
   });
 
   test.each([

@@ -3,7 +3,7 @@ import { ConfigError, parseServerArgs, serverUsage } from "../../src/server/conf
 
 const configOf = (argv: string[], env: Record<string, string> = {}) => {
   const parsed = parseServerArgs(argv, env);
-  if (parsed.help) throw new Error("unexpected help");
+  if (parsed.kind !== "run") throw new Error(`unexpected ${parsed.kind}`);
   return parsed.config;
 };
 
@@ -49,14 +49,16 @@ describe("server options", () => {
     expect(() => parseServerArgs(["--tls-cert", import.meta.path], {})).toThrow("both --tls-cert");
     expect(configOf(["--tls-cert", import.meta.path, "--tls-key", import.meta.path]).tls).toEqual({ cert: import.meta.path, key: import.meta.path });
   });
-  test("a bad environment value names the variable too", () => {
-    expect(() => parseServerArgs([], { PORT: "abc" })).toThrow("PORT");
+  test("a bad value is named where it was written: the flag, or the variable", () => {
+    expect(() => parseServerArgs(["--port", "abc"], { PORT: "9000" })).toThrow('Invalid --port "abc": ');
+    expect(() => parseServerArgs([], { PORT: "abc" })).toThrow('Invalid PORT="abc" (for --port): ');
   });
   test("an unknown flag is refused", () => {
     expect(() => parseServerArgs(["--prot", "1"], {})).toThrow("--prot");
   });
   test("--help lists every option with its variable", () => {
-    expect(parseServerArgs(["--help"], {})).toEqual({ help: true });
+    expect(parseServerArgs(["--help"], {})).toEqual({ kind: "help" });
+    expect(parseServerArgs(["--version"], {})).toEqual({ kind: "version" });
     for (const word of ["--port", "PORT", "--data", "CHAT_DATA_DIR", "--host", "HOST"]) expect(serverUsage()).toContain(word);
   });
 });

@@ -18,7 +18,7 @@ export interface ClientOptions {
   color: boolean;
 }
 
-export type CommandLine = { kind: "help" } | { kind: "run"; options: ClientOptions } | { kind: "usage-error"; message: string };
+export type CommandLine = { kind: "help" } | { kind: "version" } | { kind: "run"; options: ClientOptions } | { kind: "usage-error"; message: string };
 
 export const USAGE = `Usage: chat-client <name> [options]
 
@@ -45,6 +45,7 @@ Options:
                     hidden   a message you deleted for yourself
                     output   a line of a command's result
                   problems stay one line each on stderr
+  --version       print the version and the commit it was built from
   -h, --help      show this help
 
 Environment:
@@ -73,12 +74,14 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
         receipts: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", default: false },
       },
     });
   } catch (error) {
     return { kind: "usage-error", message: `${(error as Error).message.replace(/\.$/, "")}. See --help.` };
   }
   if (parsed.values.help) return { kind: "help" };
+  if (parsed.values.version) return { kind: "version" };
   if (parsed.positionals.length !== 1) {
     return { kind: "usage-error", message: "Give exactly one name to log in as, e.g. `chat-client alice`. See --help." };
   }

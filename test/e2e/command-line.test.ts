@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { CLIENT_BINARY, ensureBinaries, removeAll, SERVER_BINARY, type ServerProcess, startServerBinary, tempDir } from "./support.ts";
+
+const dirs: string[] = [];
+let server: ServerProcess | undefined;
+
+beforeAll(() => ensureBinaries(), 120_000);
+afterAll(async () => {
+  await server?.stop();
+  removeAll(dirs);
+});
+
+function run(binary: string, args: string[], cwd: string) {
+  const result = Bun.spawnSync([binary, ...args], { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd }, stdout: "pipe", stderr: "pipe" });
+  return { code: result.exitCode, stdout: result.stdout.toString().trim(), stderr: result.stderr.toString().trim() };
+}
+
+test("--version names the release and the commit each binary was built from", async () => {
+  const { version } = await Bun.file(`${import.meta.dir}/../../package.json`).json();
+  const cwd = tempDir("chat-e2e-version-");
+  dirs.push(cwd);
+  const commit = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], { cwd: import.meta.dir }).stdout.toString().trim();
+  for (const [binary, program] of [[SERVER_BINARY, "chat-server"], [CLIENT_BINARY, "chat-client"]] as const) {
+    const result = run(binary, ["--version"], cwd);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toMatch(new RegExp(`^${program} ${version.replaceAll(".", "\\.")} \\(commit ${commit}(-dirty)?\\)$`));
+  }
+});
+
+test("a port already in use stops the server with one sentence and status 1, and a bad --port names the flag", async () => {
+  const data = tempDir("chat-e2e-port-");
+  dirs.push(data);
+  server = await startServerBinary(data);
+  const second = run(SERVER_BINARY, ["--port", String(server.port), "--host", "127.0.0.1", "--data", data], data);
+  expect(second).toEqual({
+    code: 1,
+    stdout: "",
+    stderr: `chat-server: port ${server.port} on 127.0.0.1 is already in use (is another chat-server running?); choose another with --port or PORT.`,
+  });
+  expect(run(SERVER_BINARY, ["--port", "abc"], data)).toEqual({ code: 2, stdout: "", stderr: 'chat-server: Invalid --port "abc": not a number.' });
+});
