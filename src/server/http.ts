@@ -112,7 +112,7 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
     try {
       return c.json(await logins.login(credentials.name, address, () => accounts.login(credentials)));
     } catch (error) {
-      if (error instanceof ChatError) log.warn("login refused", { user: credentials.name, address, code: error.code });
+      logRefusedLogin(log, error, credentials.name, address);
       throw error;
     }
   });
@@ -134,7 +134,7 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
       c.header("Set-Cookie", sessionCookie(session.token, secure));
       return c.json({ user: session.user, device: session.device });
     } catch (error) {
-      if (error instanceof ChatError) log.warn("login refused", { user: credentials.name, address, code: error.code });
+      logRefusedLogin(log, error, credentials.name, address);
       throw error;
     }
   });
@@ -244,4 +244,14 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
   app.route("/api", authenticated);
   webAppRoutes(app);
   return app;
+}
+
+/**
+ * A refused login is worth a warning (a wrong password, a locked name), except for a name with no account:
+ * the client asks that before it registers a new name, so it is part of every registration.
+ */
+function logRefusedLogin(log: Logger, error: unknown, user: string, address: string): void {
+  if (!(error instanceof ChatError)) return;
+  if (error.code === "unknown_user") log.debug("login for a name with no account (a registration may follow)", { user, address });
+  else log.warn("login refused", { user, address, code: error.code });
 }
