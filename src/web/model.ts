@@ -128,7 +128,10 @@ export class ConversationView {
       const items = page.messages.map(fromHistory).reverse();
       batch(() => {
         this.absorbMarks(page.messages);
-        this.items.value = [...items, ...(aroundSeq ? [] : this.pendingItems())];
+        // Events that arrived while the page was on its way (our own sends included) stay.
+        const newest = items.at(-1)?.seq ?? 0;
+        const live = aroundSeq ? [] : this.items.value.filter((item) => item.seq > newest);
+        this.items.value = [...items, ...live, ...(aroundSeq ? [] : this.pendingItems())];
         this.hasOlder.value = page.next !== null;
         this.hasNewer.value = aroundSeq !== undefined && (this.app.summaryOf(this.peer)?.knownSeq ?? 0) > (items.at(-1)?.seq ?? 0);
         this.focusSeq.value = aroundSeq;
@@ -279,8 +282,9 @@ export class ConversationView {
   /** The tick of one of our messages now. */
   statusOf(message: ShownMessage): ShownMessage["status"] {
     if (message.status === "pending") return "pending";
-    if (message.seq <= this.peerRead.value || message.status === "read") return "read";
-    if (message.seq <= this.peerDelivered.value || message.status === "delivered") return "delivered";
+    const marks = this.conv === undefined ? undefined : this.app.peerMarks.value.get(this.conv);
+    if (message.seq <= Math.max(this.peerRead.value, marks?.read ?? 0) || message.status === "read") return "read";
+    if (message.seq <= Math.max(this.peerDelivered.value, marks?.delivered ?? 0) || message.status === "delivered") return "delivered";
     return "sent";
   }
 }
@@ -330,6 +334,8 @@ export class ChatApp {
   readonly typing = signal<Map<string, { from: string; until: number }>>(new Map());
   readonly outbox = signal<OutboxEntry[]>([]);
   readonly toast = signal<string | undefined>(undefined);
+  /** The other side's marks per conversation (a group's lowest), from receipts: our messages up to them are ✓✓ / read. */
+  readonly peerMarks = signal<Map<number, { delivered: number; read: number }>>(new Map());
   /** The list finished loading after login: the chat list is usable. */
   readonly listReady = signal(false);
   connection: ChatConnection | undefined;
@@ -440,10 +446,11 @@ export class ChatApp {
         if (peer && frame.read !== undefined) this.markedRead(peer, frame.read);
         return;
       }
-      const view = peer ? this.viewOf(peer) : undefined;
-      if (!view) return;
-      if (frame.delivered !== undefined) view.peerDelivered.value = Math.max(view.peerDelivered.value, frame.delivered);
-      if (frame.read !== undefined) view.peerRead.value = Math.max(view.peerRead.value, frame.read);
+      // Kept for every conversation, open or not: a view opened later shows the ticks they give.
+      const before = this.peerMarks.value.get(frame.conv) ?? { delivered: 0, read: 0 };
+      const marks = new Map(this.peerMarks.value);
+      marks.set(frame.conv, { delivered: Math.max(before.delivered, frame.delivered ?? 0), read: Math.max(before.read, frame.read ?? 0) });
+      this.peerMarks.value = marks;
     });
     connection.on("typing", (frame) => {
       const peer = isGroupAddress(frame.to) ? frame.to : frame.from;

@@ -78,8 +78,7 @@ describe("two people chatting in their browsers", () => {
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("INPUT");
     await page.keyboard.type("dave");
     await page.keyboard.press("Enter");
-    await composer(page).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Message");
+    await page.waitForFunction(() => document.activeElement?.getAttribute("aria-label") === "Message");
     await page.keyboard.type("first line");
     await page.keyboard.press("Shift+Enter");
     await page.keyboard.type("second line");
@@ -102,6 +101,8 @@ describe("two people chatting in their browsers", () => {
     const mine = bubble(page, "first line").first();
     await mine.locator("xpath=..").getByRole("button", { name: "Message actions" }).click();
     await page.getByRole("menuitem", { name: "Edit" }).click();
+    // The composer takes the message's text to change.
+    await page.waitForFunction(() => document.querySelector("textarea")?.value === "first line\nsecond line");
     await composer(page).fill("first line, edited");
     await composer(page).press("Enter");
     await bubble(dave.page, "first line, edited").getByText("edited", { exact: true }).waitFor();

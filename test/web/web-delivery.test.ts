@@ -7,6 +7,9 @@ import { SdkDevice } from "../helpers/sdk-device.ts";
 import { registerUser, startTestServer, tempDir, type TestServer } from "../helpers/server.ts";
 import { bubble, chatButton, composer, launchBrowser, openChat, PASSWORD, registeredPerson, send, startChat, tick } from "./browser.ts";
 
+// page.evaluate callbacks run in the page; this file is type-checked without the DOM's types.
+declare const indexedDB: any;
+
 let browser: Browser;
 let server: TestServer;
 const dirs: string[] = [];
@@ -70,6 +73,20 @@ describe("offline, reloads and restarts", () => {
     await olga.page.getByRole("status").filter({ hasText: "Connection lost" }).waitFor();
     await send(olga.page, "typed before closing the tab");
     await tick(olga.page, "typed before closing the tab", "Waiting to send").waitFor();
+    // The outbox is in IndexedDB (its write commits a moment after the clock shows): then the tab goes.
+    await olga.page.waitForFunction(async () => {
+      const db: any = await new Promise((resolve, reject) => {
+        const open = indexedDB.open("chat");
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const state: any = await new Promise((resolve) => {
+        const get = db.transaction("device-state").objectStore("device-state").getAll();
+        get.onsuccess = () => resolve(get.result[0]);
+      });
+      db.close();
+      return state?.outbox?.some((entry: { text?: string }) => entry.text === "typed before closing the tab");
+    });
     await olga.page.close();
     await olga.context.setOffline(false);
     const reopened = await olga.context.newPage();

@@ -10,7 +10,11 @@ export function Composer({ app, view, draft, onDraftDone }: { app: ChatApp; view
     if (draft?.mode === "edit") setText(draft.message.text);
     input.current?.focus();
   }, [draft]);
-  useEffect(() => input.current?.focus(), [view]);
+  // After the frame: a dialog that opened this chat (New chat) is gone by then and cannot take the focus back.
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => input.current?.focus());
+    return () => cancelAnimationFrame(frame);
+  }, [view]);
 
   const submit = () => {
     const value = text;
