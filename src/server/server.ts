@@ -1,6 +1,6 @@
 import type { Bus } from "../bus/bus.ts";
 import type { Store } from "../store/store.ts";
-import { Accounts } from "../services/accounts.ts";
+import { Accounts, type PasswordHasher } from "../services/accounts.ts";
 import { Directory } from "../services/directory.ts";
 import { Groups } from "../services/groups.ts";
 import { Messaging } from "../services/messaging.ts";
@@ -44,6 +44,8 @@ export interface Drivers {
   online?: OnlineRegistry;
   /** Token buckets every server shares, so limits hold per user rather than per server; in memory when absent. */
   rateLimiter?: (purpose: string, rate: BucketRate) => RateLimiter;
+  /** How new passwords are hashed: argon2id at Bun's default cost when absent (tests use a cheaper cost). */
+  hashPassword?: PasswordHasher;
 }
 
 /**
@@ -97,7 +99,7 @@ export async function startChatServer(
   const connections = metrics.meterFanout(new Connections(bus, reportProblem));
   const { limits, logins } = abuseLimits(config, drivers.rateLimiter, log);
   const directory = new Directory(store);
-  const accounts = new Accounts(store, { maxDevices: config.maxDevices });
+  const accounts = new Accounts(store, { maxDevices: config.maxDevices }, drivers.hashPassword);
   const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs, reportProblem);
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs, reportProblem);
   const messaging = new Messaging(store, directory, connections, receipts, presence, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem });

@@ -23,16 +23,23 @@ export interface AccountLimits {
   maxDevices: number;
 }
 
+/** Hashes a new password for storage; login verifies with the parameters the hash carries. */
+export type PasswordHasher = (password: string) => Promise<string>;
+
+/** argon2id at Bun's default cost: tens of milliseconds per hash, by design. */
+export const ARGON2ID: PasswordHasher = (password) => Bun.password.hash(password);
+
 /** Registration, login and session tokens. */
 export class Accounts {
   constructor(
     private readonly store: Store,
     private readonly limits: AccountLimits,
+    private readonly hashPassword: PasswordHasher = ARGON2ID,
     private readonly now: () => number = Date.now,
   ) {}
 
   async register(credentials: Credentials): Promise<IssuedSession> {
-    const hash = await Bun.password.hash(credentials.password);
+    const hash = await this.hashPassword(credentials.password);
     const user = await this.store.createUser(credentials.name, hash, this.now());
     if (!user) throw new ChatError("name_taken", `The name '${credentials.name}' is taken.`);
     return this.issue(user, credentials.device);
