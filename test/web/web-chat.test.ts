@@ -112,6 +112,46 @@ describe("two people chatting in their browsers", () => {
   });
 });
 
+describe("groups", () => {
+  test("creating a group, adding and removing members, making an admin; notices and senders' names in line", async () => {
+    await registerUser(server, "kate", PASSWORD);
+    const lena = await registeredPerson(browser, server.url, "lena");
+    const mona = await registeredPerson(browser, server.url, "mona");
+    const { page } = lena;
+    await page.getByRole("button", { name: "New group" }).click();
+    await page.getByRole("dialog").getByLabel("Group name").fill("crew");
+    await page.getByRole("dialog").getByLabel("Members").fill("mona");
+    await page.getByRole("button", { name: "Create group" }).click();
+    await page.getByRole("main", { name: "Conversation with #crew" }).waitFor();
+    const log = page.getByRole("log", { name: "Messages" });
+    await log.getByText("You created the group #crew").waitFor();
+
+    await page.getByRole("button", { name: "Group info" }).click();
+    const info = page.getByRole("dialog", { name: "Group #crew" });
+    await info.getByText("2 members").waitFor();
+    await info.getByLabel("New member").fill("kate");
+    await info.getByRole("button", { name: "Add member" }).click();
+    await info.getByText("3 members").waitFor();
+    await info.getByRole("button", { name: "Make mona an admin" }).click();
+    await info.getByRole("listitem").filter({ hasText: "mona" }).getByText("admin").waitFor();
+    await info.getByRole("button", { name: "Remove kate" }).click();
+    await info.getByText("2 members").waitFor();
+    await page.getByRole("button", { name: "Close" }).click();
+    for (const line of ["You added kate", "You made mona an admin", "You removed kate"]) await log.getByText(line).waitFor();
+
+    await openChat(mona.page, "#crew");
+    await mona.page.getByRole("log", { name: "Messages" }).getByText("lena made you an admin").waitFor();
+    await send(mona.page, "Hello crew");
+    const fromMona = bubble(page, "Hello crew");
+    await fromMona.waitFor();
+    expect(await fromMona.locator(".sender").innerText()).toBe("mona");
+    await tick(mona.page, "Hello crew", "Read").waitFor();
+    expect([...lena.problems, ...mona.problems]).toEqual([]);
+    await lena.context.close();
+    await mona.context.close();
+  });
+});
+
 describe("history and search", () => {
   test("scrolling up loads older history without moving what is on screen; only the visible rows are rendered", async () => {
     await registerUser(server, "eve", PASSWORD);

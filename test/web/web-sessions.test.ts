@@ -152,6 +152,39 @@ describe("signing in from the page", () => {
   });
 });
 
+describe("settings", () => {
+  test("privacy switches are kept; another device is listed and logged out from here, and its page goes back to the login", async () => {
+    const laptop = await registeredPerson(browser, server.url, "sally");
+    const phone = await newPerson(browser, server.url, "sally");
+    await signIn(phone, "Log in");
+    const { page } = laptop;
+    await page.getByRole("button", { name: "Settings" }).click();
+    const dialog = page.getByRole("dialog", { name: "Settings" });
+    const receipts = dialog.getByRole("switch", { name: "Send read receipts" });
+    await receipts.waitFor();
+    expect(await receipts.isChecked()).toBe(true);
+    await receipts.uncheck();
+    await dialog.getByRole("switch", { name: "Show when I was last seen" }).uncheck();
+    await page.getByRole("button", { name: "Close" }).click();
+    await page.reload();
+    await page.getByRole("button", { name: "Settings" }).click();
+    await dialog.getByRole("switch", { name: "Send read receipts" }).waitFor();
+    expect(await dialog.getByRole("switch", { name: "Send read receipts" }).isChecked()).toBe(false);
+    expect(await dialog.getByRole("switch", { name: "Show when I was last seen" }).isChecked()).toBe(false);
+
+    const devices = dialog.getByRole("listitem");
+    expect(await devices.count()).toBe(2);
+    expect(await devices.filter({ hasText: "(this one)" }).count()).toBe(1);
+    await dialog.getByRole("button", { name: /^Log out Chrome/ }).click();
+    await phone.page.getByRole("button", { name: "Log in", exact: true }).waitFor();
+    await dialog.getByRole("listitem").filter({ hasText: "(this one)" }).waitFor();
+    expect(await dialog.getByRole("listitem").count()).toBe(1);
+    expect([...laptop.problems, ...phone.problems]).toEqual([]);
+    await laptop.context.close();
+    await phone.context.close();
+  });
+});
+
 describe("text stays text", () => {
   test("a message with HTML and a script tag is shown as written, and nothing in it runs; only http(s) links become links", async () => {
     const mallory = await registeredPerson(browser, server.url, "mallory");
