@@ -338,6 +338,9 @@ export class ChatApp {
   readonly peerMarks = signal<Map<number, { delivered: number; read: number }>>(new Map());
   /** The list finished loading after login: the chat list is usable. */
   readonly listReady = signal(false);
+  /** Another tab of this browser has the connection (see `claim`). */
+  readonly elsewhere = signal(false);
+  private lockName = "";
   connection: ChatConnection | undefined;
   private storage: IndexedDbStorage | undefined;
   private lastTypingSent = new Map<string, number>();
@@ -402,6 +405,7 @@ export class ChatApp {
     // so replaying every past event over the socket would only repeat it.
     if (Object.keys(state.data.cursors).length === 0) {
       for (const summary of conversations) if (summary.last) state.data.cursors[String(summary.conv)] = summary.last.seq;
+      await state.save();
     }
     batch(() => {
       this.me.value = me;
@@ -415,6 +419,57 @@ export class ChatApp {
       this.listReady.value = true;
     });
     for (const entry of state.data.outbox) if (entry.to !== undefined) this.touch(entry.to, undefined);
+    this.lockName = `chat-connection.${key}`;
+    window.addEventListener("online", this.onNetwork);
+    window.addEventListener("offline", this.onNetwork);
+    this.typingTimer = setInterval(() => this.expireTyping(), 1000);
+    this.claim(false);
+  }
+
+  /**
+   * One tab of a browser is one device with one connection: two sockets of one device would
+   * replace each other in turn. A Web Lock decides which tab connects; another tab says so, and
+   * takes over when that one closes, or at once with "Use here" (`steal`).
+   */
+  claim(steal: boolean): void {
+    const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+    if (!locks) return void this.connect();
+    const hold = async () => {
+      this.elsewhere.value = false;
+      await this.connect();
+      await new Promise<void>(() => undefined); // held while the page lives, unless another tab takes it
+    };
+    const lost = () => void this.disconnect().then(() => this.claimWhenFree(locks, hold));
+    if (steal) {
+      locks.request(this.lockName, { steal: true }, hold).catch(lost);
+      return;
+    }
+    locks
+      .request(this.lockName, { ifAvailable: true }, async (lock) => {
+        if (lock) return hold();
+        this.elsewhere.value = true;
+        this.claimWhenFree(locks, hold);
+      })
+      .catch(lost);
+  }
+
+  private claimWhenFree(locks: LockManager, hold: () => Promise<void>): void {
+    this.elsewhere.value = true;
+    locks.request(this.lockName, hold).catch(() => void this.disconnect().then(() => this.claimWhenFree(locks, hold)));
+  }
+
+  private async disconnect(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    this.elsewhere.value = true;
+    await connection?.stop();
+  }
+
+  /** Connects with the device state as IndexedDB has it now (another tab may have moved it on). */
+  private async connect(): Promise<void> {
+    const me = this.me.value!;
+    const { state } = await openBrowserDeviceState(this.server.http, `${this.server.key}.${me.user}`, me.user);
+    this.outbox.value = [...state.data.outbox];
     const connection = new ChatConnection({
       server: this.server,
       state,
@@ -467,9 +522,6 @@ export class ChatApp {
       const peer = this.peerOfConv(frame.conv);
       if (peer) this.viewOf(peer)?.hide(frame.target);
     });
-    this.typingTimer = setInterval(() => this.expireTyping(), 1000);
-    window.addEventListener("online", this.onNetwork);
-    window.addEventListener("offline", this.onNetwork);
     connection.start();
   }
 
@@ -601,7 +653,7 @@ export class ChatApp {
 
   send(peer: string, text: string, replyTo?: string): void {
     const connection = this.connection;
-    if (!connection) return;
+    if (!connection) return this.notify("This chat is open in another tab: press “Use here” to send from this one.");
     const entry = connection.send(peer, text, replyTo);
     this.syncOutbox();
     const view = this.viewOf(peer);

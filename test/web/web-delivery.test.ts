@@ -131,3 +131,33 @@ describe("offline, reloads and restarts", () => {
     }
   });
 });
+
+describe("tabs", () => {
+  test("two tabs of one browser share one connection: the second says so, takes over with Use here, and either can chat", async () => {
+    const rita = await sdkDevice("rita");
+    const sam = await registeredPerson(browser, server.url, "sam");
+    await startChat(sam.page, "rita");
+    await send(sam.page, "from the first tab");
+    await tick(sam.page, "from the first tab", "Delivered").waitFor();
+
+    const second = await sam.context.newPage();
+    await second.goto("/");
+    await second.getByRole("status").filter({ hasText: "open in another tab" }).waitFor();
+    await second.getByRole("button", { name: "Use here" }).click();
+    await sam.page.getByRole("status").filter({ hasText: "open in another tab" }).waitFor();
+    await openChat(second, "rita");
+    await send(second, "from the second tab");
+    await tick(second, "from the second tab", "Delivered").waitFor();
+    rita.connection.send("sam", "an answer for sam");
+    await bubble(second, "an answer for sam").waitFor();
+
+    // Closing the tab that has it hands the connection back to the other.
+    await second.close();
+    await sam.page.getByRole("status").filter({ hasText: "open in another tab" }).waitFor({ state: "detached" });
+    await send(sam.page, "first tab again");
+    await rita.until(() => rita.texts.includes("first tab again"), "first tab again");
+    expect(rita.texts).toEqual(["from the first tab", "from the second tab", "first tab again"]);
+    await rita.connection.stop();
+    await sam.context.close();
+  });
+});

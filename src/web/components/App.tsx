@@ -15,10 +15,19 @@ export function App({ app }: { app: ChatApp }) {
   const banner = app.banner.value;
   return (
     <div class={`layout ${open ? "has-open" : ""}`}>
-      {banner && (
-        <div class={`banner ${banner.kind}`} role="status">
-          {banner.text}
+      {app.elsewhere.value ? (
+        <div class="banner offline" role="status">
+          Chat is open in another tab of this browser.{" "}
+          <button type="button" class="secondary" onClick={() => app.claim(true)}>
+            Use here
+          </button>
         </div>
+      ) : (
+        banner && (
+          <div class={`banner ${banner.kind}`} role="status">
+            {banner.text}
+          </div>
+        )
       )}
       <ChatList app={app} />
       {open ? (
