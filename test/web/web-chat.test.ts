@@ -112,6 +112,52 @@ describe("two people chatting in their browsers", () => {
   });
 });
 
+describe("a hidden tab", () => {
+  test("gets a desktop notification and the unread count in its title, and sends no read receipt until it is shown", async () => {
+    const tina = await registeredPerson(browser, server.url, "tina");
+    const uma = await registeredPerson(browser, server.url, "uma");
+    // The page's visibility and Notification, as the test sets them (headless tabs are always visible).
+    await uma.context.addInitScript(() => {
+      let hidden = false;
+      Object.defineProperty(document, "visibilityState", { get: () => (hidden ? "hidden" : "visible") });
+      Object.defineProperty(document, "hidden", { get: () => hidden });
+      const shown: string[] = [];
+      class FakeNotification {
+        static permission = "granted";
+        static requestPermission = async () => "granted";
+        onclick: (() => void) | null = null;
+        constructor(title: string, options: { body: string }) {
+          shown.push(`${title}: ${options.body}`);
+        }
+      }
+      Object.assign(window, { Notification: FakeNotification, shownNotifications: shown, setHidden: (value: boolean) => {
+        hidden = value;
+        document.dispatchEvent(new Event("visibilitychange"));
+      } });
+    });
+    await uma.page.reload();
+    await startChat(tina.page, "uma");
+    await send(tina.page, "first, while uma looks");
+    await openChat(uma.page, "tina");
+    await tick(tina.page, "first, while uma looks", "Read").waitFor();
+
+    await uma.page.evaluate(() => window.setHidden(true));
+    await send(tina.page, "second, while the tab is hidden");
+    await uma.page.waitForFunction(() => window.shownNotifications.length === 1);
+    expect(await uma.page.evaluate(() => window.shownNotifications)).toEqual(["tina: second, while the tab is hidden"]);
+    await bubble(uma.page, "second, while the tab is hidden").waitFor();
+    await uma.page.waitForFunction(() => document.title === "(1) Chat");
+    await tick(tina.page, "second, while the tab is hidden", "Delivered").waitFor();
+
+    await uma.page.evaluate(() => window.setHidden(false));
+    await tick(tina.page, "second, while the tab is hidden", "Read").waitFor();
+    await uma.page.waitForFunction(() => document.title === "Chat");
+    expect([...tina.problems, ...uma.problems]).toEqual([]);
+    await tina.context.close();
+    await uma.context.close();
+  });
+});
+
 describe("groups", () => {
   test("creating a group, adding and removing members, making an admin; notices and senders' names in line", async () => {
     await registerUser(server, "kate", PASSWORD);
