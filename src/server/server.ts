@@ -8,6 +8,7 @@ import { LocalOnlineRegistry, PresenceService } from "../services/presence.ts";
 import { Receipts } from "../services/receipts.ts";
 import { Typing } from "../services/typing.ts";
 import { DeviceActivity } from "../services/device-activity.ts";
+import { startSearchIndexer } from "../services/search-indexer.ts";
 import { startSweeps } from "../services/sweeps.ts";
 import type { ReportProblem } from "../services/problems.ts";
 import { LoginThrottle } from "../services/login-throttle.ts";
@@ -109,6 +110,7 @@ export async function startChatServer(
   const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown", secure: config.tls !== undefined });
   app.route("/", operationsRoutes({ metrics, log, probes: { store: () => store.ping(), bus: () => bus.ping() } }));
   const sweeps = startSweeps(store, config.retentionDays, reportProblem);
+  const searchIndexer = startSearchIndexer(store, () => messaging.quietForMs, reportProblem);
 
   const server = Bun.serve({
     ...hotReloadRoutes(),
@@ -143,6 +145,7 @@ export async function startChatServer(
     async stop() {
       log.info("server stopping: closing connections with 'going away'", { connections: heartbeat.size });
       sweeps.stop();
+      await searchIndexer.stop();
       heartbeat.stop();
       presence.stop();
       connections.closeAll("server shutting down");

@@ -52,6 +52,8 @@ interface Target {
 }
 
 const REPLAY_PAGE = 1000;
+/** Events a search indexes before it looks, at most: what a quiet server stores in a few seconds. */
+const SEARCH_CATCH_UP = 20_000;
 /** What a send refused for a full queue is told to wait: a few commits' time. */
 const QUEUE_FULL_RETRY_MS = 250;
 
@@ -81,6 +83,7 @@ function bodyOf(request: EventRequest): EventBody {
 export class Messaging {
   private readonly appends: CommitQueue<NewEvent, AppendResult>;
   private readonly deliveries: DeliveryMarks;
+  private lastAcceptedAt = -Infinity;
 
   constructor(
     private readonly store: Store,
@@ -125,6 +128,7 @@ export class Messaging {
       throw new ChatError("rate_limited", "The server has more messages waiting to be stored than it takes; nothing was stored. Send again shortly with the same id.", QUEUE_FULL_RETRY_MS);
     }
     const event = { ...body, conv: target.conv, senderId: actor.userId, clientId, sentAt: this.now() } as NewEvent;
+    this.lastAcceptedAt = performance.now();
     return this.deliver(actor, event, target, this.appends.push(event), sendingDevice);
   }
 
@@ -303,6 +307,8 @@ export class Messaging {
   async search(actor: Actor, query: string, before: string | undefined, limit: number): Promise<SearchPage> {
     const words = searchWords(query);
     if (words.length === 0) throw new ChatError("bad_request", "Give some words (letters or digits) to search for.");
+    // A search first indexes what the background indexer has not reached yet (a busy server defers it).
+    await this.store.indexForSearch(SEARCH_CATCH_UP);
     const [found, memberships] = await Promise.all([
       this.store.searchMessages(actor.userId, words, before === undefined ? null : Number(before), limit),
       this.store.membershipsOf(actor.userId),
@@ -352,6 +358,11 @@ export class Messaging {
     const mine = (await this.store.privacyOf(actor.userId)).readReceipts;
     for (const member of members) shared.set(member.userId, mine && (await this.store.privacyOf(member.userId)).readReceipts);
     return shared;
+  }
+
+  /** Milliseconds since the last event was accepted: how quiet the store's writer is. */
+  get quietForMs(): number {
+    return performance.now() - this.lastAcceptedAt;
   }
 
   /** Resolves when every accepted write has committed: for shutdown. */

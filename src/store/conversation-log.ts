@@ -72,6 +72,12 @@ export interface ConversationLog {
   searchMessages(userId: UserId, words: string[], before: number | null, limit: number): Promise<{ events: StoredEvent[]; next: number | null }>;
   /** Removes the text of messages whose disappearing time has come, as delete for everyone does; returns how many. */
   expireEvents(now: number): Promise<number>;
+  /**
+   * Adds up to `limit` stored events, oldest first, to the search index, where a driver indexes
+   * after storing rather than in the append; returns how many it looked at (0: none waits).
+   * Search finds only indexed messages.
+   */
+  indexForSearch(limit: number): Promise<number>;
   /** Oldest sequence still stored in `conv` (retention may have removed older ones); null when none. */
   oldestSeq(conv: ConversationId): Promise<number | null>;
   /** Deletes events sent before `cutoff` (retention); returns how many. */

@@ -624,7 +624,11 @@ for (const backend of backends) {
       return group.conv;
     }
     const idsOf = (page: { events: StoredEvent[] }) => page.events.map((event) => event.clientId);
-    const search = async (reader: User, words: string[]) => idsOf(await store.searchMessages(reader.id, words, null, 100));
+    /** Search as the service does it: what is stored is indexed first. */
+    const search = async (reader: User, words: string[]) => {
+      await store.indexForSearch(100_000);
+      return idsOf(await store.searchMessages(reader.id, words, null, 100));
+    };
 
     describe("events of every kind", () => {
       test("batches of every kind handed over while earlier ones commit are committed, and judged, in the order they were given", async () => {
@@ -992,6 +996,22 @@ for (const backend of backends) {
     });
 
     describe("search", () => {
+      test("indexing takes each message as it stands: its latest text, and nothing of a deleted one, before or after indexing", async () => {
+        const { alice, conv } = await aliceAndBob();
+        await append([message(conv, alice, "m1", "alpha"), message(conv, alice, "m2", "beta")]);
+        await append([remove(conv, alice, "m2-d", "m2"), edit(conv, alice, "m1-e", "m1", "gamma")]);
+        expect(await search(alice, ["alpha"])).toEqual([]);
+        expect(await search(alice, ["beta"])).toEqual([]);
+        expect(await search(alice, ["gamma"])).toEqual(["m1"]);
+        // Once indexed, an edit moves the message to its new words and a delete takes it out.
+        await append([edit(conv, alice, "m1-e2", "m1", "delta")]);
+        expect(await search(alice, ["gamma"])).toEqual([]);
+        expect(await search(alice, ["delta"])).toEqual(["m1"]);
+        await append([remove(conv, alice, "m1-d", "m1")]);
+        expect(await search(alice, ["delta"])).toEqual([]);
+        expect(await store.indexForSearch(100_000)).toBe(0);
+      });
+
       test("finds the messages holding every word, whatever their case, newest first, page by page", async () => {
         const { alice, bob, conv } = await aliceAndBob();
         await append([
@@ -1002,6 +1022,7 @@ for (const backend of backends) {
           message(conv, alice, "m5", "Pineapple"),
           message(conv, bob, "m6", "apple: the fruit"),
         ]);
+        await store.indexForSearch(100_000);
         const first = await store.searchMessages(alice.id, ["apple"], null, 2);
         expect(idsOf(first)).toEqual(["m6", "m4"]);
         expect(first.events[0]).toMatchObject({ conv, seq: 6, sender: "bob", body: { kind: "message", text: "apple: the fruit" } });
@@ -1521,7 +1542,10 @@ for (const backend of backends) {
       expect(await upgraded.privacyOf(bob!.id)).toEqual({ hideLastSeen: false, readReceipts: false });
 
       // search knows the old messages, from when each reader joined
-      const found = async (reader: User, words: string[]) => idsOf(await upgraded.searchMessages(reader.id, words, null, 10));
+      const found = async (reader: User, words: string[]) => {
+        await upgraded.indexForSearch(100_000);
+        return idsOf(await upgraded.searchMessages(reader.id, words, null, 10));
+      };
       expect(await found(alice!, ["hello"])).toEqual(["m-shared-2", "m-shared"]);
       expect(await found(alice!, ["team"])).toEqual(["g-2", "g-1"]);
       expect(await found(carol!, ["team"])).toEqual(["g-2"]);

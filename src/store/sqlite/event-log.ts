@@ -4,7 +4,6 @@ import {
   judgeEvent,
   quoteOf,
   targetOf,
-  textOf,
   type AppendResult,
   type EventKind,
   type EventPolicy,
@@ -29,6 +28,7 @@ type EventLogMethods = Pick<
   | "hideEvent"
   | "searchMessages"
   | "expireEvents"
+  | "indexForSearch"
   | "oldestSeq"
   | "deleteEventsBefore"
 >;
@@ -92,7 +92,16 @@ export function sqliteEventLog(db: Database): EventLogMethods {
   );
   const indexText = q("INSERT INTO events_search (rowid, text) VALUES (?1, ?2)");
   // A contentless index forgets a row only when told the words it indexed for it.
-  const unindex = q("INSERT INTO events_search (events_search, rowid, text) VALUES ('delete', ?1, ?2)");
+  const unindexRow = q("INSERT INTO events_search (events_search, rowid, text) VALUES ('delete', ?1, ?2)");
+  const selectIndexedTo = q<{ indexedTo: number }>("SELECT indexed_to AS indexedTo FROM search_state");
+  const updateIndexedTo = q("UPDATE search_state SET indexed_to = ?1");
+  const selectUnindexed = q<{ id: number; kind: EventKind; body: string; deleted: number }>(
+    "SELECT id, kind, body, deleted FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+  );
+  /** Takes a message's words out of the index, if the indexer has put them there. */
+  const unindex = (id: number, body: string) => {
+    if (id <= selectIndexedTo.get()!.indexedTo) unindexRow.run(id, body);
+  };
   const updateText = q("UPDATE events SET body = ?2, edited_at = ?3 WHERE id = ?1");
   const scrubMessage = q("UPDATE events SET body = '', deleted = 1 WHERE id = ?1");
   const scrubEdits = q("UPDATE events SET body = '' WHERE conv_id = ?1 AND ref_id = ?2 AND kind = 'edit'");
@@ -149,7 +158,8 @@ export function sqliteEventLog(db: Database): EventLogMethods {
   const selectOldest = q<{ seq: number | null }>("SELECT min(seq) AS seq FROM events WHERE conv_id = ?1");
   const unindexOld = q(
     `INSERT INTO events_search (events_search, rowid, text)
-     SELECT 'delete', id, body FROM events WHERE sent_at < ?1 AND kind = 'message' AND deleted = 0`,
+     SELECT 'delete', id, body FROM events
+     WHERE sent_at < ?1 AND kind = 'message' AND deleted = 0 AND id <= (SELECT indexed_to FROM search_state)`,
   );
   const dropOldReactions = q(
     "DELETE FROM reactions WHERE EXISTS (SELECT 1 FROM events e WHERE e.conv_id = reactions.conv_id AND e.seq = reactions.seq AND e.sent_at < ?1)",
@@ -161,7 +171,7 @@ export function sqliteEventLog(db: Database): EventLogMethods {
 
   /** Removes a message's text (`body`, as indexed), its edits' texts, its reactions and its words in the search index. */
   function scrub(message: { id: number; seq: number; body: string }, conv: ConversationId, clientId: string): void {
-    unindex.run(message.id, message.body);
+    unindex(message.id, message.body);
     scrubMessage.run(message.id);
     scrubEdits.run(conv, clientId);
     dropReactions.run(conv, message.seq);
@@ -171,9 +181,11 @@ export function sqliteEventLog(db: Database): EventLogMethods {
   function applyEffects(event: NewEvent, target: TargetRow | null, conversation: ConversationState): void {
     switch (event.kind) {
       case "edit":
-        unindex.run(target!.id, target!.body);
+        if (target!.id <= selectIndexedTo.get()!.indexedTo) {
+          unindexRow.run(target!.id, target!.body);
+          indexText.run(target!.id, event.text);
+        }
         updateText.run(target!.id, event.text, event.sentAt);
-        indexText.run(target!.id, event.text);
         return;
       case "delete":
         return scrub(target!, event.conv, event.target);
@@ -230,7 +242,6 @@ export function sqliteEventLog(db: Database): EventLogMethods {
           const seq = ++conversation.lastSeq;
           const expiresAt = event.kind === "message" && conversation.timerSeconds > 0 ? event.sentAt + conversation.timerSeconds * 1000 : null;
           const { id } = insertEvent.get(event.conv, seq, event.senderId, event.clientId, event.kind, encodeBody(event), targetId ?? null, event.sentAt, expiresAt)!;
-          if (event.kind === "message") indexText.run(id, textOf(event));
           applyEffects(event, target, conversation);
           raiseOwnMarks(sender, seq);
           const quote =
@@ -280,6 +291,16 @@ export function sqliteEventLog(db: Database): EventLogMethods {
         const expired = selectExpired.all(now);
         for (const row of expired) scrub(row, row.conv, row.clientId);
         return expired.length;
+      });
+    },
+
+    async indexForSearch(limit: number): Promise<number> {
+      return inWriteTransaction(db, () => {
+        const rows = selectUnindexed.all(selectIndexedTo.get()!.indexedTo, limit);
+        // Each message is indexed as it stands now: edited text, and nothing of what was deleted.
+        for (const row of rows) if (row.kind === "message" && row.deleted === 0) indexText.run(row.id, row.body);
+        if (rows.length > 0) updateIndexedTo.run(rows.at(-1)!.id);
+        return rows.length;
       });
     },
 

@@ -25,6 +25,7 @@ export const WRITE_METHODS = [
   "appendEvents",
   "hideEvent",
   "expireEvents",
+  "indexForSearch",
   "deleteEventsBefore",
   "saveDelivered",
   "saveRead",
