@@ -1,4 +1,4 @@
-import type { HistoryEntry, MessageStatus, StreamEvent } from "../protocol/index.ts";
+import type { HistoryEntry, MessageFrame, MessageStatus, StreamEvent } from "../protocol/index.ts";
 import type { Reaction, StoredEvent } from "../domain/events.ts";
 import type { Membership } from "../domain/types.ts";
 
@@ -7,17 +7,19 @@ export function eventFrame(event: StoredEvent, to: string): StreamEvent {
   const base = { conv: event.conv, seq: event.seq, id: event.clientId, from: event.sender, to, ts: event.sentAt };
   const body = event.body;
   switch (body.kind) {
-    case "message":
-      return {
-        type: "message",
-        ...base,
-        text: event.hidden || event.deleted ? "" : body.text,
-        ...(event.quote ? { replyTo: { id: event.quote.id, from: event.quote.from, text: event.quote.text, ...(event.quote.deleted ? { deleted: true } : {}) } } : {}),
-        ...(event.editedAt !== null ? { edited: true } : {}),
-        ...(event.deleted ? { deleted: true } : {}),
-        ...(event.hidden ? { hidden: true } : {}),
-        ...(event.expiresAt !== null ? { expiresAt: event.expiresAt } : {}),
-      };
+    case "message": {
+      // Every message goes through here: optional fields are set only when present, without spreads.
+      const frame: MessageFrame = { type: "message", ...base, text: event.hidden || event.deleted ? "" : body.text };
+      if (event.quote) {
+        frame.replyTo = { id: event.quote.id, from: event.quote.from, text: event.quote.text };
+        if (event.quote.deleted) frame.replyTo.deleted = true;
+      }
+      if (event.editedAt !== null) frame.edited = true;
+      if (event.deleted) frame.deleted = true;
+      if (event.hidden) frame.hidden = true;
+      if (event.expiresAt !== null) frame.expiresAt = event.expiresAt;
+      return frame;
+    }
     case "edit":
       return { type: "edit", ...base, target: body.target, text: body.text };
     case "delete":

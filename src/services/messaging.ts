@@ -107,7 +107,8 @@ export class Messaging {
   async accept(actor: Actor, request: EventRequest): Promise<{ stored: Promise<Sent> }> {
     const body = bodyOf(request);
     const text = textOf(body);
-    if (text !== null && characterCount(text) > this.settings.maxTextLength) {
+    // A text has at least as many UTF-16 units as characters: only a long one needs counting.
+    if (text !== null && text.length > this.settings.maxTextLength && characterCount(text) > this.settings.maxTextLength) {
       throw new ChatError("text_too_long", `A message has at most ${this.settings.maxTextLength} characters; this one has ${characterCount(text)}.`);
     }
     const target = request.type === "send" || request.type === "timer" || request.to !== undefined

@@ -86,9 +86,9 @@ export function sqliteEventLog(db: Database): EventLogMethods {
     `SELECT e.id, e.seq, e.sender_id AS senderId, u.name AS sender, e.kind, e.body, e.sent_at AS sentAt, e.deleted
      FROM events e JOIN users u ON u.id = e.sender_id WHERE e.client_id = ?1 AND e.conv_id = ?2`,
   );
-  const insertEvent = q<{ id: number }>(
+  const insertEvent = q(
     `INSERT INTO events (conv_id, seq, sender_id, client_id, kind, body, ref_id, sent_at, expires_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id`,
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
   );
   const indexText = q("INSERT INTO events_search (rowid, text) VALUES (?1, ?2)");
   // A contentless index forgets a row only when told the words it indexed for it.
@@ -241,7 +241,7 @@ export function sqliteEventLog(db: Database): EventLogMethods {
           if (refusal) return { ok: false, reason: "refused", ...refusal };
           const seq = ++conversation.lastSeq;
           const expiresAt = event.kind === "message" && conversation.timerSeconds > 0 ? event.sentAt + conversation.timerSeconds * 1000 : null;
-          const { id } = insertEvent.get(event.conv, seq, event.senderId, event.clientId, event.kind, encodeBody(event), targetId ?? null, event.sentAt, expiresAt)!;
+          insertEvent.run(event.conv, seq, event.senderId, event.clientId, event.kind, encodeBody(event), targetId ?? null, event.sentAt, expiresAt);
           applyEffects(event, target, conversation);
           raiseOwnMarks(sender, seq);
           const quote =
