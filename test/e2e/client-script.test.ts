@@ -123,6 +123,13 @@ describe("chat-client in script mode, with the compiled binaries", () => {
     expect(bob.stdout).toEqual([]);
   });
 
+  test("a CHAT_PASSWORD no account can have is refused by the client in a sentence, before anything is sent", async () => {
+    const chat = await server();
+    const result = await runClient("gina", { server: chat, configHome: dir("chat-e2e-gina-"), password: "short" }, ["bob hi"]);
+    expect(result).toMatchObject({ code: 1, stdout: [] });
+    expect(result.stderr).toEqual(["CHAT_PASSWORD cannot be the password of gina: A password has at least 8 characters. Nothing was sent."]);
+  });
+
   test("an unreachable server gives a sentence and a non-zero exit", async () => {
     const port = freePort();
     const result = await runClient("erin", { server: { port }, configHome: dir("chat-e2e-erin-") }, ["bob hi"]);

@@ -36,6 +36,8 @@ test("the interactive client in a terminal: login screens, prompt, ticks, and pr
   terminal.keys("alice", PASSWORD, true);
   await terminal.waitFor("alice", "the registration question", (lines) => lines.some((line) => line.includes("Create it with this password?")));
   terminal.keys("alice", "", true);
+  await terminal.waitFor("alice", "the second typing of the new password", (lines) => lines.some((line) => line.includes("Type the password for alice again")));
+  terminal.keys("alice", PASSWORD, true);
   await terminal.waitFor("alice", "the chat prompt", (lines) => lines.some((line) => line.startsWith("Connected to")) && lastLine(lines) === ">");
   await terminal.waitFor("bob", "the chat prompt", (lines) => lastLine(lines) === ">");
 

@@ -36,6 +36,7 @@ function context(shortRefs = false): CommandContext & { printed: string[]; repor
     },
     print: (line) => printed.push(line),
     report: (line) => reported.push(line),
+    loggingOut: { now: false },
     printed,
     reported,
     sent,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Recipient } from "../../protocol/index.ts";
-import { argument, type Command } from "./command.ts";
+import { argument, type Command, type CommandContext, type CommandOutcome } from "./command.ts";
 import { formatTime } from "./format.ts";
 import { conversationOf } from "./message-book.ts";
 import { viewLines, viewOfMessage } from "./message-view.ts";
@@ -56,9 +56,10 @@ export const ACCOUNT_COMMANDS: Command[] = [
     summary: "log out one of your devices (see /devices)",
     async run(context, [id]) {
       const deviceId = argument(DeviceId, id, "a device number from /devices");
+      if (deviceId === context.deviceId) return logOutThisDevice(context, () => context.api.revokeDevice(context.token, deviceId));
       await context.api.revokeDevice(context.token, deviceId);
       context.print(`Device ${deviceId} is logged out.`);
-      return deviceId === context.deviceId ? "logged-out" : "continue";
+      return "continue";
     },
   },
   {
@@ -66,9 +67,7 @@ export const ACCOUNT_COMMANDS: Command[] = [
     usage: "/logout",
     summary: "log this device out and quit (the next start asks for the password)",
     async run(context) {
-      await context.api.logout(context.token);
-      context.print("This device is logged out.");
-      return "logged-out";
+      return logOutThisDevice(context, () => context.api.logout(context.token));
     },
   },
   {
@@ -80,3 +79,19 @@ export const ACCOUNT_COMMANDS: Command[] = [
     },
   },
 ];
+
+/**
+ * Ends this device's session. The server closes the connection as it would for a logout from another
+ * device; `loggingOut` tells the client that this one was asked for here.
+ */
+async function logOutThisDevice(context: CommandContext, request: () => Promise<void>): Promise<CommandOutcome> {
+  context.loggingOut.now = true;
+  try {
+    await request();
+  } catch (error) {
+    context.loggingOut.now = false;
+    throw error;
+  }
+  context.print("This device is logged out; the next start asks for the password.");
+  return "logged-out";
+}

@@ -84,6 +84,7 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
     },
     print: (line) => screen.print(line),
     report: (line) => screen.print(style.error(line)),
+    loggingOut: { now: false },
   };
 
   return new Promise<ChatOutcome>((resolve) => {
@@ -130,7 +131,8 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
           outage = true;
           break;
         case "stopped":
-          if (status.reason !== "closed") {
+          // A /logout typed here ends the session too; the command says so and the client quits.
+          if (status.reason !== "closed" && !context.loggingOut.now) {
             screen.print(style.warn(`${SESSION_ENDED[status.reason]} Log in again to continue.`));
             void finish("session-ended");
           }

@@ -4,19 +4,32 @@ import { ChatApi } from "../sdk/api.ts";
 import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
 import type { ClientOptions } from "./options.ts";
 
+/** A person who typed a wrong password may try this many times in all; a script's CHAT_PASSWORD gets one. */
+export const PASSWORD_TRIES = 3;
+
 /** How the login talks to the person: clack screens in a terminal, nothing at all in script mode. */
 export interface LoginPrompts {
-  /** Asks for the password; undefined when nobody can be asked or the person cancelled. */
-  askPassword(name: string): Promise<string | undefined>;
+  /** Asks for a password with this question; undefined when nobody can be asked. Answers are checked with `passwordProblem`. */
+  askPassword(question: string): Promise<string | undefined>;
   /** Whether to create the account `name`, which does not exist yet. */
   confirmRegistration(name: string): Promise<boolean>;
-  /** Runs one request to the server (behind a spinner in a terminal). */
+  /** Tells the person what went wrong before asking again (a wrong password, two passwords that differ). */
+  say(line: string): void;
+  /** Runs one request to the server (behind a spinner in a terminal, which also waits for an unreachable server). */
   step<T>(label: string, request: () => Promise<T>): Promise<T>;
 }
 
 /** Login was refused or abandoned; the message is the sentence to show. */
 export class LoginFailed extends Error {
   override readonly name = "LoginFailed";
+}
+
+/** A sentence saying why `password` cannot be anyone's password (the server's rule), or undefined when it can. */
+export function passwordProblem(password: string): string | undefined {
+  const parsed = Password.safeParse(password);
+  if (parsed.success) return undefined;
+  const rule = parsed.error.issues[0]?.message ?? "that is not a valid password";
+  return `${rule[0]!.toUpperCase()}${rule.slice(1)}.`;
 }
 
 /**
@@ -26,37 +39,89 @@ export class LoginFailed extends Error {
  */
 export async function obtainSession(options: ClientOptions, state: DeviceState, prompts: LoginPrompts): Promise<SavedSession> {
   if (state.data.session) return state.data.session;
-  const password = options.password ?? (await prompts.askPassword(options.name));
-  if (password === undefined) {
-    throw new LoginFailed(`No password for ${options.name}: set CHAT_PASSWORD, or start chat-client in a terminal to type it.`);
-  }
-  const credentials: Credentials = { name: options.name, password, device: options.deviceName ?? defaultDeviceName() };
   const api = new ChatApi(options.server, options.trust);
-  const session = await logInOrRegister(api, credentials, options, prompts);
+  const login = new Login(api, options, prompts);
+  const session = await login.run();
   state.data.session = { token: session.token, deviceId: session.device.id, deviceName: session.device.name };
   state.save();
   return state.data.session;
 }
 
-async function logInOrRegister(api: ChatApi, credentials: Credentials, options: ClientOptions, prompts: LoginPrompts): Promise<Session> {
-  const where = options.server.display;
-  try {
-    return await prompts.step(`Logging in as ${credentials.name} on ${where}`, () => api.login(credentials));
-  } catch (error) {
-    if (!(error instanceof ChatError)) throw error;
-    if (error.code === "wrong_password") throw new LoginFailed(`Wrong password for ${credentials.name} on ${where}; nothing was sent.`);
-    if (error.code !== "unknown_user") throw new LoginFailed(`Login failed: ${error.message}`);
+/** One login conversation: the password (asked, or from CHAT_PASSWORD), up to three tries, and registration of a new name. */
+class Login {
+  private readonly where: string;
+  private readonly device: string;
+
+  constructor(
+    private readonly api: ChatApi,
+    private readonly options: ClientOptions,
+    private readonly prompts: LoginPrompts,
+  ) {
+    this.where = options.server.display;
+    this.device = options.deviceName ?? defaultDeviceName();
   }
-  if (!(await prompts.confirmRegistration(credentials.name))) {
-    throw new LoginFailed(`There is no account named ${credentials.name} on ${where}, and none was created.`);
+
+  async run(): Promise<Session> {
+    const { name, password: given } = this.options;
+    if (given !== undefined) {
+      const problem = passwordProblem(given);
+      if (problem) throw new LoginFailed(`CHAT_PASSWORD cannot be the password of ${name}: ${problem} Nothing was sent.`);
+    } else {
+      // Nobody should type a password for a server that is not there: wait for it first.
+      await this.prompts.step(`Connecting to ${this.where}`, () => this.api.reachable());
+    }
+    let password = given ?? (await this.ask(`Password for ${name} on ${this.where}`));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.prompts.step(`Logging in as ${name} on ${this.where}`, () => this.api.login(this.credentials(password)));
+      } catch (error) {
+        if (!(error instanceof ChatError)) throw error;
+        if (error.code === "unknown_user") return this.register(password);
+        if (error.code !== "wrong_password") throw new LoginFailed(`Login failed: ${error.message}`);
+        if (given !== undefined || attempt >= PASSWORD_TRIES) throw new LoginFailed(`Wrong password for ${name} on ${this.where}; nothing was sent.`);
+        const left = PASSWORD_TRIES - attempt;
+        this.prompts.say(`Wrong password for ${name}; ${left} ${left === 1 ? "try" : "tries"} left.`);
+        password = await this.ask(`Password for ${name} on ${this.where}`);
+      }
+    }
   }
-  const password = Password.safeParse(credentials.password);
-  if (!password.success) throw new LoginFailed(`Cannot register ${credentials.name}: ${password.error.issues[0]?.message}.`);
-  try {
-    return await prompts.step(`Registering ${credentials.name} on ${where}`, () => api.register(credentials));
-  } catch (error) {
-    if (error instanceof ChatError) throw new LoginFailed(`Cannot register ${credentials.name}: ${error.message}`);
-    throw error;
+
+  private async register(password: string): Promise<Session> {
+    const { name } = this.options;
+    if (!(await this.prompts.confirmRegistration(name))) {
+      throw new LoginFailed(`There is no account named ${name} on ${this.where}, and none was created.`);
+    }
+    // A typing mistake in a new password would lock the person out: a person types it twice (a script's is as given).
+    if (this.options.password === undefined) password = await this.confirmed(password);
+    try {
+      return await this.prompts.step(`Registering ${name} on ${this.where}`, () => this.api.register(this.credentials(password)));
+    } catch (error) {
+      if (error instanceof ChatError) throw new LoginFailed(`Cannot register ${name}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** The new password once typed the same twice; after three differing pairs, nothing is created. */
+  private async confirmed(first: string): Promise<string> {
+    const { name } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      if ((await this.ask(`Type the password for ${name} again`)) === first) return first;
+      if (attempt >= PASSWORD_TRIES) throw new LoginFailed(`The passwords did not match; no account named ${name} was created.`);
+      this.prompts.say("The two passwords differ; choose the password again.");
+      first = await this.ask(`New password for ${name}`);
+    }
+  }
+
+  private async ask(question: string): Promise<string> {
+    const answer = await this.prompts.askPassword(question);
+    if (answer === undefined) {
+      throw new LoginFailed(`No password for ${this.options.name}: set CHAT_PASSWORD, or start chat-client in a terminal to type it.`);
+    }
+    return answer;
+  }
+
+  private credentials(password: string): Credentials {
+    return { name: this.options.name, password, device: this.device };
   }
 }
 

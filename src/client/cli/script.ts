@@ -27,6 +27,7 @@ const RECONNECT_FOR_MS = 30_000;
 const NO_PROMPTS: LoginPrompts = {
   askPassword: async () => undefined,
   confirmRegistration: async () => true,
+  say: () => {},
   step: (_label, request) => request(),
 };
 
@@ -57,7 +58,8 @@ export async function runScript(options: ClientOptions, state: DeviceState): Pro
   err(`connected as ${connection.user} to ${options.server.display}`);
 
   let leaving = false;
-  const fatal = watchConnection(connection, options, () => leaving);
+  const loggingOut = { now: false };
+  const fatal = watchConnection(connection, options, () => leaving || loggingOut.now);
   const context: CommandContext = {
     me,
     deviceId: session.deviceId,
@@ -74,6 +76,7 @@ export async function runScript(options: ClientOptions, state: DeviceState): Pro
     },
     print: output.print,
     report: err,
+    loggingOut,
     ...(output.record && { record: output.record }),
   };
   const ended = await Promise.race([readInput(connection, context), fatal]);

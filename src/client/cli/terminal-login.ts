@@ -1,16 +1,17 @@
-import { confirm, isCancel, password, spinner } from "@clack/prompts";
+import { confirm, isCancel, log, password, spinner } from "@clack/prompts";
 import { backoffDelay, DEFAULT_BACKOFF } from "../sdk/backoff.ts";
 import { ServerUnreachableError } from "../sdk/errors.ts";
-import { LoginFailed, type LoginPrompts } from "./login.ts";
+import { LoginFailed, type LoginPrompts, passwordProblem } from "./login.ts";
 import type { ClientOptions } from "./options.ts";
 
 /** The login screens in a terminal, drawn by clack. An unreachable server is retried until it answers or the user quits. */
 export function terminalPrompts(options: ClientOptions): LoginPrompts {
   return {
-    async askPassword(name) {
+    async askPassword(question) {
       const value = await password({
-        message: `Password for ${name} on ${options.server.display}`,
-        validate: (text) => (text ? undefined : "Type the password (or press Ctrl-C to quit)."),
+        message: question,
+        // Checked here, before anything is sent: the server's rule in a sentence, and the question asked again.
+        validate: (text) => (text ? passwordProblem(text) : "Type the password (or press Ctrl-C to quit)."),
       });
       if (isCancel(value)) throw new LoginFailed("Login cancelled.");
       return value;
@@ -21,6 +22,10 @@ export function terminalPrompts(options: ClientOptions): LoginPrompts {
         message: `There is no account named ${name} on ${options.server.display}. Create it with this password?`,
       });
       return answer === true;
+    },
+
+    say(line) {
+      log.error(line);
     },
 
     async step(label, request) {

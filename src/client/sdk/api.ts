@@ -42,6 +42,11 @@ export class ChatApi {
     private readonly trust?: TlsTrust,
   ) {}
 
+  /** Resolves when the server answers at all (its liveness probe); a `ServerUnreachableError` when it does not. */
+  async reachable(): Promise<void> {
+    await this.request("GET", "/healthz", {});
+  }
+
   login(credentials: Credentials): Promise<Session> {
     return this.request("POST", "/api/login", { body: credentials, answer: Session });
   }
