@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { formatTime, makeStyle, messageLine, PLAIN, receiptLines, tickMark } from "../../src/client/cli/format.ts";
+import { DaySeparators } from "../../src/client/cli/day-separators.ts";
+import { formatTime, makeStyle, messageLine, nameColour, PLAIN, receiptLines, tickMark } from "../../src/client/cli/format.ts";
 import { parseInputLine } from "../../src/client/cli/input.ts";
 import { OwnMessages } from "../../src/client/cli/own-messages.ts";
 import { sanitize } from "../../src/client/cli/sanitize.ts";
@@ -20,6 +21,29 @@ describe("input lines", () => {
     expect(parseInputLine("   ")).toEqual({ kind: "empty" });
     expect(parseInputLine("bob")).toMatchObject({ kind: "invalid", reason: expect.stringContaining("bob <message>") });
     expect(parseInputLine("b!b hi")).toMatchObject({ kind: "invalid", reason: expect.stringContaining("'b!b'") });
+  });
+});
+
+describe("readable lines", () => {
+  test("each name has its own colour, the same every time; none without colour", () => {
+    expect(nameColour("alice")).toBe(nameColour("alice"));
+    const colours = new Set(["alice", "bob", "carol", "dave", "erin", "frank"].map(nameColour));
+    expect(colours.size).toBeGreaterThan(2);
+    expect(colours.has(31)).toBe(false); // red is for errors
+    expect(makeStyle(true).name("bob")).toBe(`\x1b[${nameColour("bob")}mbob\x1b[39m`);
+    expect(messageLine({ from: "bob", to: "alice", text: "hi" }, "alice", makeStyle(true))).toBe(`[\x1b[${nameColour("bob")}mbob\x1b[39m]: hi`);
+    expect(PLAIN.name("bob")).toBe("bob");
+  });
+
+  test("a day separator comes before the first message of another day than the one on screen", () => {
+    const now = new Date(2026, 10, 30, 12, 0).getTime();
+    const days = new DaySeparators(() => now);
+    expect(days.before(now - 60_000)).toBeUndefined();
+    expect(days.before(new Date(2026, 10, 28, 9, 0).getTime())).toBe("— Saturday 28 November —");
+    expect(days.before(new Date(2026, 10, 28, 18, 0).getTime())).toBeUndefined();
+    expect(days.before(new Date(2026, 10, 29, 8, 0).getTime())).toBe("— Yesterday —");
+    expect(days.before(now)).toBe("— Today —");
+    expect(days.before(new Date(2025, 0, 2, 8, 0).getTime())).toBe("— Thursday 2 January 2025 —");
   });
 });
 

@@ -1,5 +1,5 @@
 import type { StreamEvent } from "../../protocol/index.ts";
-import { speaker } from "./format.ts";
+import { PLAIN, speaker, type Style } from "./format.ts";
 import { noticeLine } from "./notices.ts";
 import { sanitize } from "./sanitize.ts";
 
@@ -13,8 +13,8 @@ export type Label = (id: string) => string;
  * `[alice] (reply to ^id): text`, `[alice] edited ^id: new text`, `[alice] deleted ^id`,
  * `[bob] reacted 👍 to ^id`, and group changes `[#team] alice added carol`.
  */
-export function eventLine(frame: StreamEvent, me: string, label: Label): string {
-  const who = speaker(frame, me);
+export function eventLine(frame: StreamEvent, me: string, label: Label, style: Style = PLAIN): string {
+  const who = speaker(frame, me, style);
   switch (frame.type) {
     case "message": {
       const reply = frame.replyTo ? ` (reply to ${label(frame.replyTo.id)})` : "";

@@ -8,11 +8,30 @@ export interface Style {
   warn(text: string): string;
   error(text: string): string;
   bold(text: string): string;
+  /** A person's name in their own colour, the same in every session (and on every machine). */
+  name(name: string): string;
 }
+
+/** Foreground colours for names: green, blue, magenta, cyan and yellow, plain and bright; red is kept for errors. */
+const NAME_COLOURS = [32, 34, 35, 36, 33, 92, 94, 95, 96, 93];
 
 export function makeStyle(color: boolean): Style {
   const wrap = (open: number, close: number) => (text: string) => (color ? `\x1b[${open}m${text}\x1b[${close}m` : text);
-  return { dim: wrap(2, 22), accent: wrap(36, 39), warn: wrap(33, 39), error: wrap(31, 39), bold: wrap(1, 22) };
+  return {
+    dim: wrap(2, 22),
+    accent: wrap(36, 39),
+    warn: wrap(33, 39),
+    error: wrap(31, 39),
+    bold: wrap(1, 22),
+    name: (name) => wrap(nameColour(name), 39)(name),
+  };
+}
+
+/** The colour of a name: a hash of it (FNV-1a), so it never changes and needs no memory. */
+export function nameColour(name: string): number {
+  let hash = 0x811c9dc5;
+  for (const char of name) hash = Math.imul(hash ^ char.codePointAt(0)!, 0x01000193);
+  return NAME_COLOURS[(hash >>> 0) % NAME_COLOURS.length]!;
 }
 
 export const PLAIN: Style = makeStyle(false);
@@ -50,20 +69,25 @@ interface Addressed {
   text: string;
 }
 
-/** Who said it, as lines start: `[alice]`, `[#team][alice]`, or `[you → bob]` for the user (from this or another device). */
-export function speaker(event: { from: string; to: string }, me: string): string {
-  if (event.from === me) return `[you → ${event.to}]`;
-  if (isGroupAddress(event.to)) return `[${event.to}][${event.from}]`;
-  return `[${event.from}]`;
+/**
+ * Who said it, as lines start: `[alice]`, `[#team][alice]`, or `[you → bob]` for the user (from this or another
+ * device); people's names in their colours.
+ */
+export function speaker(event: { from: string; to: string }, me: string, style: Style = PLAIN): string {
+  const to = isGroupAddress(event.to) ? event.to : style.name(event.to);
+  if (event.from === me) return `[you → ${to}]`;
+  if (isGroupAddress(event.to)) return `[${event.to}][${style.name(event.from)}]`;
+  return `[${style.name(event.from)}]`;
 }
 
 /** `[alice]: text` for a direct message, `[#team][alice]: text` in a group, `[you → bob]: text` for the user's own. */
-export function messageLine(message: Addressed, me: string): string {
-  return `${speaker(message, me)}: ${sanitize(message.text)}`;
+export function messageLine(message: Addressed, me: string, style: Style = PLAIN): string {
+  return `${speaker(message, me, style)}: ${sanitize(message.text)}`;
 }
 
-export function timed(line: string, ts: number, style: Style): string {
-  return `${style.dim(`[${formatTime(ts)}]`)} ${line}`;
+/** `[14:02] line`, the time dim; `clockOnly` leaves out the date of another day (a day separator says it). */
+export function timed(line: string, ts: number, style: Style, clockOnly = false): string {
+  return `${style.dim(`[${clockOnly ? formatTime(ts, ts) : formatTime(ts)}]`)} ${line}`;
 }
 
 /** Cleaned text cut to `max` characters with `…`, for quotes and reminders of a message. */

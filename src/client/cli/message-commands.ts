@@ -106,7 +106,7 @@ export const MESSAGE_COMMANDS: Command[] = [
           context.record(hitRecord(hit));
           continue;
         }
-        const line = timed(messageLine({ from: hit.from, to: hit.with, text: hit.snippet }, context.me), hit.ts, context.style);
+        const line = timed(messageLine({ from: hit.from, to: hit.with, text: hit.snippet }, context.me, context.style), hit.ts, context.style);
         context.print(`${line} ${context.style.dim(context.book.refer(hit.id, hit.with))}`);
       }
       if (page.next !== null) context.print(context.style.dim(`Only the newest ${SEARCH_PAGE} are shown; add words to narrow the search.`));

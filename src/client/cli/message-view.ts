@@ -81,6 +81,8 @@ export interface ViewExtras {
   ref?: string;
   /** How to name the message a reply answers when its quote is not known. */
   label?: (id: string) => string;
+  /** The time without the date: a day separator above says the day. */
+  clockOnly?: boolean;
 }
 
 /**
@@ -88,8 +90,8 @@ export interface ViewExtras {
  * `[HH:MM] [bob]: text (edited) ✓✓  👍 2  ❤️ 1 ^12`, or `message deleted` in place of the text.
  */
 export function viewLines(view: MessageView, me: string, style: Style, extras: ViewExtras = {}): { quote?: string; line: string } {
-  const body = view.deleted ? `${speaker(view, me)}: ${style.dim("message deleted")}` : messageLine(view, me);
-  const parts = [timed(body, view.ts, style)];
+  const body = view.deleted ? `${speaker(view, me, style)}: ${style.dim("message deleted")}` : messageLine(view, me, style);
+  const parts = [timed(body, view.ts, style, extras.clockOnly)];
   if (view.edited && !view.deleted) parts.push(style.dim("(edited)"));
   if (extras.tick) parts.push(tickMark(extras.tick, style));
   if (view.reactions.size > 0 && !view.deleted) parts.push(` ${reactionSummary(view.reactions.values())}`);

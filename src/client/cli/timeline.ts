@@ -1,6 +1,7 @@
 import type { ReceiptFrame, ServerFrame, StreamEvent } from "../../protocol/index.ts";
 import type { StoredMessage } from "../sdk/connection.ts";
 import type { MessageEntry, OutboxEntry } from "../sdk/state-file.ts";
+import { DaySeparators } from "./day-separators.ts";
 import { eventLine } from "./event-lines.ts";
 import { shorten, type Style, tickMark, timed } from "./format.ts";
 import { conversationOf, type MessageBook } from "./message-book.ts";
@@ -14,11 +15,13 @@ import type { PromptScreen } from "./screen.ts";
 /**
  * The conversation on the interactive screen: every message with its short reference (`^12`),
  * the user's own with their ticks, replies under the line they quote, and messages shown again
- * when they are edited, deleted or reacted to (in place while still on screen).
+ * when they are edited, deleted or reacted to (in place while still on screen). A line
+ * `— Monday 30 November —` comes before the first message of another day, so lines show the time only.
  */
 export class Timeline {
   private readonly own = new OwnMessages();
   private readonly views = new MessageViews();
+  private readonly days = new DaySeparators();
   private readonly label = (id: string) => this.book.label(id);
 
   constructor(
@@ -35,11 +38,14 @@ export class Timeline {
     const view: MessageView = { id: entry.id, from: this.me, to: entry.to, ts: entry.createdAt, text: entry.text, reactions: new Map() };
     if (entry.replyTo) view.replyTo = this.quoteOf(entry.replyTo);
     this.views.add(view);
+    const separator = this.days.before(view.ts);
     const { quote, line } = this.lines(view);
-    const [first, key] = quote ? [quote, undefined] : [line, entry.id];
-    if (entered === undefined) this.screen.print(first, key);
-    else this.screen.replaceEnteredLine(entered, first, key);
-    if (quote) this.screen.print(line, entry.id);
+    const rows = [...(separator ? [this.style.dim(separator)] : []), ...(quote ? [quote] : []), line];
+    rows.forEach((text, index) => {
+      const key = index === rows.length - 1 ? entry.id : undefined;
+      if (index === 0 && entered !== undefined) this.screen.replaceEnteredLine(entered, text, key);
+      else this.screen.print(text, key);
+    });
   }
 
   event(frame: StreamEvent): void {
@@ -97,16 +103,18 @@ export class Timeline {
   hidden(frame: Extract<ServerFrame, { type: "hidden" }>): void {
     const view = this.views.get(frame.target);
     this.views.forget(frame.target);
-    if (view) this.screen.update(view.id, this.style.dim(timed(`deleted for you ${this.book.label(view.id)}`, view.ts, this.style)));
+    if (view) this.screen.update(view.id, this.style.dim(timed(`deleted for you ${this.book.label(view.id)}`, view.ts, this.style, true)));
   }
 
   private change(frame: Exclude<StreamEvent, { type: "message" | "notice" }>): void {
     const view = this.views.apply(frame);
     if (view) this.redraw(view, true);
-    else this.screen.print(timed(eventLine(frame, this.me, this.label), frame.ts, this.style));
+    else this.screen.print(timed(eventLine(frame, this.me, this.label, this.style), frame.ts, this.style));
   }
 
   private show(view: MessageView): void {
+    const separator = this.days.before(view.ts);
+    if (separator) this.screen.print(this.style.dim(separator));
     const { quote, line } = this.lines(view);
     if (quote) this.screen.print(quote);
     this.screen.print(line, view.id);
@@ -114,15 +122,17 @@ export class Timeline {
 
   /** Rewrites a message in place; when it is no longer on screen, `reprint` prints it again below. Whether it is shown. */
   private redraw(view: MessageView, reprint: boolean): boolean {
-    const { line } = this.lines(view);
-    if (this.screen.update(view.id, line)) return true;
-    if (reprint) this.screen.print(line, view.id);
-    return reprint;
+    if (this.screen.update(view.id, this.lines(view).line)) return true;
+    if (!reprint) return false;
+    const separator = this.days.before(view.ts);
+    if (separator) this.screen.print(this.style.dim(separator));
+    this.screen.print(this.lines(view).line, view.id);
+    return true;
   }
 
   private lines(view: MessageView): { quote?: string; line: string } {
     const ref = this.book.refer(view.id, conversationOf(view, this.me));
-    return viewLines(view, this.me, this.style, { tick: this.own.get(view.id)?.tick, ref, label: this.label });
+    return viewLines(view, this.me, this.style, { tick: this.own.get(view.id)?.tick, ref, label: this.label, clockOnly: true });
   }
 
   /** What a reply typed here quotes: the message as shown, or only its id when it is not. */
