@@ -159,6 +159,19 @@ describe("chat-client in script mode, with the compiled binaries", () => {
     expect(await bob.finish()).toBe(0);
   });
 
+  test("a message that would arrive as an empty line (escape sequences only) is refused: exit 1, saying which", async () => {
+    const chat = await server();
+    const bob = client("bob", { server: chat, configHome: dir("chat-e2e-bob-") });
+    await bob.stderr.line("connected");
+    const alice = await runClient("alice", { server: chat, configHome: dir("chat-e2e-alice-") }, ["bob \x1b[2J\x1b]0;title\x07", "bob visible"]);
+    expect(alice.code).toBe(1);
+    expect(alice.stderr).toContain("Message to bob not sent: It would arrive as an empty line: it has nothing but spaces, control characters or escape sequences.");
+    expect(alice.stderr.at(-1)).toBe("Refused (1): message to bob.");
+    expect(await bob.stdout.line("[alice]:")).toBe("[alice]: visible");
+    expect(await bob.finish()).toBe(0);
+    expect(bob.stdout.lines).toEqual(["[alice]: visible"]);
+  });
+
   test("text with escape sequences is printed without them", async () => {
     const chat = await server();
     const bob = client("bob", { server: chat, configHome: dir("chat-e2e-bob-") });

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { DaySeparators } from "../../src/client/cli/day-separators.ts";
 import { formatTime, makeStyle, messageLine, nameColour, PLAIN, receiptLines, tickMark } from "../../src/client/cli/format.ts";
 import { parseInputLine } from "../../src/client/cli/input.ts";
+import { showsAsNothing } from "../../src/client/cli/sending.ts";
 import { OwnMessages } from "../../src/client/cli/own-messages.ts";
 import { sanitize } from "../../src/client/cli/sanitize.ts";
 
@@ -21,6 +22,15 @@ describe("input lines", () => {
     expect(parseInputLine("   ")).toEqual({ kind: "empty" });
     expect(parseInputLine("bob")).toMatchObject({ kind: "invalid", reason: expect.stringContaining("bob <message>") });
     expect(parseInputLine("b!b hi")).toMatchObject({ kind: "invalid", reason: expect.stringContaining("'b!b'") });
+  });
+});
+
+describe("text that shows as nothing", () => {
+  test("only escape sequences, control characters or spaces is refused before it is sent", () => {
+    expect(showsAsNothing("\x1b[2J\x1b]0;title\x07")).toBe(true);
+    expect(showsAsNothing(" \t\u202e ")).toBe(true);
+    expect(showsAsNothing("\x1b[31mred")).toBe(false);
+    expect(showsAsNothing("👍")).toBe(false);
   });
 });
 

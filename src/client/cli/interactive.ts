@@ -14,6 +14,7 @@ import type { ClientOptions } from "./options.ts";
 import { OwnGroupChanges } from "./own-group-changes.ts";
 import { storedConversation } from "./own-requests.ts";
 import { sanitize } from "./sanitize.ts";
+import { showableSender } from "./sending.ts";
 import { PromptScreen } from "./screen.ts";
 import { forgetSession, openConnection, SESSION_ENDED } from "./session.ts";
 import { terminalPrompts } from "./terminal-login.ts";
@@ -47,6 +48,7 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
   const screen = new PromptScreen(process.stdin, process.stdout);
   const connection = openConnection(options, state, session);
   const me = connection.user;
+  const sender = showableSender(connection);
   const presence = new PresenceBook();
   const ownGroupChanges = new OwnGroupChanges();
   const book = new MessageBook(true);
@@ -76,10 +78,10 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
     book,
     messages: {
       send: (to, text, replyTo) => {
-        timeline.typed(connection.send(to, text, replyTo));
+        timeline.typed(sender.send(to, text, replyTo));
         chattingWith(me, to);
       },
-      act: (request) => void connection.act(request),
+      act: (request) => void sender.act(request),
       refused: () => {}, // the command's failure is on screen; nothing else depends on it here
     },
     print: (line) => screen.print(line),
@@ -175,12 +177,12 @@ function chat(options: ClientOptions, state: DeviceState, session: SavedSession,
       const input = parseInputLine(line);
       if (input.kind === "message") {
         try {
-          timeline.typed(connection.send(input.to, input.text), line);
+          timeline.typed(sender.send(input.to, input.text), line);
           chattingWith(me, input.to);
         } catch (error) {
           if (!(error instanceof ChatError)) throw error;
           screen.keepEnteredLine(line);
-          screen.print(style.error(error.message));
+          screen.print(style.error(`Not sent: ${error.message}`));
         }
         return;
       }

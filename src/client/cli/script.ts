@@ -15,6 +15,7 @@ import { OwnGroupChanges } from "./own-group-changes.ts";
 import { describeRequest, refusalLine, storedConversation } from "./own-requests.ts";
 import { jsonOutput, plainOutput, type ScriptOutput } from "./script-output.ts";
 import { sanitize } from "./sanitize.ts";
+import { showableSender } from "./sending.ts";
 import { firstContact, forgetSession, openConnection, SESSION_ENDED } from "./session.ts";
 import { WatermarkDedupe } from "./watermark-dedupe.ts";
 
@@ -59,6 +60,7 @@ export async function runScript(options: ClientOptions, state: DeviceState): Pro
 
   let leaving = false;
   const loggingOut = { now: false };
+  const sender = showableSender(connection);
   const fatal = watchConnection(connection, options, () => leaving || loggingOut.now);
   const context: CommandContext = {
     me,
@@ -70,8 +72,8 @@ export async function runScript(options: ClientOptions, state: DeviceState): Pro
     ownGroupChanges,
     book,
     messages: {
-      send: (to, text, replyTo) => void connection.send(to, text, replyTo),
-      act: (request) => void connection.act(request),
+      send: (to, text, replyTo) => void sender.send(to, text, replyTo),
+      act: (request) => void sender.act(request),
       refused,
     },
     print: output.print,
@@ -203,7 +205,7 @@ async function readInput(connection: ChatConnection, context: CommandContext): P
     if (input.kind === "invalid") err(input.reason);
     if (input.kind === "message") {
       try {
-        connection.send(input.to, input.text);
+        context.messages.send(input.to, input.text);
       } catch (error) {
         if (!(error instanceof ChatError)) throw error;
         const request = { type: "send", to: input.to, text: input.text } as const;
