@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { freePort } from "../helpers/free-port.ts";
-import { ensureBinaries, PASSWORD, removeAll, runClient, type ServerProcess, startServerBinary, tempDir, Terminal } from "./support.ts";
+import { ensureBinaries, lastLine, PASSWORD, removeAll, runClient, type ServerProcess, shows, startServerBinary, tempDir, Terminal } from "./support.ts";
 
 const dirs: string[] = [];
 const servers: ServerProcess[] = [];
@@ -18,8 +18,6 @@ async function server(port?: number, args: string[] = []): Promise<ServerProcess
   return started;
 }
 
-const shows = (text: string) => (lines: string[]) => lines.some((line) => line.includes(text));
-const lastLine = (lines: string[]) => lines.filter((line) => line.trim() !== "").at(-1) ?? "";
 const exitedWith = (session: string) => terminal.waitFor(session, "the client to exit", shows("exited with")).then((lines) => lines.find((line) => line.startsWith("exited with")));
 
 beforeAll(() => ensureBinaries(), 120_000);

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -214,6 +215,17 @@ export class Terminal {
     if (enter) this.tmux("send-keys", "-t", session, "Enter");
   }
 
+  /** Presses keys by their tmux names: `Tab`, `Enter`, `C-c`, `M-1`. */
+  press(session: string, ...keys: string[]): void {
+    this.tmux("send-keys", "-t", session, ...keys);
+  }
+
+  /** Pastes text as a terminal does: wrapped in bracketed-paste markers when the program asked for them, line breaks as Enter. */
+  paste(session: string, text: string): void {
+    this.tmux("set-buffer", "--", text);
+    this.tmux("paste-buffer", "-p", "-d", "-t", session);
+  }
+
   screen(session: string): string[] {
     return this.tmux("capture-pane", "-p", "-t", session).split("\n");
   }
@@ -246,4 +258,69 @@ function shellQuote(value: string): string {
 
 export function removeAll(dirs: string[]): void {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Whether any line of a screen contains `text`. */
+export const shows = (text: string) => (lines: string[]) => lines.some((line) => line.includes(text));
+
+/** The last line of a screen that is not blank: the prompt and what is typed on it. */
+export const lastLine = (lines: string[]) => lines.filter((line) => line.trim() !== "").at(-1) ?? "";
+
+/**
+ * A test file of the interactive client: one server binary for the file, a tmux terminal, clients in
+ * script mode, temp directories; each test's terminal sessions and clients end after it, the rest after the file.
+ */
+export function terminalSuite() {
+  const dirs: string[] = [];
+  const clients: ClientProcess[] = [];
+  const terminal = new Terminal();
+  let server: ServerProcess | undefined;
+  const dir = (prefix: string) => {
+    const created = tempDir(prefix);
+    dirs.push(created);
+    return created;
+  };
+  beforeAll(async () => {
+    await ensureBinaries();
+    server = await startServerBinary(dir("chat-e2e-data-"));
+  }, 120_000);
+  afterEach(async () => {
+    terminal.close();
+    for (const client of clients.splice(0)) {
+      client.process.kill();
+      await client.process.exited;
+    }
+  });
+  afterAll(async () => {
+    await server?.stop();
+    removeAll(dirs);
+  });
+  const suite = {
+    terminal,
+    dir,
+    get server(): ServerProcess {
+      if (!server) throw new Error("the server starts in beforeAll");
+      return server;
+    },
+    /** Someone in script mode, connected, until the test ends. */
+    async listener(name: string, args: string[] = []): Promise<ClientProcess> {
+      const client = startClient(name, { server: suite.server, configHome: dir(`chat-e2e-${name}-`) }, args);
+      clients.push(client);
+      await client.stderr.line("connected");
+      return client;
+    },
+    /** Registers `name` in script mode, sending `lines`; the config directory, for a terminal to use. */
+    async registered(name: string, lines: string[] = []): Promise<string> {
+      const home = dir(`chat-e2e-${name}-`);
+      const result = await runClient(name, { server: suite.server, configHome: home }, lines);
+      if (result.code !== 0) throw new Error(`registering ${name} failed: ${result.stderr.join("\n")}`);
+      return home;
+    },
+    /** `name` in a terminal session of the same name, at the chat prompt. */
+    async atThePrompt(name: string, home?: string, session = name): Promise<string[]> {
+      terminal.open(session, name, { server: suite.server, configHome: home ?? (await suite.registered(name)) });
+      return terminal.waitFor(session, "the chat prompt", (screen) => shows("Connected to")(screen) && lastLine(screen) === ">");
+    },
+  };
+  return suite;
 }

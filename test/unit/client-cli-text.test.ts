@@ -3,6 +3,7 @@ import { DaySeparators } from "../../src/client/cli/day-separators.ts";
 import { formatTime, makeStyle, messageLine, nameColour, PLAIN, receiptLines, tickMark } from "../../src/client/cli/format.ts";
 import { parseInputLine } from "../../src/client/cli/input.ts";
 import { showsAsNothing } from "../../src/client/cli/sending.ts";
+import { pastedText } from "../../src/client/cli/terminal-input.ts";
 import { OwnMessages } from "../../src/client/cli/own-messages.ts";
 import { sanitize } from "../../src/client/cli/sanitize.ts";
 
@@ -22,6 +23,14 @@ describe("input lines", () => {
     expect(parseInputLine("   ")).toEqual({ kind: "empty" });
     expect(parseInputLine("bob")).toMatchObject({ kind: "invalid", reason: expect.stringContaining("bob <message>") });
     expect(parseInputLine("b!b hi")).toMatchObject({ kind: "invalid", reason: expect.stringContaining("'b!b'") });
+  });
+});
+
+describe("a pasted block", () => {
+  test("is one message to the recipient of its first line; a later line's first word is text", () => {
+    const pasted = pastedText("bob pasted line one⏎second line of paste");
+    expect(parseInputLine(pasted)).toEqual({ kind: "message", to: "bob", text: "pasted line one\nsecond line of paste" });
+    expect(parseInputLine(pastedText("bob⏎first⏎second"))).toEqual({ kind: "message", to: "bob", text: "first\nsecond" });
   });
 });
 

@@ -16,6 +16,8 @@ export interface ClientOptions {
   json: boolean;
   configDir: string;
   color: boolean;
+  /** The terminal understands xterm's modes (bracketed paste, focus reports): any but a dumb one. */
+  terminalModes: boolean;
 }
 
 export type CommandLine = { kind: "help" } | { kind: "version" } | { kind: "run"; options: ClientOptions } | { kind: "usage-error"; message: string };
@@ -119,6 +121,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       json: parsed.values.json,
       configDir: configDirectory(env),
       color: isTerminal && !env.NO_COLOR && env.TERM !== "dumb",
+      terminalModes: isTerminal && env.TERM !== "dumb",
     },
   };
 }

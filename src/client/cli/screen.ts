@@ -16,14 +16,14 @@ const REMEMBERED_BLOCKS = 200;
 export class PromptScreen {
   private readonly lineEditor: readline.Interface;
   private blocks: PrintedBlock[] = [];
-  private status = "";
+  private promptText = "> ";
 
   constructor(
-    private readonly input: NodeJS.ReadStream,
+    input: NodeJS.ReadableStream,
     private readonly output: NodeJS.WriteStream,
-    private readonly promptText = "> ",
+    completer?: readline.Completer,
   ) {
-    this.lineEditor = readline.createInterface({ input, output, prompt: promptText, terminal: true, historySize: 200 });
+    this.lineEditor = readline.createInterface({ input, output, prompt: this.promptText, terminal: true, historySize: 200, ...(completer && { completer }) });
     // After a resize the terminal rewraps old lines, so their row counts are no longer known.
     output.on("resize", this.forgetBlocks);
   }
@@ -95,12 +95,12 @@ export class PromptScreen {
     return true;
   }
 
-  /** A short state shown before the prompt (`[offline] > `); empty for none. */
-  setStatus(status: string): void {
-    if (status === this.status) return;
-    this.status = status;
+  /** The prompt, with what it says before `> ` (`[offline · retrying in 4 s] bob> `). */
+  setPrompt(prompt: string): void {
+    if (prompt === this.promptText) return;
+    this.promptText = prompt;
     this.clearInputArea();
-    this.lineEditor.setPrompt(status ? `${status} ${this.promptText}` : this.promptText);
+    this.lineEditor.setPrompt(prompt);
     this.redrawInput();
   }
 

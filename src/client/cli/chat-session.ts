@@ -1,0 +1,203 @@
+import type { Key } from "node:readline";
+import { ChatError, isGroupAddress } from "../../protocol/index.ts";
+import { ChatApi } from "../sdk/api.ts";
+import type { ConnectionStatus } from "../sdk/connection.ts";
+import { PresenceBook } from "../sdk/presence-book.ts";
+import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
+import { Attention } from "./attention.ts";
+import { type CommandContext, runCommand } from "./commands.ts";
+import type { Style } from "./format.ts";
+import { parseInputLine } from "./input.ts";
+import { MessageBook } from "./message-book.ts";
+import { presenceLine } from "./notices.ts";
+import type { ClientOptions } from "./options.ts";
+import { OwnGroupChanges } from "./own-group-changes.ts";
+import { storedConversation } from "./own-requests.ts";
+import { sanitize } from "./sanitize.ts";
+import { PromptScreen } from "./screen.ts";
+import { showableSender } from "./sending.ts";
+import { openConnection, SESSION_ENDED } from "./session.ts";
+import { pastedText, TerminalInput } from "./terminal-input.ts";
+import { Timeline } from "./timeline.ts";
+import { TypingIndicator } from "./typing.ts";
+
+/** `quit`: the person left; `logged-out`: /logout ended this device's session; `session-ended`: another device ended it. */
+export type ChatOutcome = "quit" | "logged-out" | "session-ended";
+
+/**
+ * The chat screen of one session: what the terminal sends (keys, pastes, focus), the prompt, the
+ * timeline of messages, presence and typing, and the commands. Resolves when the person leaves or
+ * the session ends.
+ */
+export function chat(options: ClientOptions, state: DeviceState, session: SavedSession, style: Style): Promise<ChatOutcome> {
+  const terminal = new TerminalInput(process.stdin, process.stdout, options.terminalModes);
+  const screen = new PromptScreen(terminal.input, process.stdout);
+  const connection = openConnection(options, state, session);
+  const me = connection.user;
+  const sender = showableSender(connection);
+  const presence = new PresenceBook();
+  const ownGroupChanges = new OwnGroupChanges();
+  const book = new MessageBook(true);
+  const timeline = new Timeline(screen, me, style, book, ownGroupChanges);
+  const attention = new Attention((conv, seq) => connection.markRead(conv, seq));
+  // People this session exchanged direct messages with: only their coming and going is worth a line.
+  const partners = new Set<string>();
+  const chattingWith = (from: string, to: string) => {
+    if (!isGroupAddress(to)) partners.add(from === me ? to : from);
+  };
+  const typing = new TypingIndicator(connection, () => pastedText(screen.currentLine), () => showStatus());
+  let connectionLabel = "[connecting…]";
+  let everConnected = false;
+  let outage = false;
+
+  const showStatus = () => {
+    const status = [connectionLabel, typing.label()].filter(Boolean).join(" ");
+    screen.setPrompt(status ? `${style.dim(status)} > ` : "> ");
+  };
+  const context: CommandContext = {
+    me,
+    deviceId: session.deviceId,
+    token: session.token,
+    api: new ChatApi(options.server, options.trust),
+    style,
+    presence,
+    ownGroupChanges,
+    book,
+    messages: {
+      send: (to, text, replyTo) => {
+        timeline.typed(sender.send(to, text, replyTo));
+        chattingWith(me, to);
+      },
+      act: (request) => void sender.act(request),
+      refused: () => {}, // the command's failure is on screen; nothing else depends on it here
+    },
+    print: (line) => screen.print(line),
+    report: (line) => screen.print(style.error(line)),
+    loggingOut: { now: false },
+  };
+
+  return new Promise<ChatOutcome>((resolve) => {
+    let finished = false;
+    let quitArmed = false;
+    const finish = async (outcome: ChatOutcome) => {
+      if (finished) return;
+      finished = true;
+      typing.dispose();
+      await connection.stop();
+      screen.close();
+      terminal.stop();
+      const queued = connection.outbox.length;
+      if (outcome !== "session-ended" && queued > 0) {
+        process.stdout.write(`${queued} message(s) are not sent yet; they are kept and sent the next time you start chat-client.\n`);
+      }
+      resolve(outcome);
+    };
+
+    connection.on("status", (status: ConnectionStatus) => {
+      switch (status.state) {
+        case "connecting":
+          connectionLabel = everConnected ? "[reconnecting…]" : "[connecting…]";
+          break;
+        case "ready":
+          connectionLabel = "";
+          if (!everConnected) {
+            screen.print(`Connected to ${options.server.display} as ${me}. Type "<name> <message>" to send; /help lists the commands.`);
+          } else {
+            screen.print(style.dim("· Connected again."));
+          }
+          everConnected = true;
+          outage = false;
+          break;
+        case "offline":
+          connectionLabel = `[offline · retrying in ${Math.ceil(status.retryInMs / 1000)} s]`;
+          if (!outage) {
+            screen.print(
+              style.warn(
+                everConnected
+                  ? `Connection lost (${status.reason}); reconnecting…`
+                  : `Cannot reach the chat server at ${options.server.display} (${status.reason}); retrying…`,
+              ),
+            );
+          }
+          outage = true;
+          break;
+        case "stopped":
+          // A /logout typed here ends the session too; the command says so and the client quits.
+          if (status.reason !== "closed" && !context.loggingOut.now) {
+            screen.print(style.warn(`${SESSION_ENDED[status.reason]} Log in again to continue.`));
+            void finish("session-ended");
+          }
+          return;
+      }
+      showStatus();
+    });
+
+    connection.on("event", (frame) => timeline.event(frame));
+    connection.on("message", (frame) => {
+      chattingWith(frame.from, frame.to);
+      typing.stopped(frame.from, frame.to);
+      // Only messages count as read: a reaction or an edit does not make a chat unread.
+      attention.shown(frame.conv, frame.seq);
+    });
+    connection.on("stored", (stored) => timeline.stored(stored, storedConversation(stored, book, connection)));
+    connection.on("rejected", ({ entry, message }) => timeline.rejected(entry, sanitize(message)));
+    connection.on("receipt", (receipt) => {
+      if (receipt.by !== me) timeline.receipt(receipt); // not this user's own reading on another device
+    });
+    connection.on("hidden", (frame) => timeline.hidden(frame));
+    connection.on("typing", (frame) => typing.started(frame.from, frame.to));
+    connection.on("presence", (frame) => {
+      const change = presence.record(frame);
+      const noticeable = change === "came-online" || change === "went-offline";
+      if (noticeable && partners.has(frame.user)) screen.print(style.dim(`· ${presenceLine(frame)}`));
+    });
+    connection.on("gap", (frame) => {
+      const title = connection.titleOf(frame.conv) ?? `conversation ${frame.conv}`;
+      screen.print(style.warn(`Some messages with ${title} expired on the server before this device got them.`));
+    });
+    connection.on("serverError", (frame) => screen.print(style.error(`Server error: ${sanitize(frame.message)}`)));
+
+    terminal.on("focus", (focused) => attention.focus(focused));
+    terminal.input.on("keypress", (_text: string | undefined, key: Key | undefined) => {
+      attention.keypress();
+      if (!(key?.ctrl && key.name === "c")) quitArmed = false;
+      typing.keypress();
+    });
+    screen.editor.on("line", (line) => void handleLine(line));
+    screen.editor.on("close", () => void finish("quit"));
+    screen.editor.on("SIGINT", () => {
+      // A half-typed line is not thrown away by a stray Ctrl-C: the first one asks.
+      if (screen.currentLine.trim() === "" || quitArmed) return void finish("quit");
+      quitArmed = true;
+      screen.print(style.dim("· Press Ctrl-C again to quit and lose the line you are typing (Ctrl-D or /quit on an empty line also quit)."));
+    });
+
+    async function handleLine(line: string): Promise<void> {
+      // A paste is one line, its line breaks shown as ⏎: one message, to the recipient of its first line.
+      const input = parseInputLine(pastedText(line));
+      if (input.kind === "message") {
+        try {
+          timeline.typed(sender.send(input.to, input.text), line);
+          chattingWith(me, input.to);
+        } catch (error) {
+          if (!(error instanceof ChatError)) throw error;
+          screen.keepEnteredLine(line);
+          screen.print(style.error(`Not sent: ${error.message}`));
+        }
+        return;
+      }
+      screen.keepEnteredLine(line);
+      if (input.kind === "invalid") screen.print(style.error(input.reason));
+      if (input.kind !== "command") return screen.refresh();
+      const outcome = await runCommand(context, input.name, input.args);
+      if (outcome !== "continue") return finish(outcome);
+      screen.refresh();
+    }
+
+    terminal.start();
+    showStatus();
+    screen.start();
+    for (const entry of connection.outbox) if (entry.type === "send") timeline.typed(entry);
+    connection.start();
+  });
+}
