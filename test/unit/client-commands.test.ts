@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { runCommand, type CommandContext } from "../../src/client/cli/commands.ts";
-import { PLAIN } from "../../src/client/cli/format.ts";
+import { formatTime, PLAIN } from "../../src/client/cli/format.ts";
 import { membersLine, receiptsLine } from "../../src/client/cli/group-commands.ts";
 import { MessageBook } from "../../src/client/cli/message-book.ts";
 import { noticeLine, presenceLine } from "../../src/client/cli/notices.ts";
@@ -119,6 +119,15 @@ describe("slash commands", () => {
       "carol is offline (last seen not available)",
       "No presence for dave: it is shown only for people you share a conversation or group with.",
     ]);
+  });
+
+  test("/who while this client is offline says so, and nobody 'is' online", async () => {
+    const ctx = context();
+    const lost = new Date(2026, 10, 30, 14, 2).getTime();
+    ctx.offlineSince = () => lost;
+    ctx.presence.record({ type: "presence", user: "bob", online: true, lastSeen: null });
+    await runCommand(ctx, "who", ["bob"]);
+    expect(ctx.printed).toEqual([`This client has been offline since ${formatTime(lost)}; this is how things stood then.`, `bob was online at ${formatTime(lost)}`]);
   });
 });
 

@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { Attention, IDLE_AFTER_MS } from "../../src/client/cli/attention.ts";
+import { ConnectionLabel } from "../../src/client/cli/connection-label.ts";
+import { PresenceNotices } from "../../src/client/cli/presence-notices.ts";
 import { TerminalInputParser } from "../../src/client/cli/terminal-input.ts";
+import { PresenceBook } from "../../src/client/sdk/presence-book.ts";
 
 describe("what the terminal sends", () => {
   test("a bracketed paste is text on the line: its line breaks shown as ⏎, tabs as spaces, control characters dropped", () => {
@@ -69,5 +72,47 @@ describe("read means read", () => {
     subject.keypress();
     expect(marked).toEqual([[4, 9]]);
     expect(subject.present).toBe(true);
+  });
+});
+
+describe("the connection on the prompt", () => {
+  test("counts down to the next try, and remembers since when it is offline", () => {
+    let now = 0;
+    let changes = 0;
+    const label = new ConnectionLabel(() => changes++, () => now);
+    label.update({ state: "ready", user: "alice", device: 1 });
+    expect(label.label).toBe("");
+    now = 60_000;
+    label.update({ state: "offline", attempt: 1, retryInMs: 4_000, reason: "the connection was lost", wasReady: true });
+    expect(label.label).toBe("[offline · retrying in 4 s]");
+    now += 1_500;
+    expect(label.label).toBe("[offline · retrying in 3 s]");
+    expect(label.offlineSince).toBe(60_000);
+    label.update({ state: "connecting", attempt: 2 });
+    expect(label.label).toBe("[reconnecting…]");
+    label.update({ state: "ready", user: "alice", device: 1 });
+    expect(label.offlineSince).toBeUndefined();
+    expect(changes).toBe(4);
+    label.dispose();
+  });
+});
+
+describe("presence lines", () => {
+  test("going offline is told only if it lasts: a contact who drops and comes back makes no line", async () => {
+    const printed: string[] = [];
+    let linePrinted = () => {};
+    const notices = new PresenceNotices(new PresenceBook(), () => true, (line) => (printed.push(line), linePrinted()), 20);
+    notices.record({ type: "presence", user: "bob", online: true, lastSeen: null });
+    notices.record({ type: "presence", user: "bob", online: false, lastSeen: 1 });
+    notices.record({ type: "presence", user: "bob", online: true, lastSeen: null });
+    notices.record({ type: "presence", user: "carol", online: false, lastSeen: null });
+    notices.record({ type: "presence", user: "carol", online: true, lastSeen: null });
+    expect(printed).toEqual(["carol is online"]);
+    const told = new Promise<void>((resolve) => (linePrinted = resolve));
+    notices.record({ type: "presence", user: "bob", online: false, lastSeen: null });
+    expect(printed).toEqual(["carol is online"]);
+    await told; // once the grace time (20 ms here) has passed
+    expect(printed).toEqual(["carol is online", "bob is offline (last seen not available)"]);
+    notices.dispose();
   });
 });

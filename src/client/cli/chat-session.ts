@@ -6,13 +6,14 @@ import { PresenceBook } from "../sdk/presence-book.ts";
 import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
 import { Attention } from "./attention.ts";
 import { type CommandContext, runCommand } from "./commands.ts";
+import { ConnectionLabel } from "./connection-label.ts";
 import type { Style } from "./format.ts";
 import { parseInputLine } from "./input.ts";
 import { MessageBook } from "./message-book.ts";
-import { presenceLine } from "./notices.ts";
 import type { ClientOptions } from "./options.ts";
 import { OwnGroupChanges } from "./own-group-changes.ts";
 import { storedConversation } from "./own-requests.ts";
+import { PresenceNotices } from "./presence-notices.ts";
 import { sanitize } from "./sanitize.ts";
 import { PromptScreen } from "./screen.ts";
 import { showableSender } from "./sending.ts";
@@ -45,13 +46,12 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
   const chattingWith = (from: string, to: string) => {
     if (!isGroupAddress(to)) partners.add(from === me ? to : from);
   };
+  const notices = new PresenceNotices(presence, (user) => partners.has(user), (line) => screen.print(style.dim(`· ${line}`)));
   const typing = new TypingIndicator(connection, () => pastedText(screen.currentLine), () => showStatus());
-  let connectionLabel = "[connecting…]";
-  let everConnected = false;
-  let outage = false;
+  const label = new ConnectionLabel(() => showStatus());
 
   const showStatus = () => {
-    const status = [connectionLabel, typing.label()].filter(Boolean).join(" ");
+    const status = [label.label, typing.label()].filter(Boolean).join(" ");
     screen.setPrompt(status ? `${style.dim(status)} > ` : "> ");
   };
   const context: CommandContext = {
@@ -73,16 +73,21 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
     },
     print: (line) => screen.print(line),
     report: (line) => screen.print(style.error(line)),
+    offlineSince: () => label.offlineSince,
     loggingOut: { now: false },
   };
 
   return new Promise<ChatOutcome>((resolve) => {
     let finished = false;
+    let everConnected = false;
+    let outage = false;
     let quitArmed = false;
     const finish = async (outcome: ChatOutcome) => {
       if (finished) return;
       finished = true;
       typing.dispose();
+      notices.dispose();
+      label.dispose();
       await connection.stop();
       screen.close();
       terminal.stop();
@@ -94,42 +99,22 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
     };
 
     connection.on("status", (status: ConnectionStatus) => {
-      switch (status.state) {
-        case "connecting":
-          connectionLabel = everConnected ? "[reconnecting…]" : "[connecting…]";
-          break;
-        case "ready":
-          connectionLabel = "";
-          if (!everConnected) {
-            screen.print(`Connected to ${options.server.display} as ${me}. Type "<name> <message>" to send; /help lists the commands.`);
-          } else {
-            screen.print(style.dim("· Connected again."));
-          }
-          everConnected = true;
-          outage = false;
-          break;
-        case "offline":
-          connectionLabel = `[offline · retrying in ${Math.ceil(status.retryInMs / 1000)} s]`;
-          if (!outage) {
-            screen.print(
-              style.warn(
-                everConnected
-                  ? `Connection lost (${status.reason}); reconnecting…`
-                  : `Cannot reach the chat server at ${options.server.display} (${status.reason}); retrying…`,
-              ),
-            );
-          }
-          outage = true;
-          break;
-        case "stopped":
-          // A /logout typed here ends the session too; the command says so and the client quits.
-          if (status.reason !== "closed" && !context.loggingOut.now) {
-            screen.print(style.warn(`${SESSION_ENDED[status.reason]} Log in again to continue.`));
-            void finish("session-ended");
-          }
-          return;
+      label.update(status);
+      if (status.state === "ready") {
+        screen.print(everConnected ? style.dim("· Connected again.") : `Connected to ${options.server.display} as ${me}. Type "<name> <message>" to send; /help lists the commands.`);
+        everConnected = true;
+        outage = false;
+      } else if (status.state === "offline") {
+        if (!outage) {
+          const why = everConnected ? `Connection lost (${status.reason}); reconnecting…` : `Cannot reach the chat server at ${options.server.display} (${status.reason}); retrying…`;
+          screen.print(style.warn(why));
+        }
+        outage = true;
+      } else if (status.state === "stopped" && status.reason !== "closed" && !context.loggingOut.now) {
+        // A /logout typed here ends the session too; the command says so and the client quits.
+        screen.print(style.warn(`${SESSION_ENDED[status.reason]} Log in again to continue.`));
+        void finish("session-ended");
       }
-      showStatus();
     });
 
     connection.on("event", (frame) => timeline.event(frame));
@@ -146,11 +131,7 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
     });
     connection.on("hidden", (frame) => timeline.hidden(frame));
     connection.on("typing", (frame) => typing.started(frame.from, frame.to));
-    connection.on("presence", (frame) => {
-      const change = presence.record(frame);
-      const noticeable = change === "came-online" || change === "went-offline";
-      if (noticeable && partners.has(frame.user)) screen.print(style.dim(`· ${presenceLine(frame)}`));
-    });
+    connection.on("presence", (frame) => notices.record(frame));
     connection.on("gap", (frame) => {
       const title = connection.titleOf(frame.conv) ?? `conversation ${frame.conv}`;
       screen.print(style.warn(`Some messages with ${title} expired on the server before this device got them.`));

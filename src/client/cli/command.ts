@@ -35,6 +35,8 @@ export interface CommandContext {
   print(line: string): void;
   /** Reports a problem (one line on stderr in script mode). */
   report(line: string): void;
+  /** Since when the client has been without its connection, when it is; `/who` then says its answers may be stale. */
+  offlineSince?(): number | undefined;
   /** Set while this device logs itself out, so that the server closing its connection for it is not news. */
   loggingOut: { now: boolean };
   /** Script mode with `--json`: results given as records (search hits) rather than lines. */

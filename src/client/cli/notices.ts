@@ -31,9 +31,12 @@ export function describeTimer(seconds: number): string {
   return hours < 48 ? `${hours} hours` : `${hours / 24} days`;
 }
 
-/** `bob is online`, `bob was last seen 14:02`, or `bob is offline (last seen not available)` when it is hidden or unknown. */
-export function presenceLine(contact: ContactPresence, now: number = Date.now()): string {
-  if (contact.online) return `${contact.user} is online`;
+/**
+ * `bob is online`, `bob was last seen 14:02`, or `bob is offline (last seen not available)` when it is hidden or
+ * unknown; `bob was online at 14:02` when that is all this client knows, being offline itself since then (`asOf`).
+ */
+export function presenceLine(contact: ContactPresence, now: number = Date.now(), asOf?: number): string {
+  if (contact.online) return asOf === undefined ? `${contact.user} is online` : `${contact.user} was online at ${formatTime(asOf, now)}`;
   if (contact.lastSeen === null) return `${contact.user} is offline (last seen not available)`;
   return `${contact.user} was last seen ${formatTime(contact.lastSeen, now)}`;
 }

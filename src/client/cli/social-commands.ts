@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { Name, type PrivacySettings, type PrivacyUpdate } from "../../protocol/index.ts";
 import { argument, type Command } from "./command.ts";
+import type { ContactPresence } from "../sdk/presence-book.ts";
+import { formatTime } from "./format.ts";
 import { presenceLine } from "./notices.ts";
 
 /** The privacy switches as people name them, each turning into a change of the server's settings. */
@@ -33,15 +35,19 @@ export const SOCIAL_COMMANDS: Command[] = [
     usage: "/who [name]",
     summary: "whether a contact is online, or when last seen; without a name: all contacts",
     async run(context, [nameText]) {
-      if (nameText === undefined) {
+      const name = nameText === undefined ? undefined : argument(Name, nameText, "a user name");
+      // While this client is offline, nobody's coming or going reaches it: say what the answer is worth.
+      const offlineSince = context.offlineSince?.();
+      if (offlineSince !== undefined) context.print(context.style.warn(`This client has been offline since ${formatTime(offlineSince)}; this is how things stood then.`));
+      const line = (contact: ContactPresence) => presenceLine(contact, Date.now(), offlineSince);
+      if (name === undefined) {
         const contacts = context.presence.all();
         if (contacts.length === 0) context.print("No contacts yet: people you share a conversation or group with appear here.");
-        for (const contact of contacts) context.print(presenceLine(contact));
+        for (const contact of contacts) context.print(line(contact));
         return "continue";
       }
-      const name = argument(Name, nameText, "a user name");
       const contact = context.presence.of(name);
-      context.print(contact ? presenceLine(contact) : `No presence for ${name}: it is shown only for people you share a conversation or group with.`);
+      context.print(contact ? line(contact) : `No presence for ${name}: it is shown only for people you share a conversation or group with.`);
       return "continue";
     },
   },
