@@ -1,7 +1,27 @@
 import { expect, test } from "bun:test";
-import { shows, terminalSuite } from "./support.ts";
+import { runClient, shows, terminalSuite } from "./support.ts";
 
-const { terminal, listener, atThePrompt } = terminalSuite();
+const suite = terminalSuite();
+const { terminal, listener, registered, atThePrompt } = suite;
+
+test("on start, the last messages of recent conversations, with a separator where the unread ones begin, each shown once", async () => {
+  const aliceHome = await registered("alice");
+  const bobHome = await registered("bob", ["alice old news"]);
+  const first = await atThePrompt("alice", aliceHome);
+  const unread = first.findIndex((line) => line === "— 1 unread —");
+  expect(unread).toBeGreaterThanOrEqual(0);
+  expect(first[unread + 1]).toMatch(/^\[\d\d:\d\d\] \[bob\]: old news \^1$/);
+  terminal.keys("alice", "/quit", true);
+  await terminal.waitFor("alice", "the exit", shows("exited with 0"));
+
+  // She saw it; then bob writes again while she is away.
+  expect((await runClient("bob", { server: suite.server, configHome: bobHome }, ["alice fresh news"])).code).toBe(0);
+  const second = await atThePrompt("alice", aliceHome, "again");
+  const context = second.slice(0, second.findIndex((line) => line.startsWith("Connected to")));
+  expect(context.map((line) => line.replace(/^\[\d\d:\d\d\] /, ""))).toEqual(["[bob]: old news ^1", "— 1 unread —", "[bob]: fresh news ^2"]);
+  // The connection's replay brings "fresh news" too: it is not shown twice.
+  expect(second.filter((line) => line.includes("fresh news"))).toHaveLength(1);
+});
 
 test("a message counts as read when shown while the terminal has focus: not while it is away, at once when focus returns", async () => {
   const dave = await listener("dave", ["--receipts"]);

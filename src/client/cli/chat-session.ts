@@ -7,6 +7,7 @@ import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
 import { Attention } from "./attention.ts";
 import { type CommandContext, runCommand } from "./commands.ts";
 import { ConnectionLabel } from "./connection-label.ts";
+import { ConversationContext, type Shown } from "./conversation-context.ts";
 import type { Style } from "./format.ts";
 import { parseInputLine } from "./input.ts";
 import { MessageBook } from "./message-book.ts";
@@ -25,6 +26,9 @@ import { TypingIndicator } from "./typing.ts";
 /** `quit`: the person left; `logged-out`: /logout ended this device's session; `session-ended`: another device ended it. */
 export type ChatOutcome = "quit" | "logged-out" | "session-ended";
 
+/** The start waits this long at most for the last messages to show before connecting without them. */
+const CONTEXT_WAIT_MS = 3_000;
+
 /**
  * The chat screen of one session: what the terminal sends (keys, pastes, focus), the prompt, the
  * timeline of messages, presence and typing, and the commands. Resolves when the person leaves or
@@ -35,12 +39,14 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
   const screen = new PromptScreen(terminal.input, process.stdout);
   const connection = openConnection(options, state, session);
   const me = connection.user;
+  const api = new ChatApi(options.server, options.trust);
   const sender = showableSender(connection);
   const presence = new PresenceBook();
   const ownGroupChanges = new OwnGroupChanges();
   const book = new MessageBook(true);
   const timeline = new Timeline(screen, me, style, book, ownGroupChanges);
   const attention = new Attention((conv, seq) => connection.markRead(conv, seq));
+  const context = new ConversationContext(api, session.token);
   // People this session exchanged direct messages with: only their coming and going is worth a line.
   const partners = new Set<string>();
   const chattingWith = (from: string, to: string) => {
@@ -50,15 +56,22 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
   const typing = new TypingIndicator(connection, () => pastedText(screen.currentLine), () => showStatus());
   const label = new ConnectionLabel(() => showStatus());
 
+  /** Messages from before this session: on screen now, so read if someone is looking. */
+  const showEarlier = (shown: Shown) => {
+    timeline.earlier(shown);
+    const last = shown.entries.at(-1);
+    if (last) attention.shown(last.conv, last.seq);
+  };
+
   const showStatus = () => {
     const status = [label.label, typing.label()].filter(Boolean).join(" ");
     screen.setPrompt(status ? `${style.dim(status)} > ` : "> ");
   };
-  const context: CommandContext = {
+  const commandContext: CommandContext = {
     me,
     deviceId: session.deviceId,
     token: session.token,
-    api: new ChatApi(options.server, options.trust),
+    api,
     style,
     presence,
     ownGroupChanges,
@@ -110,7 +123,7 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
           screen.print(style.warn(why));
         }
         outage = true;
-      } else if (status.state === "stopped" && status.reason !== "closed" && !context.loggingOut.now) {
+      } else if (status.state === "stopped" && status.reason !== "closed" && !commandContext.loggingOut.now) {
         // A /logout typed here ends the session too; the command says so and the client quits.
         screen.print(style.warn(`${SESSION_ENDED[status.reason]} Log in again to continue.`));
         void finish("session-ended");
@@ -170,15 +183,20 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
       screen.keepEnteredLine(line);
       if (input.kind === "invalid") screen.print(style.error(input.reason));
       if (input.kind !== "command") return screen.refresh();
-      const outcome = await runCommand(context, input.name, input.args);
+      const outcome = await runCommand(commandContext, input.name, input.args);
       if (outcome !== "continue") return finish(outcome);
       screen.refresh();
     }
 
-    terminal.start();
-    showStatus();
-    screen.start();
-    for (const entry of connection.outbox) if (entry.type === "send") timeline.typed(entry);
-    connection.start();
+    void (async () => {
+      terminal.start();
+      showStatus();
+      screen.start();
+      // The last messages of the most recent conversations first, rather than an empty screen.
+      const recent = await Promise.race([context.recent().catch(() => []), Bun.sleep(CONTEXT_WAIT_MS).then(() => [])]);
+      for (const shown of recent) showEarlier(shown);
+      for (const entry of connection.outbox) if (entry.type === "send") timeline.typed(entry);
+      connection.start();
+    })();
   });
 }

@@ -26,6 +26,13 @@ export class OwnMessages {
     return message;
   }
 
+  /** A message of the user's sent earlier (shown from the history), with the tick the server gave it. */
+  restore(entry: MessageEntry, conv: number, seq: number, tick: Tick): OwnMessage {
+    const message: OwnMessage = { entry, tick, conv, seq, ts: entry.createdAt };
+    this.byId.set(entry.id, message);
+    return message;
+  }
+
   get(id: string): OwnMessage | undefined {
     return this.byId.get(id);
   }

@@ -1,4 +1,4 @@
-import type { ReceiptFrame, ServerFrame, StreamEvent } from "../../protocol/index.ts";
+import type { HistoryEntry, ReceiptFrame, ServerFrame, StreamEvent } from "../../protocol/index.ts";
 import type { StoredMessage } from "../sdk/connection.ts";
 import type { MessageEntry, OutboxEntry } from "../sdk/state-file.ts";
 import { DaySeparators } from "./day-separators.ts";
@@ -12,6 +12,15 @@ import { OwnMessages } from "./own-messages.ts";
 import { ownEvent, refusalLine } from "./own-requests.ts";
 import type { PromptScreen } from "./screen.ts";
 
+/** Earlier messages of one conversation, shown for context: where the person's reading stopped, and how many are unread. */
+export interface EarlierMessages {
+  /** Oldest first, as in the history. */
+  entries: HistoryEntry[];
+  /** The person has read the conversation up to this seq. */
+  read: number;
+  unread: number;
+}
+
 /**
  * The conversation on the interactive screen: every message with its short reference (`^12`),
  * the user's own with their ticks, replies under the line they quote, and messages shown again
@@ -22,6 +31,8 @@ export class Timeline {
   private readonly own = new OwnMessages();
   private readonly views = new MessageViews();
   private readonly days = new DaySeparators();
+  /** Events shown from the history that the connection's replay may bring again. */
+  private readonly shownEarlier = new Set<string>();
   private readonly label = (id: string) => this.book.label(id);
 
   constructor(
@@ -48,8 +59,28 @@ export class Timeline {
     });
   }
 
+  /**
+   * Messages of a conversation from before this session, for context (on start, when opening it):
+   * with `— 2 unread —` above the first one the person has not read.
+   */
+  earlier({ entries, read, unread }: EarlierMessages): void {
+    const firstUnread = entries.findIndex((entry) => entry.type === "message" && entry.seq > read && entry.from !== this.me);
+    entries.forEach((entry, index) => {
+      if (index === firstUnread) this.screen.print(this.style.accent(`— ${unread} unread —`));
+      this.shownEarlier.add(entry.id);
+      if (entry.type === "notice") return this.screen.print(this.style.dim(noticeLine(entry, this.me)));
+      if (entry.from === this.me) {
+        const own: MessageEntry = { type: "send", id: entry.id, to: entry.to, text: entry.text, createdAt: entry.ts };
+        this.own.restore(own, entry.conv, entry.seq, entry.status);
+      }
+      this.show(this.views.add(viewOfMessage(entry)));
+    });
+  }
+
   event(frame: StreamEvent): void {
     this.book.noteEvent(frame, this.me);
+    // Shown from the history a moment ago: the replay brings nothing new about it.
+    if ((frame.type === "message" || frame.type === "notice") && this.shownEarlier.delete(frame.id)) return;
     switch (frame.type) {
       case "message":
         if (frame.hidden) return; // the user deleted it for themselves
