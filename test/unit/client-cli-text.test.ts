@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { DaySeparators } from "../../src/client/cli/day-separators.ts";
 import { formatTime, makeStyle, messageLine, nameColour, PLAIN, receiptLines, tickMark } from "../../src/client/cli/format.ts";
-import { parseInputLine } from "../../src/client/cli/input.ts";
+import { draftDestination, parseInputLine } from "../../src/client/cli/input.ts";
+import { promptText } from "../../src/client/cli/prompt.ts";
 import { showsAsNothing } from "../../src/client/cli/sending.ts";
 import { pastedText } from "../../src/client/cli/terminal-input.ts";
 import { OwnMessages } from "../../src/client/cli/own-messages.ts";
@@ -26,11 +27,37 @@ describe("input lines", () => {
   });
 });
 
+describe("lines in an open conversation", () => {
+  const withBob = { current: "bob", isKnown: (name: string) => ["bob", "carol", "#team"].includes(name) };
+
+  test("a plain line goes to the open conversation, whole", () => {
+    expect(parseInputLine("maybe we meet at noon", withBob)).toEqual({ kind: "message", to: "bob", text: "maybe we meet at noon" });
+    expect(parseInputLine("ok", withBob)).toEqual({ kind: "message", to: "bob", text: "ok" });
+  });
+
+  test("a line starting with a known name goes to that name; an unknown one is just a word", () => {
+    expect(parseInputLine("carol see you", withBob)).toEqual({ kind: "message", to: "carol", text: "see you" });
+    expect(parseInputLine("#team lunch?", withBob)).toEqual({ kind: "message", to: "#team", text: "lunch?" });
+    expect(parseInputLine("hello there", withBob)).toEqual({ kind: "message", to: "bob", text: "hello there" });
+    expect(parseInputLine("/close", withBob)).toEqual({ kind: "command", name: "close", args: [] });
+  });
+
+  test("the prompt names another known name as soon as a space follows it", () => {
+    expect(draftDestination("caro", withBob)).toBe("bob");
+    expect(draftDestination("carol ", withBob)).toBe("carol");
+    expect(draftDestination("hello ", withBob)).toBe("bob");
+    expect(promptText("", "bob", "bob", PLAIN)).toBe("bob> ");
+    expect(promptText("", "bob", "carol", PLAIN)).toBe("→ carol> ");
+    expect(promptText("[offline · retrying in 3 s]", undefined, undefined, PLAIN)).toBe("[offline · retrying in 3 s] > ");
+  });
+});
+
 describe("a pasted block", () => {
   test("is one message to the recipient of its first line; a later line's first word is text", () => {
     const pasted = pastedText("bob pasted line one⏎second line of paste");
     expect(parseInputLine(pasted)).toEqual({ kind: "message", to: "bob", text: "pasted line one\nsecond line of paste" });
     expect(parseInputLine(pastedText("bob⏎first⏎second"))).toEqual({ kind: "message", to: "bob", text: "first\nsecond" });
+    expect(parseInputLine(pastedText("one⏎two"), { current: "bob", isKnown: () => false })).toEqual({ kind: "message", to: "bob", text: "one\ntwo" });
   });
 });
 

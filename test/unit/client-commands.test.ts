@@ -129,6 +129,12 @@ describe("slash commands", () => {
     await runCommand(ctx, "who", ["bob"]);
     expect(ctx.printed).toEqual([`This client has been offline since ${formatTime(lost)}; this is how things stood then.`, `bob was online at ${formatTime(lost)}`]);
   });
+
+  test("/open, /close and /1 belong to the interactive client: script mode says so", async () => {
+    for (const line of ["/open bob", "/close", "/2"]) {
+      expect((await run(line)).reported).toEqual(["A conversation is opened in the interactive client; in a script, start each line with its recipient."]);
+    }
+  });
 });
 
 describe("commands on messages", () => {

@@ -1,8 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { Attention, IDLE_AFTER_MS } from "../../src/client/cli/attention.ts";
+import { COMMANDS } from "../../src/client/cli/commands.ts";
+import { complete, sharedStart } from "../../src/client/cli/completion.ts";
 import { ConnectionLabel } from "../../src/client/cli/connection-label.ts";
+import { Conversations } from "../../src/client/cli/conversations.ts";
 import { PresenceNotices } from "../../src/client/cli/presence-notices.ts";
 import { TerminalInputParser } from "../../src/client/cli/terminal-input.ts";
+import { TypingIndicator } from "../../src/client/cli/typing.ts";
 import { PresenceBook } from "../../src/client/sdk/presence-book.ts";
 
 describe("what the terminal sends", () => {
@@ -72,6 +76,72 @@ describe("read means read", () => {
     subject.keypress();
     expect(marked).toEqual([[4, 9]]);
     expect(subject.present).toBe(true);
+  });
+});
+
+describe("names and conversations", () => {
+  const conversations = () => new Conversations({ titles: () => ["bob", "#team", "carol"], contacts: () => ["dave", "bob"] });
+
+  test("names to complete: this session's partners first, then conversations, then other contacts, groups last", () => {
+    const subject = conversations();
+    expect(subject.names()).toEqual(["bob", "carol", "dave", "#team"]);
+    subject.active("carol");
+    expect(subject.names()).toEqual(["carol", "bob", "dave", "#team"]);
+    expect(subject.isKnown("dave")).toBe(true);
+    expect(subject.isKnown("hello")).toBe(false);
+  });
+
+  test("numbered in the order they came: the recent ones from before first, newest first", () => {
+    const subject = conversations();
+    subject.recent(["#team", "bob"]);
+    subject.active("erin");
+    expect(subject.list()).toEqual([
+      { number: 1, name: "#team" },
+      { number: 2, name: "bob" },
+      { number: 3, name: "erin" },
+    ]);
+    expect(subject.open("bob")).toBe(2);
+    expect(subject.current).toBe("bob");
+    expect(subject.close()).toBe("bob");
+    expect(subject.current).toBeUndefined();
+  });
+
+  test("typing notices and the prompt: only names this device knows, once the line has text", () => {
+    const subject = conversations();
+    expect(subject.typingTo("hello there")).toBeUndefined(); // nobody this device knows is called hello
+    expect(subject.typingTo("bob")).toBeUndefined();
+    expect(subject.typingTo("bob hi")).toBe("bob");
+    expect(subject.promptTarget("carol ")).toBeUndefined(); // nothing is open: the prompt stays `> `
+    subject.open("bob");
+    expect(subject.typingTo("hello there")).toBe("bob");
+    expect(subject.promptTarget("carol ")).toBe("carol");
+    expect(subject.route("carol see you")).toEqual({ kind: "message", to: "carol", text: "see you" });
+  });
+
+  test("Tab: commands after a slash, a family's subcommands, names where a command takes one and in text", () => {
+    const names = ["bob", "barbara", "#team"];
+    expect(complete("/hi", names, COMMANDS)).toEqual({ word: "/hi", matches: ["/history"] });
+    expect(complete("/group a", names, COMMANDS).matches).toEqual(["add", "admin"]);
+    expect(complete("/history b", names, COMMANDS).matches).toEqual(["bob", "barbara"]);
+    expect(complete("/group add #te", names, COMMANDS).matches).toEqual(["#team"]);
+    expect(complete("/react 12 b", names, COMMANDS).matches).toEqual([]);
+    expect(complete("ba", names, COMMANDS).matches).toEqual(["barbara"]);
+    expect(complete("bob ask ba", names, COMMANDS).matches).toEqual(["barbara"]);
+    expect(sharedStart(["/delete", "/delete-for-me"])).toBe("/delete");
+  });
+});
+
+describe("typing notices", () => {
+  test("go only to the known name the line is for, at most every three seconds", () => {
+    const sent: string[] = [];
+    let destination: string | undefined;
+    const typing = new TypingIndicator({ typing: (to) => void sent.push(to) }, () => destination, () => {});
+    typing.draftChanged();
+    destination = "bob";
+    typing.draftChanged();
+    typing.draftChanged();
+    expect(sent).toEqual(["bob"]);
+    typing.dispose();
   });
 });
 

@@ -5,16 +5,19 @@ import type { ConnectionStatus } from "../sdk/connection.ts";
 import { PresenceBook } from "../sdk/presence-book.ts";
 import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
 import { Attention } from "./attention.ts";
-import { type CommandContext, runCommand } from "./commands.ts";
+import { COMMANDS, type CommandContext, runCommand } from "./commands.ts";
+import { tabCompleter } from "./completion.ts";
 import { ConnectionLabel } from "./connection-label.ts";
 import { ConversationContext, type Shown } from "./conversation-context.ts";
+import { ScreenConversationSwitch } from "./conversation-switch.ts";
+import { Conversations } from "./conversations.ts";
 import type { Style } from "./format.ts";
-import { parseInputLine } from "./input.ts";
-import { MessageBook } from "./message-book.ts";
+import { conversationOf, MessageBook } from "./message-book.ts";
 import type { ClientOptions } from "./options.ts";
 import { OwnGroupChanges } from "./own-group-changes.ts";
 import { storedConversation } from "./own-requests.ts";
 import { PresenceNotices } from "./presence-notices.ts";
+import { promptText } from "./prompt.ts";
 import { sanitize } from "./sanitize.ts";
 import { PromptScreen } from "./screen.ts";
 import { showableSender } from "./sending.ts";
@@ -30,43 +33,54 @@ export type ChatOutcome = "quit" | "logged-out" | "session-ended";
 const CONTEXT_WAIT_MS = 3_000;
 
 /**
- * The chat screen of one session: what the terminal sends (keys, pastes, focus), the prompt, the
- * timeline of messages, presence and typing, and the commands. Resolves when the person leaves or
- * the session ends.
+ * The chat screen of one session: what the terminal sends (keys, pastes, focus), the prompt and where
+ * a line goes, the timeline of messages, presence and typing, and the commands. Resolves when the person
+ * leaves or the session ends.
  */
 export function chat(options: ClientOptions, state: DeviceState, session: SavedSession, style: Style): Promise<ChatOutcome> {
   const terminal = new TerminalInput(process.stdin, process.stdout, options.terminalModes);
-  const screen = new PromptScreen(terminal.input, process.stdout);
   const connection = openConnection(options, state, session);
   const me = connection.user;
   const api = new ChatApi(options.server, options.trust);
-  const sender = showableSender(connection);
   const presence = new PresenceBook();
+  const conversations = new Conversations({ titles: () => Object.values(state.data.titles), contacts: () => presence.all().map((contact) => contact.user) });
+  const completer = tabCompleter(() => conversations.names(), COMMANDS, (matches) => screen.print(style.dim(matches.join("  "))));
+  const screen = new PromptScreen(terminal.input, process.stdout, (line) => completer(pastedText(line)));
   const ownGroupChanges = new OwnGroupChanges();
   const book = new MessageBook(true);
   const timeline = new Timeline(screen, me, style, book, ownGroupChanges);
   const attention = new Attention((conv, seq) => connection.markRead(conv, seq));
+  const sender = showableSender(connection);
   const context = new ConversationContext(api, session.token);
   // People this session exchanged direct messages with: only their coming and going is worth a line.
   const partners = new Set<string>();
-  const chattingWith = (from: string, to: string) => {
-    if (!isGroupAddress(to)) partners.add(from === me ? to : from);
-  };
   const notices = new PresenceNotices(presence, (user) => partners.has(user), (line) => screen.print(style.dim(`· ${line}`)));
-  const typing = new TypingIndicator(connection, () => pastedText(screen.currentLine), () => showStatus());
-  const label = new ConnectionLabel(() => showStatus());
+  const label = new ConnectionLabel(() => showPrompt());
 
-  /** Messages from before this session: on screen now, so read if someone is looking. */
+  const draft = () => pastedText(screen.currentLine);
+  const typing = new TypingIndicator(connection, () => conversations.typingTo(draft()), () => showPrompt());
+  const showPrompt = () => {
+    const labels = [label.label, typing.label()].filter(Boolean).join(" ");
+    screen.setPrompt(promptText(labels, conversations.current, conversations.promptTarget(draft()), style));
+  };
+  /** A message of this session went to or came from someone: they are a partner, and the conversation joins the list. */
+  const exchanged = (from: string, to: string) => {
+    const conversation = conversationOf({ from, to }, me);
+    conversations.active(conversation);
+    if (!isGroupAddress(conversation)) partners.add(conversation);
+  };
   const showEarlier = (shown: Shown) => {
     timeline.earlier(shown);
     const last = shown.entries.at(-1);
     if (last) attention.shown(last.conv, last.seq);
   };
 
-  const showStatus = () => {
-    const status = [label.label, typing.label()].filter(Boolean).join(" ");
-    screen.setPrompt(status ? `${style.dim(status)} > ` : "> ");
-  };
+  const switcher = new ScreenConversationSwitch(conversations, context, {
+    showEarlier,
+    print: (line) => screen.print(style.dim(line)),
+    report: (line) => screen.print(style.error(line)),
+    changed: () => showPrompt(),
+  });
   const commandContext: CommandContext = {
     me,
     deviceId: session.deviceId,
@@ -79,13 +93,14 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
     messages: {
       send: (to, text, replyTo) => {
         timeline.typed(sender.send(to, text, replyTo));
-        chattingWith(me, to);
+        exchanged(me, to);
       },
       act: (request) => void sender.act(request),
       refused: () => {}, // the command's failure is on screen; nothing else depends on it here
     },
     print: (line) => screen.print(line),
     report: (line) => screen.print(style.error(line)),
+    conversations: switcher,
     offlineSince: () => label.offlineSince,
     loggingOut: { now: false },
   };
@@ -114,7 +129,11 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
     connection.on("status", (status: ConnectionStatus) => {
       label.update(status);
       if (status.state === "ready") {
-        screen.print(everConnected ? style.dim("· Connected again.") : `Connected to ${options.server.display} as ${me}. Type "<name> <message>" to send; /help lists the commands.`);
+        screen.print(
+          everConnected
+            ? style.dim("· Connected again.")
+            : `Connected to ${options.server.display} as ${me}. "<name> <message>" sends; /open <name> talks to one person; /help lists the commands.`,
+        );
         everConnected = true;
         outage = false;
       } else if (status.state === "offline") {
@@ -132,7 +151,7 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
 
     connection.on("event", (frame) => timeline.event(frame));
     connection.on("message", (frame) => {
-      chattingWith(frame.from, frame.to);
+      exchanged(frame.from, frame.to);
       typing.stopped(frame.from, frame.to);
       // Only messages count as read: a reaction or an edit does not make a chat unread.
       attention.shown(frame.conv, frame.seq);
@@ -155,7 +174,13 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
     terminal.input.on("keypress", (_text: string | undefined, key: Key | undefined) => {
       attention.keypress();
       if (!(key?.ctrl && key.name === "c")) quitArmed = false;
-      typing.keypress();
+      // Alt+1…9 is /1…/9.
+      if (key?.meta && key.name && /^[1-9]$/.test(key.name)) return void runCommand(commandContext, key.name, []);
+      // readline has not applied the key yet when its listeners run.
+      setImmediate(() => {
+        typing.draftChanged();
+        showPrompt();
+      });
     });
     screen.editor.on("line", (line) => void handleLine(line));
     screen.editor.on("close", () => void finish("quit"));
@@ -167,18 +192,17 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
     });
 
     async function handleLine(line: string): Promise<void> {
-      // A paste is one line, its line breaks shown as ⏎: one message, to the recipient of its first line.
-      const input = parseInputLine(pastedText(line));
+      const input = conversations.route(pastedText(line));
       if (input.kind === "message") {
         try {
           timeline.typed(sender.send(input.to, input.text), line);
-          chattingWith(me, input.to);
+          exchanged(me, input.to);
         } catch (error) {
           if (!(error instanceof ChatError)) throw error;
           screen.keepEnteredLine(line);
           screen.print(style.error(`Not sent: ${error.message}`));
         }
-        return;
+        return showPrompt();
       }
       screen.keepEnteredLine(line);
       if (input.kind === "invalid") screen.print(style.error(input.reason));
@@ -190,11 +214,12 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
 
     void (async () => {
       terminal.start();
-      showStatus();
+      showPrompt();
       screen.start();
-      // The last messages of the most recent conversations first, rather than an empty screen.
+      // The last messages of the most recent conversations first, rather than an empty screen; unread ones marked.
       const recent = await Promise.race([context.recent().catch(() => []), Bun.sleep(CONTEXT_WAIT_MS).then(() => [])]);
       for (const shown of recent) showEarlier(shown);
+      conversations.recent(recent.map((shown) => shown.conversation).reverse());
       for (const entry of connection.outbox) if (entry.type === "send") timeline.typed(entry);
       connection.start();
     })();

@@ -35,12 +35,26 @@ export interface CommandContext {
   print(line: string): void;
   /** Reports a problem (one line on stderr in script mode). */
   report(line: string): void;
+  /** The interactive client's open conversation; absent in script mode, where every line names its recipient. */
+  conversations?: ConversationSwitch;
   /** Since when the client has been without its connection, when it is; `/who` then says its answers may be stale. */
   offlineSince?(): number | undefined;
   /** Set while this device logs itself out, so that the server closing its connection for it is not news. */
   loggingOut: { now: boolean };
   /** Script mode with `--json`: results given as records (search hits) rather than lines. */
   record?(record: JsonRecord): void;
+}
+
+/** The conversation plain lines go to, and the numbered list the keyboard switches among. */
+export interface ConversationSwitch {
+  readonly current: string | undefined;
+  /** Opens a user's or `#group`'s conversation (showing its last messages); a `ChatError` for a name that has none. */
+  open(name: string): Promise<void>;
+  /** Opens the conversation numbered so in `list`. */
+  openNumber(number: number): Promise<void>;
+  /** Closes the open conversation; the one that was open. */
+  close(): string | undefined;
+  list(): Array<{ number: number; name: string }>;
 }
 
 /** `logged-out`: this device's session ended (/logout); the client forgets its token and quits. */

@@ -16,7 +16,7 @@ export interface Shown extends EarlierMessages {
 
 /**
  * The last few messages of conversations, for context instead of an empty screen: on start the most
- * recent conversations, each with its unread messages.
+ * recent conversations (each with its unread messages), and the conversation being opened.
  */
 export class ConversationContext {
   constructor(
@@ -29,6 +29,16 @@ export class ConversationContext {
     const { conversations } = await this.api.conversations(this.token);
     const recent = conversations.filter((conversation) => conversation.last !== null).slice(0, ON_START);
     return (await Promise.all(recent.map((summary) => this.page(summary)))).reverse();
+  }
+
+  /** One conversation: its last messages (none for a new one). A `ChatError` when there is no such user or group of the user's. */
+  async of(name: string): Promise<Shown> {
+    const { conversations } = await this.api.conversations(this.token);
+    const summary = conversations.find((conversation) => conversation.with === name);
+    if (summary) return this.page(summary);
+    // No conversation yet: the history answers for the name (unknown, not a member) or is empty.
+    const { messages } = await this.api.history(this.token, { with: name, limit: 1 });
+    return { conversation: name, conv: messages[0]?.conv ?? 0, entries: [], read: 0, unread: 0 };
   }
 
   private async page(summary: ConversationSummary): Promise<Shown> {

@@ -25,7 +25,8 @@ export type CommandLine = { kind: "help" } | { kind: "version" } | { kind: "run"
 export const USAGE = `Usage: chat-client <name> [options]
 
 Logs in as <name> (registering the name the first time) and chats.
-In a terminal: type "<recipient> <message>" to send (recipient: a user or #group), /help for commands.
+In a terminal: type "<recipient> <message>" to send (recipient: a user or #group), or /open <recipient> and
+type lines without it; Tab completes names and commands; /help lists the commands.
 With input from a pipe or file (script mode): each line "<recipient> <message>" is sent, slash commands run
 (/reply, /edit, /delete, /react take the message's id), incoming messages are printed as "[sender]: text",
 and the client exits once every message was acknowledged.

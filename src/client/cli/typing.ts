@@ -1,4 +1,4 @@
-import { isGroupAddress, Recipient } from "../../protocol/index.ts";
+import { isGroupAddress } from "../../protocol/index.ts";
 import type { ChatConnection } from "../sdk/connection.ts";
 
 /** Others' typing notices expire on their own: the sender refreshes them while typing. */
@@ -6,14 +6,18 @@ const NOTICE_LIFETIME_MS = 6_000;
 /** Tell a recipient at most this often that the user is typing to them. */
 const SEND_INTERVAL_MS = 3_000;
 
-/** Typing in both directions: shows who is typing to this user, and tells the recipient of the line being typed. */
+/**
+ * Typing in both directions: shows who is typing to this user, and tells the person the line being
+ * typed will go to. `destination` names them only once the line has text and their name is one this
+ * device knows: half a word, or a name nobody has, tells nobody anything (and the server has nothing to refuse).
+ */
 export class TypingIndicator {
   private readonly active = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly lastSent = new Map<string, number>();
 
   constructor(
-    private readonly connection: ChatConnection,
-    private readonly currentLine: () => string,
+    private readonly connection: Pick<ChatConnection, "typing">,
+    private readonly destination: () => string | undefined,
     private readonly changed: () => void,
   ) {}
 
@@ -43,23 +47,19 @@ export class TypingIndicator {
     return this.active.size === 0 ? "" : `[${[...this.active.keys()].join(", ")} typing…]`;
   }
 
-  /** Called on every key; readline updates the line after the keypress listeners ran, hence the deferral. */
-  readonly keypress = () => {
-    setImmediate(() => {
-      const match = /^(\S+)\s+\S/.exec(this.currentLine());
-      const recipient = match ? Recipient.safeParse(match[1]) : undefined;
-      if (!recipient?.success) return;
-      const now = Date.now();
-      if (now - (this.lastSent.get(recipient.data) ?? 0) < SEND_INTERVAL_MS) return;
-      this.lastSent.set(recipient.data, now);
-      this.connection.typing(recipient.data);
-    });
-  };
+  /** The line being typed changed. */
+  draftChanged(): void {
+    const to = this.destination();
+    if (to === undefined) return;
+    const now = Date.now();
+    if (now - (this.lastSent.get(to) ?? 0) < SEND_INTERVAL_MS) return;
+    this.lastSent.set(to, now);
+    this.connection.typing(to);
+  }
 
   dispose(): void {
     for (const timer of this.active.values()) clearTimeout(timer);
     this.active.clear();
-    process.stdin.off("keypress", this.keypress);
   }
 
   private describe(from: string, to: string): string {
