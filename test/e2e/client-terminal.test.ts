@@ -1,37 +1,15 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { ensureBinaries, PASSWORD, removeAll, runClient, type ServerProcess, startServerBinary, tempDir, Terminal } from "./support.ts";
+import { expect, test } from "bun:test";
+import { lastLine, PASSWORD, terminalSuite } from "./support.ts";
 
-const dirs: string[] = [];
-let server: ServerProcess;
-const terminal = new Terminal();
-
-function dir(prefix: string): string {
-  const created = tempDir(prefix);
-  dirs.push(created);
-  return created;
-}
-
-const lastLine = (lines: string[]) => lines.filter((line) => line.trim() !== "").at(-1) ?? "";
-
-beforeAll(async () => {
-  await ensureBinaries();
-  server = await startServerBinary(dir("chat-e2e-data-"));
-}, 120_000);
-
-afterAll(async () => {
-  terminal.close();
-  await server?.stop();
-  removeAll(dirs);
-});
+const suite = terminalSuite();
+const { terminal, dir, registered } = suite;
 
 test("the interactive client in a terminal: login screens, prompt, ticks, and printing while the user types", async () => {
   // bob was set up earlier on his machine, so his client starts straight into the chat.
-  const bobHome = dir("chat-e2e-bob-");
-  expect((await runClient("bob", { server, configHome: bobHome }, [])).code).toBe(0);
-  terminal.open("bob", "bob", { server, configHome: bobHome });
+  terminal.open("bob", "bob", { server: suite.server, configHome: await registered("bob") });
 
   // alice is new: clack asks for the password, then whether to create the account.
-  terminal.open("alice", "alice", { server, configHome: dir("chat-e2e-alice-") });
+  terminal.open("alice", "alice", { server: suite.server, configHome: dir("chat-e2e-alice-") });
   await terminal.waitFor("alice", "the password prompt", (lines) => lines.some((line) => line.includes("Password for alice")));
   terminal.keys("alice", PASSWORD, true);
   await terminal.waitFor("alice", "the registration question", (lines) => lines.some((line) => line.includes("Create it with this password?")));
