@@ -176,7 +176,7 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
       if (!(key?.ctrl && key.name === "c")) quitArmed = false;
       // Alt+1…9 is /1…/9.
       if (key?.meta && key.name && /^[1-9]$/.test(key.name)) return void runCommand(commandContext, key.name, []);
-      // readline has not applied the key yet when its listeners run.
+      // Whether readline has applied the key when this listener runs depends on the order of listeners; it has by the next turn.
       setImmediate(() => {
         typing.draftChanged();
         showPrompt();
