@@ -32,6 +32,9 @@ test("the interactive client in a terminal: login screens, prompt, ticks, and pr
   // A message arrives while alice is in the middle of a line: it goes above, her line stays intact.
   terminal.keys("alice", "bob I am still typ");
   await terminal.waitFor("alice", "the half-typed line", (lines) => lastLine(lines).endsWith("> bob I am still typ"));
+  // bob sees it on his prompt line, never among the messages.
+  const typingShown = await terminal.waitFor("bob", "alice typing", (lines) => lastLine(lines) === "[alice typing…] >");
+  expect(typingShown.filter((line) => line.includes("typing…"))).toHaveLength(1);
   terminal.keys("bob", "alice reply while you type", true);
   const whileTyping = await terminal.waitFor("alice", "bob's reply", (lines) => lines.some((line) => line.includes("[bob]: reply while you type")));
   expect(lastLine(whileTyping)).toBe("> bob I am still typ");
@@ -40,6 +43,9 @@ test("the interactive client in a terminal: login screens, prompt, ticks, and pr
 
   terminal.keys("alice", "ing", true);
   await terminal.waitFor("bob", "the finished line", (lines) => lines.some((line) => line.includes("[alice]: I am still typing")));
+  // Her message arrived: "typing" leaves bob's prompt with it, not when the notice expires (6 s later).
+  const afterMessage = await terminal.waitFor("bob", "the typing label cleared", (lines) => lastLine(lines) === ">", 2_000);
+  expect(afterMessage.some((line) => line.includes("typing…"))).toBe(false);
 
   // A group: the change is one line on bob's screen, and alice's message is read once every member has seen it.
   terminal.keys("alice", "/group create crew bob", true);
