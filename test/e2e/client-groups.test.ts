@@ -1,40 +1,17 @@
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { type ClientProcess, ensureBinaries, removeAll, runClient, type ServerProcess, startClient, startServerBinary, tempDir } from "./support.ts";
+import { expect, test } from "bun:test";
+import { runClient, scriptSuite } from "./support.ts";
 
-const dirs: string[] = [];
-const clients: ClientProcess[] = [];
-let server: ServerProcess | undefined;
-
-function dir(prefix: string): string {
-  const created = tempDir(prefix);
-  dirs.push(created);
-  return created;
-}
-
-beforeAll(() => ensureBinaries(), 120_000);
-
-afterEach(async () => {
-  for (const each of clients.splice(0)) {
-    each.process.kill();
-    await each.process.exited;
-  }
-  await server?.stop("SIGKILL");
-});
-
-afterAll(() => removeAll(dirs));
+const { dir, client, server } = scriptSuite();
 
 test("a group conversation in script mode: /group create, #team Hello all, members, and a refused change", async () => {
-  const chat = (server = await startServerBinary(dir("chat-e2e-data-")));
+  const chat = await server();
   const homes = { alice: dir("chat-e2e-alice-"), bob: dir("chat-e2e-bob-"), carol: dir("chat-e2e-carol-") };
   const members = (["bob", "carol"] as const).map((name) => {
-    const member = startClient(name, { server: chat, configHome: homes[name] });
-    clients.push(member);
-    return member;
+    return client(name, { server: chat, configHome: homes[name] });
   });
   await Promise.all(members.map((member) => member.stderr.line("connected")));
 
-  const alice = startClient("alice", { server: chat, configHome: homes.alice }, ["--receipts"]);
-  clients.push(alice);
+  const alice = client("alice", { server: chat, configHome: homes.alice }, ["--receipts"]);
   alice.type("/group create team bob carol", "#team Hello all", "/group members team", "/group add team nobody");
   for (const member of members) await member.stdout.line("[#team][alice]: Hello all");
   await alice.stdout.line("#team (3 members): alice (admin), bob, carol");

@@ -1,21 +1,7 @@
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { type ClientProcess, ensureBinaries, type LineCollector, removeAll, runClient, type ServerProcess, startClient, startServerBinary, tempDir } from "./support.ts";
+import { expect, test } from "bun:test";
+import { type LineCollector, runClient, scriptSuite } from "./support.ts";
 
-const dirs: string[] = [];
-const clients: ClientProcess[] = [];
-let server: ServerProcess | undefined;
-
-function dir(prefix: string): string {
-  const created = tempDir(prefix);
-  dirs.push(created);
-  return created;
-}
-
-function client(...args: Parameters<typeof startClient>): ClientProcess {
-  const started = startClient(...args);
-  clients.push(started);
-  return started;
-}
+const { dir, client, server } = scriptSuite();
 
 /** Waits for the `--json` line that has all these fields and parses it. */
 async function record(lines: LineCollector, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -29,20 +15,8 @@ function events(lines: string[]): Record<string, unknown>[] {
   return lines.map((line) => JSON.parse(line)).filter((each) => ["message", "edit", "delete", "reaction", "notice"].includes(each.type));
 }
 
-beforeAll(() => ensureBinaries(), 120_000);
-
-afterEach(async () => {
-  for (const each of clients.splice(0)) {
-    each.process.kill();
-    await each.process.exited;
-  }
-  await server?.stop("SIGKILL");
-});
-
-afterAll(() => removeAll(dirs));
-
 test("--json in script mode: a message, its reply, edit, reaction and delete reach bob by id, and /search follows", async () => {
-  const chat = (server = await startServerBinary(dir("chat-e2e-data-")));
+  const chat = await server();
   const homes = { alice: dir("chat-e2e-alice-"), bob: dir("chat-e2e-bob-"), phone: dir("chat-e2e-bob-phone-") };
   const bob = client("bob", { server: chat, configHome: homes.bob }, ["--json"]);
   await bob.stderr.line("connected");

@@ -1,52 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../helpers/free-port.ts";
-import {
-  type ClientProcess,
-  ensureBinaries,
-  PASSWORD,
-  removeAll,
-  runClient,
-  type ServerProcess,
-  startClient,
-  startServerBinary,
-  tempDir,
-} from "./support.ts";
+import { PASSWORD, runClient, scriptSuite } from "./support.ts";
 
-const dirs: string[] = [];
-const servers: ServerProcess[] = [];
-const clients: ClientProcess[] = [];
-
-function dir(prefix: string): string {
-  const created = tempDir(prefix);
-  dirs.push(created);
-  return created;
-}
-
-async function server(dataDir = dir("chat-e2e-data-"), port?: number): Promise<ServerProcess> {
-  const started = await startServerBinary(dataDir, port);
-  servers.push(started);
-  return started;
-}
-
-function client(...args: Parameters<typeof startClient>): ClientProcess {
-  const started = startClient(...args);
-  clients.push(started);
-  return started;
-}
-
-beforeAll(() => ensureBinaries(), 120_000);
-
-afterEach(async () => {
-  for (const each of clients.splice(0)) {
-    each.process.kill();
-    await each.process.exited;
-  }
-  await Promise.all(servers.splice(0).map((each) => each.stop("SIGKILL")));
-});
-
-afterAll(() => removeAll(dirs));
+const { dir, client, server } = scriptSuite();
 
 describe("chat-client in script mode, with the compiled binaries", () => {
   test("alice's `bob hello` arrives on bob's stdout as `[alice]: hello`", async () => {
@@ -184,8 +142,6 @@ describe("chat-client in script mode, with the compiled binaries", () => {
 });
 
 describe("chat-client --help", () => {
-  beforeAll(() => ensureBinaries(), 120_000);
-
   test("explains the usage and exits 0", async () => {
     const result = await runClient("--help", { server: { port: 1 }, configHome: dir("chat-e2e-help-"), password: PASSWORD }, []);
     expect(result.code).toBe(0);

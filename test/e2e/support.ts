@@ -270,6 +270,43 @@ export const lastLine = (lines: string[]) => lines.filter((line) => line.trim() 
  * A test file of the interactive client: one server binary for the file, a tmux terminal, clients in
  * script mode, temp directories; each test's terminal sessions and clients end after it, the rest after the file.
  */
+/**
+ * What a script-mode test file starts and must stop: temp directories, clients and servers of its
+ * own (a test may kill and restart one). `dir`, `client` and `server` register what they make.
+ */
+export function scriptSuite() {
+  const dirs: string[] = [];
+  const clients: ClientProcess[] = [];
+  const servers: ServerProcess[] = [];
+  beforeAll(() => ensureBinaries(), 120_000);
+  afterEach(async () => {
+    for (const client of clients.splice(0)) {
+      client.process.kill();
+      await client.process.exited;
+    }
+    await Promise.all(servers.splice(0).map((server) => server.stop("SIGKILL")));
+  });
+  afterAll(() => removeAll(dirs));
+  const dir = (prefix: string) => {
+    const created = tempDir(prefix);
+    dirs.push(created);
+    return created;
+  };
+  return {
+    dir,
+    client(...args: Parameters<typeof startClient>): ClientProcess {
+      const started = startClient(...args);
+      clients.push(started);
+      return started;
+    },
+    async server(dataDir = dir("chat-e2e-data-"), port?: number, args: string[] = []): Promise<ServerProcess> {
+      const started = await startServerBinary(dataDir, port, args);
+      servers.push(started);
+      return started;
+    },
+  };
+}
+
 export function terminalSuite() {
   const dirs: string[] = [];
   const clients: ClientProcess[] = [];
