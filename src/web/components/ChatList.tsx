@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import type { SearchHit } from "../../protocol/index.ts";
 import { shortWhen } from "../format.ts";
-import type { ChatApp, ChatSummary, Item } from "../model.ts";
+import type { ChatSummary, Item } from "../conversation-view.ts";
+import type { ChatApp } from "../model.ts";
 import { Dialog } from "./Dialog.tsx";
 import { NewChatDialog, NewGroupDialog } from "./NewChat.tsx";
 import { Settings } from "./Settings.tsx";

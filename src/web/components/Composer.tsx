@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { ChatApp, ConversationView } from "../model.ts";
+import type { ConversationView } from "../conversation-view.ts";
+import type { ChatApp } from "../model.ts";
 import type { Draft } from "./Conversation.tsx";
 
 /** Enter sends, Shift+Enter starts a new line; typing tells the other side now and then. */

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { lastSeen } from "../format.ts";
-import type { ChatApp, ConversationView, ShownMessage } from "../model.ts";
+import type { ConversationView, ShownMessage } from "../conversation-view.ts";
+import type { ChatApp } from "../model.ts";
 import { Composer } from "./Composer.tsx";
 import { Dialog } from "./Dialog.tsx";
 import { GroupPanel } from "./GroupPanel.tsx";

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { clock, dayLabel, sameDay } from "../format.ts";
-import type { ChatApp, ConversationView, Item, ShownMessage } from "../model.ts";
+import type { ConversationView, Item, ShownMessage } from "../conversation-view.ts";
+import type { ChatApp } from "../model.ts";
 import { noticeText } from "./ChatList.tsx";
 
 /** Rows not yet measured are assumed this tall. */
