@@ -1,7 +1,7 @@
 import { runInteractive } from "./cli/interactive.ts";
 import { parseCommandLine, USAGE } from "./cli/options.ts";
 import { runScript } from "./cli/script.ts";
-import { DeviceState, lockStateFile, StateFileError, stateFilePath } from "./sdk/index.ts";
+import { clientFiles, DeviceState, lockClientFiles, StateFileError } from "./sdk/index.ts";
 import { versionLine } from "../version.ts";
 
 /** `chat-client <name>`: the interactive client in a terminal, script mode when standard input is a pipe or file. */
@@ -21,11 +21,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const { options } = commandLine;
-  const path = stateFilePath(options.configDir, options.server, options.name);
+  const files = clientFiles(options.configDir, options.stateDir, options.server, options.name);
   let state: DeviceState;
   try {
-    process.once("exit", lockStateFile(path));
-    state = DeviceState.open(path, options.server, options.name);
+    process.once("exit", lockClientFiles(files));
+    state = DeviceState.open(files, options.server, options.name);
   } catch (error) {
     if (!(error instanceof StateFileError)) throw error;
     process.stderr.write(`${error.message}\n`);

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../helpers/free-port.ts";
-import { PASSWORD, runClient, scriptSuite } from "./support.ts";
+import { PASSWORD, runClient, scriptSuite, stateHome } from "./support.ts";
 
 const { dir, client, server } = scriptSuite();
 
@@ -44,12 +44,25 @@ describe("chat-client in script mode, with the compiled binaries", () => {
     expect(again).toMatchObject({ code: 0, stdout: [] });
   });
 
-  test("the session is kept in the config directory with mode 0600, so the next start needs no password", async () => {
+  test("the session is kept in the config directory and the cursors and outbox in the state directory, each with mode 0600, so the next start needs no password", async () => {
     const chat = await server();
     const home = dir("chat-e2e-carol-");
-    expect((await runClient("carol", { server: chat, configHome: home }, [])).code).toBe(0);
-    const stateFile = join(home, "chat", `127.0.0.1_${chat.port}.carol.json`);
-    expect(statSync(stateFile).mode & 0o777).toBe(0o600);
+    expect((await runClient("bob", { server: chat, configHome: dir("chat-e2e-bob-") }, [])).code).toBe(0);
+    expect((await runClient("carol", { server: chat, configHome: home }, ["bob hi"])).code).toBe(0);
+    const sessionFile = join(home, "chat", `127.0.0.1_${chat.port}.carol.session.json`);
+    const stateFile = join(stateHome(home), "chat", `127.0.0.1_${chat.port}.carol.state.json`);
+    for (const file of [sessionFile, stateFile]) {
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(join(file, "..")).mode & 0o777).toBe(0o700);
+    }
+    const session = JSON.parse(readFileSync(sessionFile, "utf8"));
+    expect(session).toMatchObject({ user: "carol", session: { token: expect.any(String) } });
+    expect(session).not.toHaveProperty("outbox");
+    const state = JSON.parse(readFileSync(stateFile, "utf8"));
+    expect(state).toMatchObject({ user: "carol", outbox: [] });
+    expect(Object.values(state.titles)).toEqual(["bob"]);
+    expect(Object.keys(state.cursors)).toEqual(Object.keys(state.titles));
+    expect(state).not.toHaveProperty("session");
     const withoutPassword = await runClient("carol", { server: chat, configHome: home, password: "" }, []);
     expect(withoutPassword.code).toBe(0);
   });
@@ -58,7 +71,7 @@ describe("chat-client in script mode, with the compiled binaries", () => {
     const chat = await server();
     const home = dir("chat-e2e-frank-");
     expect((await runClient("frank", { server: chat, configHome: home }, [])).code).toBe(0);
-    const stateFile = join(home, "chat", `127.0.0.1_${chat.port}.frank.json`);
+    const stateFile = join(stateHome(home), "chat", `127.0.0.1_${chat.port}.frank.state.json`);
     writeFileSync(stateFile, '{"version": 1, "cursors": "nonsense"');
     const result = await runClient("frank", { server: chat, configHome: home }, ["bob hi"]);
     expect(result.code).toBe(1);

@@ -143,8 +143,14 @@ export interface ClientProcess {
 
 export interface ClientEnvironment {
   server: { port: number };
+  /** The client's HOME and XDG_CONFIG_HOME; its XDG_STATE_HOME is `stateHome(configHome)`. */
   configHome: string;
   password?: string;
+}
+
+/** The client's XDG_STATE_HOME: inside its home, and not the default ~/.local/state, so the variable is seen to count. */
+export function stateHome(configHome: string): string {
+  return join(configHome, "state");
 }
 
 function clientEnv(environment: ClientEnvironment): Record<string, string> {
@@ -152,6 +158,7 @@ function clientEnv(environment: ClientEnvironment): Record<string, string> {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: environment.configHome,
     XDG_CONFIG_HOME: environment.configHome,
+    XDG_STATE_HOME: stateHome(environment.configHome),
     CHAT_SERVER: `127.0.0.1:${environment.server.port}`,
   };
   if (environment.password !== undefined) env.CHAT_PASSWORD = environment.password;

@@ -1,6 +1,6 @@
 import { parseServerAddress } from "../../src/client/sdk/address.ts";
 import { ChatConnection, type ConnectionStatus, type RejectedMessage, type StoredMessage } from "../../src/client/sdk/connection.ts";
-import { DeviceState } from "../../src/client/sdk/state-file.ts";
+import { type ClientFiles, clientFiles, DeviceState } from "../../src/client/sdk/state-file.ts";
 import type { MessageFrame, ReceiptFrame } from "../../src/protocol/index.ts";
 
 const WAIT_MS = 8_000;
@@ -15,16 +15,19 @@ export class SdkDevice {
   readonly receipts: ReceiptFrame[] = [];
   readonly statuses: ConnectionStatus[] = [];
   readonly connection: ChatConnection;
+  /** Its session and state files, both in the directory it was given. */
+  readonly files: ClientFiles;
   private waiters = new Set<() => void>();
 
   constructor(
     server: { url: string },
-    readonly statePath: string,
+    dir: string,
     user: string,
     token: string,
   ) {
     const address = parseServerAddress(server.url);
-    const state = DeviceState.open(statePath, address, user);
+    this.files = clientFiles(dir, dir, address, user);
+    const state = DeviceState.open(this.files, address, user);
     this.connection = new ChatConnection({ server: address, token, state, backoff: FAST_BACKOFF });
     this.connection.on("message", (frame) => this.record(this.messages, frame));
     this.connection.on("stored", (event) => this.record(this.stored, event));

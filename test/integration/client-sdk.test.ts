@@ -22,9 +22,9 @@ function stateDir(): string {
   return dir;
 }
 
-/** A device with a fresh state file, logged in with `session`. */
-function device(session: Session, statePath = join(stateDir(), "state.json"), on: TestServer = server): Device {
-  const created = new Device(on, statePath, session.user, session.token);
+/** A device with fresh files (or those in `dir`), logged in with `session`. */
+function device(session: Session, dir = stateDir(), on: TestServer = server): Device {
+  const created = new Device(on, dir, session.user, session.token);
   devices.push(created);
   return created;
 }
@@ -56,16 +56,16 @@ describe("client SDK against a real server", () => {
     sender.connection.send(bob.user, "while you were away");
     await sender.until(() => sender.stored.length === 1, "the server's ack");
 
-    const bobState = join(stateDir(), "state.json");
-    const first = await device(bob, bobState).ready();
+    const bobDir = stateDir();
+    const first = await device(bob, bobDir).ready();
     expect(first.texts).toEqual(["while you were away"]);
     expect(first.messages[0]?.from).toBe(alice.user);
     await first.stop();
-    expect(readStateFile(bobState, parseServerAddress(server.url), bob.user).cursors).toEqual({
+    expect(readStateFile(first.files.state, parseServerAddress(server.url), bob.user).cursors).toEqual({
       [String(first.messages[0]?.conv)]: first.messages[0]?.seq ?? -1,
     });
 
-    const again = await device(bob, bobState).ready();
+    const again = await device(bob, bobDir).ready();
     expect(again.messages).toEqual([]);
   });
 
@@ -75,13 +75,14 @@ describe("client SDK against a real server", () => {
     const receiver = await device(bob).ready();
 
     // Typed while the client could not connect, then the client quit.
-    const aliceState = join(stateDir(), "state.json");
-    const offline = device(alice, aliceState);
+    const aliceDir = stateDir();
+    const offline = device(alice, aliceDir);
+    const aliceState = offline.files.state;
     const queued = offline.connection.send(bob.user, "queued while offline");
     await offline.stop();
     expect(readStateFile(aliceState, parseServerAddress(server.url), alice.user).outbox.map((entry) => entry.id)).toEqual([queued.id]);
 
-    const restarted = await device(alice, aliceState).ready();
+    const restarted = await device(alice, aliceDir).ready();
     await restarted.until(() => restarted.stored.length === 1, "the ack of the queued message");
     expect(restarted.stored[0]?.entry.id).toBe(queued.id);
     expect(restarted.connection.outbox).toEqual([]);
@@ -90,7 +91,7 @@ describe("client SDK against a real server", () => {
     // A crash after the server stored it but before the client saved the ack: the entry comes back.
     const state = readStateFile(aliceState, parseServerAddress(server.url), alice.user);
     writeFileSync(aliceState, JSON.stringify({ ...state, outbox: [queued] }));
-    const afterCrash = await device(alice, aliceState).ready();
+    const afterCrash = await device(alice, aliceDir).ready();
     await afterCrash.until(() => afterCrash.stored.length === 1, "the ack of the resent message");
     expect(afterCrash.stored[0]).toMatchObject({ entry: { id: queued.id }, seq: restarted.stored[0]?.seq });
 
@@ -158,8 +159,8 @@ describe("client SDK against a real server", () => {
   test("delivered and read receipts reach the sender, also when it was offline at the time", async () => {
     const alice = await user("alice");
     const bob = await user("bob");
-    const aliceState = join(stateDir(), "state.json");
-    const sender = await device(alice, aliceState).ready();
+    const aliceDir = stateDir();
+    const sender = await device(alice, aliceDir).ready();
     sender.connection.send(bob.user, "did you read this?");
     await sender.until(() => sender.stored.length === 1, "the ack");
     const { seq } = sender.stored[0] ?? { seq: -1 };
@@ -171,7 +172,7 @@ describe("client SDK against a real server", () => {
     if (message) reader.connection.markRead(message.conv, message.seq);
     await reader.stop(); // sends the pending acks and read mark first
 
-    const back = await device(alice, aliceState).ready();
+    const back = await device(alice, aliceDir).ready();
     await back.until(
       () => back.receipts.some((receipt) => receipt.by === bob.user && (receipt.read ?? 0) >= seq && (receipt.delivered ?? 0) >= seq),
       "bob's delivered and read marks",

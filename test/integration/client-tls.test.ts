@@ -6,6 +6,7 @@ import { join } from "node:path";
 import {
   ChatApi,
   ChatConnection,
+  clientFiles,
   type ConnectionStatus,
   DeviceState,
   parseServerAddress,
@@ -47,7 +48,7 @@ afterAll(async () => {
 function connect(session: Session, withTrust: TlsTrust | undefined): ChatConnection {
   const dir = mkdtempSync(join(tmpdir(), "chat-client-tls-"));
   dirs.push(dir);
-  const state = DeviceState.open(join(dir, "state.json"), address, session.user);
+  const state = DeviceState.open(clientFiles(dir, dir, address, session.user), address, session.user);
   const connection = new ChatConnection({ server: address, trust: withTrust, token: session.token, state });
   connections.push(connection);
   connection.start();

@@ -2,8 +2,6 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseServerAddress } from "../../src/client/sdk/address.ts";
-import { configDirectory, stateFilePath } from "../../src/client/sdk/state-file.ts";
 import type { Session } from "../../src/protocol/index.ts";
 import { SdkDevice } from "../helpers/sdk-device.ts";
 import { startServerProcess, type ServerProcess } from "../helpers/server-process.ts";
@@ -32,11 +30,9 @@ async function startServer(dataDir: string, port?: number): Promise<ServerProces
   return server;
 }
 
-/** A device of `session`'s user with its own state file in its own XDG config directory, as the client keeps it. */
+/** A device of `session`'s user with its own session and state files in a directory of its own. */
 function device(server: { url: string }, session: Session): SdkDevice {
-  const configDir = configDirectory({ XDG_CONFIG_HOME: tempDir("chat-crash-xdg-") });
-  const statePath = stateFilePath(configDir, parseServerAddress(server.url), session.user);
-  const created = new SdkDevice(server, statePath, session.user, session.token);
+  const created = new SdkDevice(server, tempDir("chat-crash-client-"), session.user, session.token);
   devices.push(created);
   return created;
 }

@@ -12,7 +12,7 @@ describe("client command line", () => {
     const parsed = parseCommandLine(["Alice"], env, true);
     expect(parsed).toMatchObject({
       kind: "run",
-      options: { name: "alice", receipts: false, color: true, password: undefined, configDir: "/home/ann/.config/chat" },
+      options: { name: "alice", receipts: false, color: true, password: undefined, configDir: "/home/ann/.config/chat", stateDir: "/home/ann/.local/state/chat" },
     });
     if (parsed.kind === "run") expect(parsed.options.server.ws).toBe("ws://localhost:8080/ws");
   });
@@ -30,9 +30,9 @@ describe("client command line", () => {
     expect(parseCommandLine(["bob", "--json"], env, true)).toEqual({ kind: "usage-error", message: "--json is for script mode: give the input from a pipe or a file." });
   });
 
-  test("password, XDG_CONFIG_HOME, NO_COLOR and --receipts", () => {
-    const parsed = parseCommandLine(["bob", "--receipts"], { ...env, CHAT_PASSWORD: "pw", XDG_CONFIG_HOME: "/x", NO_COLOR: "1" }, true);
-    expect(parsed).toMatchObject({ kind: "run", options: { password: "pw", configDir: "/x/chat", color: false, receipts: true } });
+  test("password, XDG_CONFIG_HOME, XDG_STATE_HOME, NO_COLOR and --receipts", () => {
+    const parsed = parseCommandLine(["bob", "--receipts"], { ...env, CHAT_PASSWORD: "pw", XDG_CONFIG_HOME: "/x", XDG_STATE_HOME: "/s", NO_COLOR: "1" }, true);
+    expect(parsed).toMatchObject({ kind: "run", options: { password: "pw", configDir: "/x/chat", stateDir: "/s/chat", color: false, receipts: true } });
   });
 
   test("no colour when not on a terminal", () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parseServerAddress } from "../../src/client/sdk/address.ts";
 import { ChatConnection } from "../../src/client/sdk/connection.ts";
 import { Outbox } from "../../src/client/sdk/outbox.ts";
-import { DeviceState, type OutboxEntry, readStateFile } from "../../src/client/sdk/state-file.ts";
+import { clientFiles, DeviceState, type OutboxEntry, readStateFile } from "../../src/client/sdk/state-file.ts";
 import { ChatError } from "../../src/protocol/index.ts";
 
 // Nothing listens here: the connection is never started, so every send stays in the outbox.
@@ -18,9 +18,9 @@ afterEach(() => {
 function offlineConnection() {
   const dir = mkdtempSync(join(tmpdir(), "chat-client-outbox-"));
   dirs.push(dir);
-  const path = join(dir, "state.json");
-  const state = DeviceState.open(path, server, "alice");
-  return { path, connection: new ChatConnection({ server, token: "t", state }) };
+  const files = clientFiles(dir, dir, server, "alice");
+  const state = DeviceState.open(files, server, "alice");
+  return { files, path: files.state, connection: new ChatConnection({ server, token: "t", state }) };
 }
 
 /** The outbox reaches the disk on the tick after `send`, before anything would be sent. */
@@ -41,10 +41,10 @@ describe("outbox on disk", () => {
   });
 
   test("a restarted client finds the outbox again", async () => {
-    const { path, connection } = offlineConnection();
+    const { files, connection } = offlineConnection();
     const entry = connection.send("bob", "survives a restart");
     await nextTick();
-    const restarted = new ChatConnection({ server, token: "t", state: DeviceState.open(path, server, "alice") });
+    const restarted = new ChatConnection({ server, token: "t", state: DeviceState.open(files, server, "alice") });
     expect(restarted.outbox).toEqual([entry]);
   });
 

@@ -18,7 +18,7 @@ try {
   const devices: Record<string, SdkDevice> = {};
   for (const name of ["bob", "carol", "dave"]) {
     const session = await registerUser(server, name, PASSWORD);
-    devices[name] = await new SdkDevice(server, join(tempDir("chat-shots-"), "state.json"), name, session.token).ready();
+    devices[name] = await new SdkDevice(server, tempDir("chat-shots-"), name, session.token).ready();
   }
   const alice = await newPerson(browser, server.url, "alice", { width: 1200, height: 760 });
   await signIn(alice);

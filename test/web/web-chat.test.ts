@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { SdkDevice } from "../helpers/sdk-device.ts";
 import { loginUser, registerUser, startTestServer, tempDir, type TestServer } from "../helpers/server.ts";
@@ -23,7 +22,7 @@ afterAll(async () => {
 /** A device of `name` driven through the SDK with a bearer token (another of their devices, or a script). */
 async function sdkDevice(name: string): Promise<SdkDevice> {
   const session = await loginUser(server, name, PASSWORD);
-  return new SdkDevice(server, join(tempDir("chat-web-sdk-"), "state.json"), name, session.token).ready();
+  return new SdkDevice(server, tempDir("chat-web-sdk-"), name, session.token).ready();
 }
 
 describe("two people chatting in their browsers", () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { ensureBinaries, startClient, tempDir as e2eTempDir } from "../e2e/support.ts";
 import { SdkDevice } from "../helpers/sdk-device.ts";
@@ -27,7 +26,7 @@ async function sdkDevice(name: string): Promise<SdkDevice> {
   const session = await registerUser(server, name, PASSWORD);
   const dir = tempDir("chat-web-sdk-");
   dirs.push(dir);
-  return new SdkDevice(server, join(dir, "state.json"), name, session.token).ready();
+  return new SdkDevice(server, dir, name, session.token).ready();
 }
 
 describe("the browser and the terminal client", () => {

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { Name } from "../../protocol/index.ts";
 import { DEFAULT_SERVER, parseServerAddress, ServerAddressError, type ServerAddress } from "../sdk/address.ts";
-import { configDirectory } from "../sdk/state-file.ts";
+import { configDirectory, stateDirectory } from "../sdk/state-file.ts";
 import { type TlsTrust, trustCertificateFile, TrustFileError } from "../sdk/trust.ts";
 
 export interface ClientOptions {
@@ -14,7 +14,10 @@ export interface ClientOptions {
   receipts: boolean;
   /** Script mode: one JSON object per line on stdout instead of lines for people. */
   json: boolean;
+  /** Where the session is kept: `$XDG_CONFIG_HOME/chat`. */
   configDir: string;
+  /** Where cursors, titles and the outbox are kept: `$XDG_STATE_HOME/chat`. */
+  stateDir: string;
   color: boolean;
   /** The terminal understands xterm's modes (bracketed paste, focus reports): any but a dumb one. */
   terminalModes: boolean;
@@ -55,7 +58,9 @@ Environment:
   CHAT_SERVER       server address when --server is not given
   CHAT_CA_FILE      CA certificate file when --ca is not given
   CHAT_PASSWORD     password (otherwise asked for in a terminal; needed in script mode for the first login)
-  XDG_CONFIG_HOME   config directory base (default ~/.config); state is kept in <base>/chat/
+  XDG_CONFIG_HOME   config directory base (default ~/.config); the session is kept in <base>/chat/
+  XDG_STATE_HOME    state directory base (default ~/.local/state); cursors and unsent messages
+                    are kept in <base>/chat/
   NO_COLOR          turn colours off
 
 Exit status: 0 on success; 1 if login fails, the server cannot be reached or its certificate is not
@@ -121,6 +126,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       receipts: parsed.values.receipts,
       json: parsed.values.json,
       configDir: configDirectory(env),
+      stateDir: stateDirectory(env),
       color: isTerminal && !env.NO_COLOR && env.TERM !== "dumb",
       terminalModes: isTerminal && env.TERM !== "dumb",
     },

@@ -1,6 +1,26 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { StateFileError } from "./state-file.ts";
+import { type ClientFiles, StateFileError } from "./state-file.ts";
+
+/**
+ * Locks the state file of one server and user; while a file of an earlier version is still
+ * there to be migrated, that one too, so a client of that version still running keeps it.
+ * Returns the release function.
+ */
+export function lockClientFiles(files: ClientFiles): () => void {
+  const release = lockStateFile(files.state);
+  if (!existsSync(files.legacy)) return release;
+  try {
+    const releaseLegacy = lockStateFile(files.legacy);
+    return () => {
+      releaseLegacy();
+      release();
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
 
 /**
  * Makes sure only one client process uses a state file at a time: two processes sharing
