@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../helpers/free-port.ts";
 import { PASSWORD, runClient, scriptSuite, stateHome } from "./support.ts";
@@ -65,6 +65,33 @@ describe("chat-client in script mode, with the compiled binaries", () => {
     expect(state).not.toHaveProperty("session");
     const withoutPassword = await runClient("carol", { server: chat, configHome: home, password: "" }, []);
     expect(withoutPassword.code).toBe(0);
+  });
+
+  test("the single file of an earlier version is split into the session and state files, and its unsent message is sent", async () => {
+    const chat = await server();
+    const home = dir("chat-e2e-hank-");
+    expect((await runClient("hank", { server: chat, configHome: home }, [])).code).toBe(0);
+    const sessionFile = join(home, "chat", `127.0.0.1_${chat.port}.hank.session.json`);
+    const stateFile = join(stateHome(home), "chat", `127.0.0.1_${chat.port}.hank.state.json`);
+    const oldFile = join(home, "chat", `127.0.0.1_${chat.port}.hank.json`);
+    // What an earlier version kept: everything in one file under XDG_CONFIG_HOME, here with a message it could not send.
+    const { session } = JSON.parse(readFileSync(sessionFile, "utf8"));
+    const queued = { type: "send", id: "m-before-the-upgrade", to: "bob", text: "typed before the upgrade", createdAt: Date.now() };
+    writeFileSync(oldFile, JSON.stringify({ ...JSON.parse(readFileSync(stateFile, "utf8")), session, outbox: [queued] }), { mode: 0o600 });
+    rmSync(sessionFile);
+    rmSync(stateFile);
+
+    const bob = client("bob", { server: chat, configHome: dir("chat-e2e-bob-") });
+    await bob.stderr.line("connected");
+    const upgraded = await runClient("hank", { server: chat, configHome: home, password: "" }, []); // the session must come from the old file
+    expect(upgraded.code).toBe(0);
+    expect(await bob.stdout.line("[hank]: typed before the upgrade")).toBe("[hank]: typed before the upgrade");
+    expect(await bob.finish()).toBe(0);
+
+    expect(existsSync(oldFile)).toBe(false);
+    expect(JSON.parse(readFileSync(sessionFile, "utf8")).session).toEqual(session);
+    expect(JSON.parse(readFileSync(stateFile, "utf8")).outbox).toEqual([]);
+    for (const file of [sessionFile, stateFile]) expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   test("a damaged state file gives a sentence naming it, not a crash", async () => {
