@@ -10,6 +10,7 @@ import type { ChatMetrics } from "./chat-metrics.ts";
 import type { ChatSocket, Connections, SocketState } from "./connections.ts";
 import { asChatError } from "./errors.ts";
 import { InOrder } from "./in-order.ts";
+import { SendOrder } from "../services/send-order.ts";
 import type { Heartbeat } from "./heartbeat.ts";
 import type { Logger } from "./log.ts";
 import type { TrafficLimits } from "./traffic-limits.ts";
@@ -57,6 +58,21 @@ function writeWaiting(): void {
 
 function sendError(ws: ChatSocket, { code, message, retryAfterMs }: ChatError, id?: string): void {
   sendFrame(ws, { type: "error", ...(id === undefined ? {} : { id }), code, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+}
+
+const sendOrders = new WeakMap<ChatSocket, SendOrder>();
+
+/** The socket's order of events per conversation: which refused event later ones wait for. */
+function sendOrderOf(ws: ChatSocket): SendOrder {
+  let order = sendOrders.get(ws);
+  if (!order) sendOrders.set(ws, (order = new SendOrder()));
+  return order;
+}
+
+const EVENT_TYPES = new Set(["send", "edit", "delete", "react", "timer"]);
+
+function isEventRequest(value: unknown): boolean {
+  return typeof value === "object" && value !== null && EVENT_TYPES.has(String((value as { type?: unknown }).type));
 }
 
 /** The id of a request that failed validation, when one can be read, so the client can match the error. */
@@ -130,9 +146,17 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
       case "react":
       case "timer": {
         // Only admission and queueing go one at a time; the commits of a socket's events overlap.
+        // After a retryable refusal, later events of the conversation are refused until the refused one comes again.
+        const order = sendOrderOf(ws);
         const { stored } = await (ws.data.sendOrder ??= new InOrder()).run(async () => {
-          await limits.admitMessage(actor.userId);
-          return messaging.accept(actor, frame);
+          order.admit("any", frame.id);
+          try {
+            await limits.admitMessage(actor.userId);
+          } catch (error) {
+            order.refuse("any", frame.id, error);
+            throw error;
+          }
+          return messaging.accept(actor, frame, order);
         });
         const sent = await stored;
         metrics.deliverySeconds.observe((performance.now() - arrivedAt) / 1000);
@@ -185,7 +209,11 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
       try {
         limits.admitFrame(ws);
       } catch (error) {
-        return fail(ws, error, requestIdOf(json));
+        const id = requestIdOf(json);
+        if (id === undefined || !isEventRequest(json)) return fail(ws, error, id);
+        // In turn with the events before it: those may still be stored, the ones after it wait for it.
+        void (ws.data.sendOrder ??= new InOrder()).run(async () => sendOrderOf(ws).refuse("any", id, error));
+        return fail(ws, error, id);
       }
       const parsed = ClientFrame.safeParse(json);
       if (!parsed.success) {

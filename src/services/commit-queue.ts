@@ -1,3 +1,18 @@
+/** How an item keeps its place among the items of the same sender and conversation. */
+export interface Lane {
+  /** Items with the same key are stored in push order, and never in a later batch than a failed one. */
+  key: string;
+  /** Called synchronously when the item fails, before anything else can be pushed. */
+  failed(error: unknown): void;
+}
+
+interface Entry<Item, Result> {
+  item: Item;
+  lane?: Lane;
+  resolve: (result: Result) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Group commit: items pushed during one event-loop turn are written in one
  * batch, and each caller's promise settles when that batch has committed.
@@ -5,12 +20,19 @@
  * while it still commits the previous one, so it never waits for us between
  * commits. The store commits overlapping batches in the order it got them, so
  * batches commit, and their callers resume, in the order they were pushed.
+ *
+ * Items of one lane (one connection's events of one conversation) are never
+ * in two batches at once: a later item waits until the batch with the earlier
+ * one has committed. If that batch fails, the lane's waiting items fail with
+ * it, so nothing of the lane is stored after an earlier item that was not.
  */
 export class CommitQueue<Item, Result> {
-  private pending: Array<{ item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }> = [];
+  private pending: Array<Entry<Item, Result>> = [];
   private scheduled = false;
   /** Batches handed to the store and not yet settled, oldest first. */
   private inFlight: Array<Promise<void>> = [];
+  /** Lanes with items in a batch in flight, and how many such batches. */
+  private readonly busyLanes = new Map<string, number>();
 
   constructor(
     private readonly commit: (items: Item[]) => Promise<Result[]>,
@@ -18,9 +40,9 @@ export class CommitQueue<Item, Result> {
     private readonly maxBatch = 2000,
   ) {}
 
-  push(item: Item): Promise<Result> {
+  push(item: Item, lane?: Lane): Promise<Result> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
+      this.pending.push({ item, resolve, reject, ...(lane ? { lane } : {}) });
       this.schedule();
     });
   }
@@ -34,6 +56,7 @@ export class CommitQueue<Item, Result> {
   async drain(): Promise<void> {
     while (this.inFlight.length > 0 || this.pending.length > 0) {
       if (this.inFlight.length < this.depth) this.flush();
+      if (this.inFlight.length === 0) continue;
       await this.inFlight[0];
     }
   }
@@ -48,21 +71,48 @@ export class CommitQueue<Item, Result> {
   private flush(): void {
     this.scheduled = false;
     if (this.inFlight.length >= this.depth) return;
-    const batch = this.pending.splice(0, this.maxBatch);
+    const batch: Array<Entry<Item, Result>> = [];
+    const held: Array<Entry<Item, Result>> = [];
+    for (const entry of this.pending) {
+      if (batch.length >= this.maxBatch || (entry.lane && this.busyLanes.has(entry.lane.key))) held.push(entry);
+      else batch.push(entry);
+    }
+    this.pending = held;
     if (batch.length === 0) return;
-    const committed = this.commitBatch(batch).finally(() => {
+    const lanes = [...new Set(batch.flatMap((entry) => (entry.lane ? [entry.lane.key] : [])))];
+    for (const key of lanes) this.busyLanes.set(key, (this.busyLanes.get(key) ?? 0) + 1);
+    const committed = this.commitBatch(batch, lanes).finally(() => {
       this.inFlight.splice(this.inFlight.indexOf(committed), 1);
       if (this.pending.length > 0) this.schedule();
     });
     this.inFlight.push(committed);
   }
 
-  private async commitBatch(batch: Array<{ item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }>): Promise<void> {
+  private async commitBatch(batch: Array<Entry<Item, Result>>, lanes: string[]): Promise<void> {
+    let results: Result[];
     try {
-      const results = await this.commit(batch.map((entry) => entry.item));
-      batch.forEach((entry, index) => entry.resolve(results[index]!));
+      results = await this.commit(batch.map((entry) => entry.item));
     } catch (error) {
+      this.release(lanes);
+      for (const entry of batch) entry.lane?.failed(error);
+      // The lanes' later items fail too, before anything else can be pushed behind them.
+      const failedLanes = new Set(lanes);
+      const dropped = this.pending.filter((entry) => entry.lane && failedLanes.has(entry.lane.key));
+      this.pending = this.pending.filter((entry) => !(entry.lane && failedLanes.has(entry.lane.key)));
+      for (const entry of dropped) entry.lane!.failed(error);
       for (const entry of batch) entry.reject(error);
+      for (const entry of dropped) entry.reject(error);
+      return;
+    }
+    this.release(lanes);
+    batch.forEach((entry, index) => entry.resolve(results[index]!));
+  }
+
+  private release(lanes: string[]): void {
+    for (const key of lanes) {
+      const count = (this.busyLanes.get(key) ?? 1) - 1;
+      if (count === 0) this.busyLanes.delete(key);
+      else this.busyLanes.set(key, count);
     }
   }
 }

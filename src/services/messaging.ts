@@ -16,6 +16,7 @@ import type { ConversationId, Group, Membership, UserId, Watermarks } from "../d
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import { CommitQueue } from "./commit-queue.ts";
+import type { SendOrder } from "./send-order.ts";
 import type { Directory } from "./directory.ts";
 import { addressIn, conversationAddress, eventFrame, historyEntry } from "./event-frames.ts";
 import type { Fanout, FrameSink } from "./fanout.ts";
@@ -104,17 +105,24 @@ export class Messaging {
    * the earlier copy of a retry) and handed to its recipients, with the ack's contents. Events are
    * stored in the order they were accepted; the store judges each against its target.
    */
-  async accept(actor: Actor, request: EventRequest): Promise<{ stored: Promise<Sent> }> {
+  async accept(actor: Actor, request: EventRequest, order?: SendOrder): Promise<{ stored: Promise<Sent> }> {
     const body = bodyOf(request);
     const text = textOf(body);
     // A text has at least as many UTF-16 units as characters: only a long one needs counting.
     if (text !== null && text.length > this.settings.maxTextLength && characterCount(text) > this.settings.maxTextLength) {
       throw new ChatError("text_too_long", `A message has at most ${this.settings.maxTextLength} characters; this one has ${characterCount(text)}.`);
     }
-    const target = request.type === "send" || request.type === "timer" || request.to !== undefined
-      ? await this.resolve(actor, request.to!)
-      : await this.conversationOf(actor, request.target);
-    return { stored: this.append(actor, request.id, body, target, actor.deviceId) };
+    let target: Target;
+    try {
+      target = request.type === "send" || request.type === "timer" || request.to !== undefined
+        ? await this.resolve(actor, request.to!)
+        : await this.conversationOf(actor, request.target);
+    } catch (error) {
+      // Refused before its conversation is known: with a retryable error, it holds every conversation of the connection.
+      order?.refuse("any", request.id, error);
+      throw error;
+    }
+    return { stored: this.append(actor, request.id, body, target, actor.deviceId, order) };
   }
 
   /** Stores a notice of a change to a group (created, member added…) and hands it to every member's devices. */
@@ -124,13 +132,22 @@ export class Messaging {
     await this.append(actor, `n-${Bun.randomUUIDv7()}`, { kind: "notice", notice: { ...notice, group: group.name } }, target, undefined);
   }
 
-  private append(actor: Actor, clientId: string, body: EventBody, target: Target, sendingDevice: number | undefined): Promise<Sent> {
+  /**
+   * Queues the event for the next commit. With an `order` (a connection's), an event after a refused
+   * one of the same conversation is refused, and a failed write refuses the later events queued behind it.
+   * Synchronous up to the push, so no other event of the connection can slip in between the check and the queue.
+   */
+  private append(actor: Actor, clientId: string, body: EventBody, target: Target, sendingDevice: number | undefined, order?: SendOrder): Promise<Sent> {
+    order?.admit(target.conv, clientId);
     if (this.appends.waiting >= this.settings.maxQueuedMessages) {
-      throw new ChatError("rate_limited", "The server has more messages waiting to be stored than it takes; nothing was stored. Send again shortly with the same id.", QUEUE_FULL_RETRY_MS);
+      const full = new ChatError("rate_limited", "The server has more messages waiting to be stored than it takes; nothing was stored. Send again shortly with the same id.", QUEUE_FULL_RETRY_MS);
+      order?.refuse(target.conv, clientId, full);
+      throw full;
     }
     const event = { ...body, conv: target.conv, senderId: actor.userId, clientId, sentAt: this.now() } as NewEvent;
     this.lastAcceptedAt = performance.now();
-    return this.deliver(actor, event, target, this.appends.push(event), sendingDevice);
+    const lane = order?.lane(target.conv, clientId, (error) => this.storeFailure(error));
+    return this.deliver(actor, event, target, this.appends.push(event, lane), sendingDevice);
   }
 
   private async deliver(actor: Actor, event: NewEvent, target: Target, appended: Promise<AppendResult>, sendingDevice: number | undefined): Promise<Sent> {
@@ -199,8 +216,13 @@ export class Messaging {
       return await appended;
     } catch (error) {
       this.settings.reportProblem("storing a message failed", error);
-      throw new ChatError("store_unavailable", "The message could not be stored just now; nothing was saved. Retry with the same id.");
+      throw this.storeFailure(error);
     }
+  }
+
+  /** What a client is told when the write of its event failed. */
+  private storeFailure(_error: unknown): ChatError {
+    return new ChatError("store_unavailable", "The message could not be stored just now; nothing was saved. Retry with the same id.");
   }
 
   /** The device processed `conv` up to `seq`: moves its cursor, and the sender sees ✓✓. */

@@ -1,0 +1,108 @@
+/**
+ * Order through a failing store: once one of a connection's messages of a
+ * conversation is refused, nothing later of that conversation from that
+ * connection is stored before it comes again, even what was already in flight.
+ */
+import { expect, test } from "bun:test";
+import type { NewEvent } from "../../src/domain/events.ts";
+import type { ServerFrame } from "../../src/protocol/index.ts";
+import { createLogger } from "../../src/server/log.ts";
+import { openSqliteStore } from "../../src/store/sqlite/threaded-store.ts";
+import type { Store } from "../../src/store/store.ts";
+import { cleanupAfterEach } from "../helpers/cleanups.ts";
+import { registerUser, startTestServer } from "../helpers/server.ts";
+import { TestSocket } from "../helpers/socket.ts";
+
+const defer = cleanupAfterEach();
+
+type Answer = Extract<ServerFrame, { type: "sent" | "error" }>;
+
+/** The real store, except that appendEvents of a batch `fails` picks waits for `release` and then throws, as on a full disk. */
+function failingStore(store: Store, fails: (batch: NewEvent[]) => Promise<void> | undefined): Store {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "appendEvents") {
+        return async (batch: NewEvent[], policy: Parameters<Store["appendEvents"]>[1]) => {
+          const failure = fails(batch);
+          if (failure) {
+            await failure;
+            throw new Error("ENOSPC: no space left on device");
+          }
+          return target.appendEvents(batch, policy);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+test("a write that fails with later messages of the conversation in flight: none of them is stored before it, later ones wait for its resend", async () => {
+  const reached = Promise.withResolvers<void>();
+  const probeReached = Promise.withResolvers<void>();
+  let failFirst = true;
+  const server = await startTestServer({
+    // The failed writes are logged as errors, as they should be; not here.
+    log: createLogger({ format: "json", level: "error", write: () => {} }),
+    store: async (dir) =>
+      failingStore(await openSqliteStore(dir), (batch) => {
+        if (batch.some((event) => event.clientId === "probe")) probeReached.resolve();
+        if (!failFirst || !batch.some((event) => event.clientId === "m1")) return undefined;
+        failFirst = false;
+        reached.resolve();
+        // m1's batch fails only once the probe, sent after m2…m10, has reached the store.
+        return probeReached.promise;
+      }),
+  });
+  defer(() => server.cleanup());
+  const alice = await registerUser(server, "alice");
+  const bob = await registerUser(server, "bob");
+  await registerUser(server, "carol");
+  const socket = await TestSocket.connect(server.wsUrl, alice.token);
+  defer(() => socket.close());
+  const answer = (id: string) => socket.next<Answer>((frame) => (frame.type === "sent" || frame.type === "error") && frame.id === id);
+  const send = (id: string) => socket.send({ type: "send", id, to: "bob", text: id });
+  const ids = Array.from({ length: 10 }, (_, i) => `m${i + 1}`);
+
+  send("m1");
+  await reached.promise;
+  for (const id of ids.slice(1)) send(id);
+  // Another conversation, admitted after m2…m10: when it reaches the store, they have been queued.
+  socket.send({ type: "send", id: "probe", to: "carol", text: "probe" });
+  const answers = await Promise.all(ids.map(answer));
+  expect((await answer("probe")).type).toBe("sent");
+  expect(answers.map((frame) => (frame.type === "error" ? frame.code : "sent"))).toEqual(ids.map(() => "store_unavailable"));
+
+  // A new message of the conversation is refused too, until m1 comes again.
+  send("m11");
+  const refused = await answer("m11");
+  expect(refused.type === "error" && refused.code).toBe("store_unavailable");
+  expect(refused.type === "error" && refused.message).toContain("'m1'");
+
+  // The sender resends in order: everything is stored, once, in the order sent.
+  const all = [...ids, "m11"];
+  for (const id of all) send(id);
+  const resent = await Promise.all(all.map(answer));
+  expect(resent.map((frame) => frame.type)).toEqual(all.map(() => "sent"));
+  expect(resent.map((frame) => (frame.type === "sent" ? frame.seq : 0))).toEqual(all.map((_, i) => i + 1));
+
+  const reader = await TestSocket.connect(server.wsUrl, bob.token);
+  defer(() => reader.close());
+  expect(reader.pending().flatMap((frame) => (frame.type === "message" ? [frame.text] : []))).toEqual(all);
+});
+
+test("a message refused for rate holds the later ones of the connection until it comes again", async () => {
+  const server = await startTestServer({ config: { userMessageRate: 1, userMessageBurst: 2 } });
+  defer(() => server.cleanup());
+  const alice = await registerUser(server, "alice");
+  await registerUser(server, "bob");
+  const socket = await TestSocket.connect(server.wsUrl, alice.token);
+  defer(() => socket.close());
+  const answer = (id: string) => socket.next<Answer>((frame) => (frame.type === "sent" || frame.type === "error") && frame.id === id);
+  const ids = ["r1", "r2", "r3", "r4"];
+  for (const id of ids) socket.send({ type: "send", id, to: "bob", text: id });
+  const answers = await Promise.all(ids.map(answer));
+  expect(answers.map((frame) => (frame.type === "error" ? frame.code : "sent"))).toEqual(["sent", "sent", "rate_limited", "rate_limited"]);
+  // r4 was refused because r3 was, not for its own rate: it names r3 and spent no token.
+  expect(answers[3]!.type === "error" && answers[3]!.message).toContain("'r3'");
+});
