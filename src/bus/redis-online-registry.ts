@@ -1,6 +1,7 @@
 import { RedisClient, type RedisOptions } from "bun";
 import type { UserId } from "../domain/types.ts";
 import type { OnlineRegistry } from "../services/presence.ts";
+import { RedisCircuit } from "./redis-circuit.ts";
 import { keepConnected } from "./redis-connection.ts";
 import { LUA_NOW_MS, LuaScript } from "./redis-script.ts";
 
@@ -90,6 +91,10 @@ return live
  *
  * A user whose last server died goes offline without any `disconnected`
  * answering true: nobody is told, and no last seen is recorded.
+ *
+ * Calls on a connection's path go through a circuit breaker: while Redis is
+ * known down they reject at once (presence lapses; the device counts here stay
+ * right), and the heartbeat after the reconnect puts this server's entries back.
  */
 export function createRedisOnlineRegistry(options: RedisOnlineRegistryOptions): RedisOnlineRegistry {
   const serverId = options.serverId ?? crypto.randomUUID();
@@ -126,6 +131,7 @@ export function createRedisOnlineRegistry(options: RedisOnlineRegistryOptions): 
   }
 
   keepConnected(client, () => closing);
+  const circuit = new RedisCircuit(client, "the online registry");
   // After a reconnect Redis may have restarted empty: put our entries back at once.
   client.onconnect = () => void refresh();
   const heartbeat = setInterval(() => void refresh(), Math.floor(ttlMs / HEARTBEATS_PER_TTL));
@@ -136,7 +142,7 @@ export function createRedisOnlineRegistry(options: RedisOnlineRegistryOptions): 
       const count = (devicesHere.get(userId) ?? 0) + 1;
       devicesHere.set(userId, count);
       if (count > 1) return false;
-      return (await ENTER.run(client, [keyOf(userId)], [serverId, ttlMs])) === 1;
+      return (await circuit.call(() => ENTER.run(client, [keyOf(userId)], [serverId, ttlMs]))) === 1;
     },
     async disconnected(userId) {
       const count = (devicesHere.get(userId) ?? 0) - 1;
@@ -145,15 +151,16 @@ export function createRedisOnlineRegistry(options: RedisOnlineRegistryOptions): 
         return false;
       }
       devicesHere.delete(userId);
-      return (await LEAVE.run(client, [keyOf(userId)], [serverId, ttlMs])) === 1;
+      return (await circuit.call(() => LEAVE.run(client, [keyOf(userId)], [serverId, ttlMs]))) === 1;
     },
     async onlineAmong(userIds) {
       const unique = [...new Set(userIds)];
-      const live = (await inBatches(LIVE, unique, [])).flat() as number[];
+      const live = (await circuit.call(() => inBatches(LIVE, unique, []))).flat() as number[];
       return new Set(unique.filter((_, index) => live[index] === 1));
     },
     async close() {
       closing = true;
+      circuit.close();
       clearInterval(heartbeat);
       client.close();
     },

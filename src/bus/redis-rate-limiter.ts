@@ -1,6 +1,7 @@
 import { RedisClient, type RedisOptions } from "bun";
 import { TokenBucket, type BucketRate } from "../domain/token-bucket.ts";
 import type { RateLimiter } from "../services/rate-limiter.ts";
+import { RedisCircuit } from "./redis-circuit.ts";
 import { keepConnected } from "./redis-connection.ts";
 import { LUA_NOW_MS, LuaScript } from "./redis-script.ts";
 
@@ -43,7 +44,8 @@ return 0
  * Token buckets in Redis, shared by every server using it, so a per-user
  * limit holds however the user's devices are spread over servers. Time is
  * Redis's clock, so servers' clocks need not agree. When Redis cannot be
- * reached, take() and reset() reject.
+ * reached, take() and reset() reject: at once while it is known down (a
+ * circuit breaker), never after waiting for it to come back.
  */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisRateLimiter {
   // Refuses a rate no bucket can have, with the same error as the memory driver.
@@ -52,18 +54,20 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
   const client = new RedisClient(options.url, options.connection);
   let closing = false;
   keepConnected(client, () => closing);
+  const circuit = new RedisCircuit(client, "the shared rate limiter");
 
   const keyOf = (key: string) => options.keyPrefix + key;
 
   return {
     async take(key) {
-      return (await TAKE.run(client, [keyOf(key)], [capacity, perSecond])) as number;
+      return (await circuit.call(() => TAKE.run(client, [keyOf(key)], [capacity, perSecond]))) as number;
     },
     async reset(key) {
-      await client.del(keyOf(key));
+      await circuit.call(() => client.del(keyOf(key)));
     },
     async close() {
       closing = true;
+      circuit.close();
       client.close();
     },
   } satisfies RedisRateLimiter;

@@ -24,6 +24,9 @@ export interface RedisBusOptions {
  * retries run out. So on every reconnect the subscriber drops its stale
  * listeners and subscribes afresh, and a closed connection is reopened by hand.
  */
+/** How long `watch` waits for Redis to confirm a subscription before it resolves anyway. */
+const WATCH_DEADLINE_MS = 500;
+
 export function createRedisBus(options: RedisBusOptions): Bus {
   const prefix = options.keyPrefix ?? "chat:";
   const serverId = crypto.randomUUID();
@@ -70,6 +73,14 @@ export function createRedisBus(options: RedisBusOptions): Bus {
     }
   }
 
+  /**
+   * Resolves once the subscription of `topic` is in line with its watch count,
+   * or at once when the subscriber is known down, or after WATCH_DEADLINE_MS
+   * (a Redis that does not answer): Bun's client would hold the SUBSCRIBE until
+   * Redis is back, and a `hello` must not wait for that. Resolving early marks
+   * frames as possibly missed, so `onMissedFrames` fires once the subscription
+   * is in place and the devices catch up from the store.
+   */
   function untilInLine(topic: string): Promise<void> {
     if (closing || inLine(topic)) return Promise.resolve();
     return new Promise((resolve) => {
@@ -77,6 +88,15 @@ export function createRedisBus(options: RedisBusOptions): Bus {
       if (waiters) waiters.push(resolve);
       else settleWaiters.set(topic, [resolve]);
       void sync();
+      if (inLine(topic)) return;
+      const giveUp = () => {
+        framesMayBeMissing = true;
+        resolve();
+      };
+      if (!subscriber?.connected) return giveUp();
+      setTimeout(() => {
+        if (!inLine(topic)) giveUp();
+      }, WATCH_DEADLINE_MS).unref();
     });
   }
 
@@ -154,7 +174,10 @@ export function createRedisBus(options: RedisBusOptions): Bus {
   return {
     publish(topic, frame) {
       if (closing) return;
-      // At most once: a frame lost here is caught up from the store.
+      // At most once: a frame lost here is caught up from the store. While the
+      // connection is down it is dropped rather than queued behind the outage:
+      // the other servers' subscribers are down too and replay from the store.
+      if (!publisher.connected) return;
       publisher.publish(channelOf(topic), `${serverId} ${frame}`).catch(() => {});
     },
     watch(topic) {

@@ -56,7 +56,11 @@ export interface Drivers {
 function abuseLimits(config: ServerConfig, shared: Drivers["rateLimiter"], log: Logger): { limits: TrafficLimits; logins: LoginThrottle } {
   const limiter = shared
     ? (purpose: string, rate: BucketRate) =>
-        failingOpen(shared(purpose, rate), (error) => log.warn("shared rate limiter unavailable; request let through", { purpose, error: String(error) }))
+        failingOpen(shared(purpose, rate), rate, (available, error) =>
+          available
+            ? log.info("shared rate limiter answers again; limits hold across servers", { purpose })
+            : log.warn("shared rate limiter unavailable; limits hold per server until it answers", { purpose, error: String(error) }),
+        )
     : (_purpose: string, rate: BucketRate) => new MemoryRateLimiter(rate);
   const limits = new TrafficLimits(
     config.connectionFrameRate > 0 ? { capacity: config.connectionFrameBurst, perSecond: config.connectionFrameRate } : undefined,

@@ -70,7 +70,8 @@ export class PresenceService {
 
   deviceConnected(actor: Actor): Promise<void> {
     return this.track(async () => {
-      if (await withDeadline(this.registry.connected(actor.userId), REGISTRY_DEADLINE_MS, "the online registry")) this.settle(actor);
+      // A registry that cannot answer (Redis down) is skipped: presence lapses, the connection goes on.
+      if (await withDeadline(this.registry.connected(actor.userId), REGISTRY_DEADLINE_MS, "the online registry").catch(() => false)) this.settle(actor);
     });
   }
 
@@ -122,7 +123,10 @@ export class PresenceService {
       this.store.lastSeenOf(newcomer.userId),
     ]);
     const met = contacts.filter((contact) => wanted.has(contact.userId));
-    const online = await withDeadline(this.registry.onlineAmong([newcomer.userId, ...met.map((contact) => contact.userId)]), REGISTRY_DEADLINE_MS, "the online registry");
+    // Without an answer from the registry, nobody is shown online: presence lapses, the group change stands.
+    const online = await withDeadline(this.registry.onlineAmong([newcomer.userId, ...met.map((contact) => contact.userId)]), REGISTRY_DEADLINE_MS, "the online registry").catch(
+      () => new Set<UserId>(),
+    );
     const self: Contact = { ...newcomer, lastSeen, hideLastSeen: privacy.hideLastSeen };
     for (const contact of met) {
       this.fanout.publish(userTopic(newcomer.userId), JSON.stringify(frameFor(contact, online.has(contact.userId), privacy.hideLastSeen)));

@@ -56,24 +56,55 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 }
 
-/** How long a limit check may take before the request goes through unchecked. */
+/** How long a limit check may take before the local fallback answers instead. */
 const SHARED_LIMIT_DEADLINE_MS = 250;
 
 /**
- * A shared limiter that lets requests through when it cannot answer quickly
- * (Redis restarting): limits guard the service, so they must not take it down.
- * `onUnavailable` hears of each time it happened (for a log line).
+ * A shared limiter (Redis) that never holds a request up: limits guard the
+ * service, so they must not take it down. When the shared limiter cannot
+ * answer (its driver fails fast once Redis is known down, and this waits at
+ * most SHARED_LIMIT_DEADLINE_MS), a bucket of this server's own at the same
+ * rate answers: for the outage a per-user limit holds per server.
+ * `onAvailability` hears each change (false: falling back; true: shared again),
+ * not each request, so an outage is one log line and not thousands.
  */
-export function failingOpen(limiter: RateLimiter, onUnavailable: (error: unknown) => void): RateLimiter {
+export function failingOpen(
+  limiter: RateLimiter,
+  rate: BucketRate,
+  onAvailability: (available: boolean, error?: unknown) => void,
+  now: () => number = Date.now,
+): RateLimiter {
+  const local = new MemoryRateLimiter(rate, now);
+  let available = true;
+  const failed = (error: unknown) => {
+    if (!available) return;
+    available = false;
+    onAvailability(false, error);
+  };
+  const answered = () => {
+    if (available) return;
+    available = true;
+    onAvailability(true);
+  };
   return {
     async take(key) {
       try {
-        return await withDeadline(limiter.take(key), SHARED_LIMIT_DEADLINE_MS, "the shared rate limiter");
+        const waitMs = await withDeadline(limiter.take(key), SHARED_LIMIT_DEADLINE_MS, "the shared rate limiter");
+        answered();
+        return waitMs;
       } catch (error) {
-        onUnavailable(error);
-        return 0;
+        failed(error);
+        return local.take(key);
       }
     },
-    reset: (key) => limiter.reset(key).catch(onUnavailable),
+    async reset(key) {
+      await local.reset(key);
+      try {
+        await withDeadline(limiter.reset(key), SHARED_LIMIT_DEADLINE_MS, "the shared rate limiter");
+        answered();
+      } catch (error) {
+        failed(error);
+      }
+    },
   };
 }
