@@ -10,7 +10,10 @@ import { createLogger } from "../../src/server/log.ts";
 import { openSqliteStore } from "../../src/store/sqlite/threaded-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
-import { registerUser, startTestServer } from "../helpers/server.ts";
+import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
+import { SdkDevice } from "../helpers/sdk-device.ts";
+import { registerUser, startTestServer, tempDir } from "../helpers/server.ts";
+import { startThrowawayPostgres } from "../helpers/throwaway-postgres.ts";
 import { TestSocket } from "../helpers/socket.ts";
 
 const defer = cleanupAfterEach();
@@ -106,3 +109,42 @@ test("a message refused for rate holds the later ones of the connection until it
   // r4 was refused because r3 was, not for its own rate: it names r3 and spent no token.
   expect(answers[3]!.type === "error" && answers[3]!.message).toContain("'r3'");
 });
+
+test("PostgreSQL stopped and started under an SDK sender: every message stored once, in the order sent", async () => {
+  const postgres = await startThrowawayPostgres();
+  defer(() => postgres.destroy());
+  const server = await startTestServer({
+    log: createLogger({ format: "json", level: "error", write: () => {} }),
+    store: () => openPostgresStore(postgres.url, { schema: "chat_order" }),
+  });
+  defer(() => server.cleanup());
+  const alice = await registerUser(server, "alice");
+  const bob = await registerUser(server, "bob");
+  const sender = await new SdkDevice(server, tempDir("chat-order-"), "alice", alice.token).ready();
+  defer(() => sender.stop());
+
+  const texts = Array.from({ length: 100 }, (_, i) => `line ${i + 1}`);
+  for (const text of texts.slice(0, 30)) sender.connection.send("bob", text);
+  await sender.until(() => sender.stored.length >= 5, "the first messages stored");
+  // PostgreSQL goes away with messages in flight, more are typed while it is away, and it comes back.
+  await postgres.stop();
+  for (const text of texts.slice(30, 80)) sender.connection.send("bob", text);
+  await postgres.start();
+  for (const text of texts.slice(80)) sender.connection.send("bob", text);
+  expect(await sender.connection.waitForOutbox(30_000)).toBe(true);
+  expect(sender.rejected).toEqual([]);
+
+  const reader = await TestSocket.connect(server.wsUrl, bob.token);
+  defer(() => reader.close());
+  const stored = reader.pending().flatMap((frame) => (frame.type === "message" ? [frame.text] : []));
+  expect(inversions(stored, texts)).toBe(0);
+  expect(stored).toEqual(texts);
+}, 60_000);
+
+/** How many adjacent pairs of `stored` are in the opposite order of `sent`. */
+function inversions(stored: string[], sent: string[]): number {
+  const place = new Map(sent.map((text, index) => [text, index]));
+  let count = 0;
+  for (let i = 1; i < stored.length; i++) if (place.get(stored[i - 1]!)! > place.get(stored[i]!)!) count++;
+  return count;
+}

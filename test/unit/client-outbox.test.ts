@@ -69,18 +69,32 @@ describe("outbox queue", () => {
     const events: string[] = [];
     const entries: OutboxEntry[] = [];
     let onSend = () => {};
+    /** Sent and not answered yet, as the connection would know. */
+    const inFlight = new Set<string>();
     const outbox = new Outbox({
       entries,
       backoff: { initialMs: 1, maxMs: 5 },
       saveNow: () => events.push(`save ${entries.length}`),
       saveSoon: () => events.push("save soon"),
       transmit: (entry) => {
+        if (inFlight.has(entry.id)) return;
+        inFlight.add(entry.id);
         events.push(`send ${entry.type === "send" ? entry.text : entry.type}`);
         onSend();
       },
+      awaitingAnswer: (id) => inFlight.has(id),
     });
     const nextSend = () => new Promise<void>((resolve) => (onSend = resolve));
-    return { outbox, events, entries, nextSend };
+    /** The server refused the entry for now. */
+    const refuse = (entry: OutboxEntry, retryAfterMs?: number) => {
+      inFlight.delete(entry.id);
+      outbox.retryLater(entry, retryAfterMs);
+    };
+    const store = (entry: OutboxEntry) => {
+      inFlight.delete(entry.id);
+      outbox.settle(entry.id);
+    };
+    return { outbox, events, entries, nextSend, refuse, store };
   }
 
   test("messages of one tick are saved once, then sent in order", async () => {
@@ -93,15 +107,38 @@ describe("outbox queue", () => {
   });
 
   test("a retryable refusal sends the same entry again after the delay the server asked for", async () => {
-    const { outbox, events, nextSend } = queue();
+    const { outbox, events, nextSend, refuse } = queue();
     const entry = outbox.add({ type: "send", to: "bob", text: "again" });
     await nextTick();
     const resent = nextSend();
-    outbox.retryLater(entry, 5);
-    expect(outbox.sendable()).toEqual([]); // waiting out the delay: not resent by a reconnect either
+    refuse(entry, 5);
+    expect(outbox.held).toBe(true);
     await resent;
     expect(events.filter((event) => event === "send again")).toHaveLength(2);
     expect(outbox.entries).toEqual([entry]);
+  });
+
+  test("after a retryable refusal nothing later goes out until the answers in flight are in; then all are resent, oldest first", async () => {
+    const { outbox, events, refuse, store, nextSend } = queue();
+    const [one, two, three] = ["one", "two", "three"].map((text) => outbox.add({ type: "send", to: "bob", text }));
+    await nextTick();
+    expect(events.filter((event) => event.startsWith("send"))).toEqual(["send one", "send two", "send three"]);
+    events.length = 0;
+
+    refuse(one!, 1); // the store is down: one is refused, two and three are still in flight
+    const four = outbox.add({ type: "send", to: "bob", text: "four" });
+    await nextTick();
+    await Bun.sleep(5); // the delay is over, but two and three have no answer yet
+    expect(events.filter((event) => event.startsWith("send"))).toEqual([]);
+
+    const resent = nextSend();
+    store(three!); // another conversation's, say: stored
+    refuse(two!, 1); // refused because one was
+    await resent;
+    expect(events.filter((event) => event.startsWith("send"))).toEqual(["send one", "send two", "send four"]);
+    expect(outbox.held).toBe(false);
+    for (const entry of [one!, two!, four]) store(entry);
+    expect(outbox.entries).toEqual([]);
   });
 
   test("settling removes the entry, once", async () => {

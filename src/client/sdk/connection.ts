@@ -142,6 +142,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       saveNow: () => this.saveNow(),
       saveSoon: () => this.saveSoon(),
       transmit: (entry) => this.transmitMessage(entry),
+      awaitingAnswer: (id) => this.answerTimers.has(id),
     });
   }
 
@@ -329,7 +330,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     // The backlog goes out first, so that `ready` means: everything stored so far has been handed out.
     this.delivery.finishReplay();
     this.emit("status", { state: "ready", user: frame.user, device: frame.device });
-    for (const entry of this.sendQueue.sendable()) this.transmitMessage(entry);
+    this.sendQueue.sendAll();
     this.receivedMarks.flush();
     this.readMarks.flush();
   }

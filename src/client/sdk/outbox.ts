@@ -14,8 +14,10 @@ export interface OutboxOptions {
   saveNow(): void;
   /** Writes the state file soon: a removed entry that comes back after a crash is only a harmless retry. */
   saveSoon(): void;
-  /** Sends an entry if the connection can; called again for every entry after each reconnect. */
+  /** Sends an entry if the connection can (and it is not already waiting for its answer); called again for every entry after each reconnect. */
   transmit(entry: OutboxEntry): void;
+  /** Whether the entry was sent on the current connection and its answer has not come yet. */
+  awaitingAnswer(id: string): boolean;
 }
 
 /** After the current turn of the event loop (setImmediate where there is one: Bun; a timer in a browser). */
@@ -30,12 +32,23 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
  * Messages typed on this device that the server has not acknowledged, oldest first.
  * New entries of one tick are saved together, then sent; an entry leaves only when the
  * server stored it (`sent`) or refused it for good. Each keeps its id on every retry.
+ *
+ * Order: entries go out in the order they were added. After a retryable refusal the outbox
+ * holds: nothing more is sent until the delay is over and every entry already sent has its
+ * answer (the server refuses the later ones of the refused entry's conversation meanwhile),
+ * then every entry left is sent again, oldest first. An action without `to` has no known
+ * conversation, so the outbox holds as one queue for the whole device.
  */
 export class Outbox {
   private readonly unsent: string[] = [];
   private commitScheduled = false;
   private disposed = false;
-  private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** A retryable refusal came: nothing new goes out until `resume`. */
+  private holding = false;
+  /** The delay of the refusals is over: resume once no answer is outstanding. */
+  private retryDue = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryAt = 0;
   private readonly retryCounts = new Map<string, number>();
   private drainWaiters = new Set<() => void>();
 
@@ -64,9 +77,18 @@ export class Outbox {
     return this.options.entries.find((entry) => entry.id === id);
   }
 
-  /** Entries to send after a reconnect: all but those waiting out a retry delay. */
-  sendable(): OutboxEntry[] {
-    return this.options.entries.filter((entry) => !this.retryTimers.has(entry.id));
+  /** Whether the outbox holds its entries after a refusal. */
+  get held(): boolean {
+    return this.holding;
+  }
+
+  /** A new connection is ready: sends every entry, oldest first (a new connection has no refusals to wait out). */
+  sendAll(): void {
+    this.holding = false;
+    this.retryDue = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    for (const entry of [...this.options.entries]) this.options.transmit(entry);
   }
 
   /** Removes an entry the server stored or refused for good; undefined if it had already left. */
@@ -74,27 +96,39 @@ export class Outbox {
     const index = this.options.entries.findIndex((entry) => entry.id === id);
     if (index < 0) return undefined;
     const [entry] = this.options.entries.splice(index, 1);
-    clearTimeout(this.retryTimers.get(id));
-    this.retryTimers.delete(id);
     this.retryCounts.delete(id);
     this.options.saveSoon();
     if (this.options.entries.length === 0) for (const waiter of this.drainWaiters) waiter();
+    this.resumeWhenDue();
     return entry;
   }
 
-  /** Sends the entry again after `retryAfterMs`, or after a growing backoff. */
+  /**
+   * The server refused the entry for now: hold every later entry, and after `retryAfterMs` (or a
+   * growing backoff) send again, in order, from the oldest entry left.
+   */
   retryLater(entry: OutboxEntry, retryAfterMs: number | undefined): void {
     const retries = (this.retryCounts.get(entry.id) ?? 0) + 1;
     this.retryCounts.set(entry.id, retries);
-    clearTimeout(this.retryTimers.get(entry.id));
-    const delay = retryAfterMs ?? backoffDelay(retries, this.options.backoff);
-    this.retryTimers.set(
-      entry.id,
-      setTimeout(() => {
-        this.retryTimers.delete(entry.id);
-        if (this.has(entry.id)) this.options.transmit(entry);
-      }, delay),
-    );
+    this.holding = true;
+    const at = Date.now() + (retryAfterMs ?? backoffDelay(retries, this.options.backoff));
+    if (!this.retryDue && (this.retryTimer === undefined || at > this.retryAt)) {
+      clearTimeout(this.retryTimer);
+      this.retryAt = at;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.retryDue = true;
+        this.resumeWhenDue();
+      }, at - Date.now());
+    }
+    this.resumeWhenDue();
+  }
+
+  /** Sends again once the delay is over and no answer is outstanding: the refusals of later entries are in, so order holds. */
+  private resumeWhenDue(): void {
+    if (!this.holding || !this.retryDue || this.disposed) return;
+    if (this.options.entries.some((entry) => this.options.awaitingAnswer(entry.id))) return;
+    this.sendAll();
   }
 
   /** Resolves true once the outbox is empty, false if it is not within `timeoutMs`. */
@@ -114,8 +148,8 @@ export class Outbox {
 
   dispose(): void {
     this.disposed = true;
-    for (const timer of this.retryTimers.values()) clearTimeout(timer);
-    this.retryTimers.clear();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   private scheduleCommit(): void {
@@ -126,7 +160,8 @@ export class Outbox {
       if (this.disposed) return;
       const ids = this.unsent.splice(0);
       const transmit = () => {
-        if (this.disposed) return;
+        // While held, new entries wait their turn: they go out with the resend, after the refused ones.
+        if (this.disposed || this.holding) return;
         for (const id of ids) {
           const entry = this.find(id);
           if (entry) this.options.transmit(entry);
