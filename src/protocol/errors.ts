@@ -25,7 +25,10 @@ export const ERROR_CODES = {
   not_found: { retryable: false, meaning: "Nothing is at that path." },
   limit_reached: { retryable: false, meaning: "A cap was reached (devices, groups, members); the sentence names it." },
   rate_limited: { retryable: true, meaning: "Too many requests; wait `retryAfterMs` and try again." },
-  store_unavailable: { retryable: true, meaning: "The store could not be reached; nothing was stored. Retry with the same id." },
+  store_unavailable: {
+    retryable: true,
+    meaning: "The store could not be reached or written (a database down, a full disk); nothing was stored. Retry with the same id (after `retryAfterMs` when given).",
+  },
   cursor_expired: { retryable: false, meaning: "Messages after your cursor were deleted by retention; fetch history instead." },
   not_ready: { retryable: false, meaning: "Send `hello` before other frames." },
   internal: { retryable: true, meaning: "An unexpected server error; it was logged." },

@@ -23,7 +23,7 @@ import type { Messaging } from "../services/messaging.ts";
 import type { LoginThrottle } from "../services/login-throttle.ts";
 import type { ChatMetrics } from "./chat-metrics.ts";
 import type { Connections } from "./connections.ts";
-import { asChatError, HTTP_STATUS } from "./errors.ts";
+import { asChatError, errorAnswer } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { checkCsrf, clearedSessionCookie, cookieValue, SESSION_COOKIE, sessionCookie } from "./browser-session.ts";
 import { securityHeaders, webAppRoutes } from "./web-app.ts";
@@ -89,11 +89,9 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
   app.onError((error, c) => {
     const chatError = asChatError(error, log);
     metrics.errors.inc({ code: chatError.code });
-    if (chatError.retryAfterMs !== undefined) c.header("Retry-After", String(Math.ceil(chatError.retryAfterMs / 1000)));
-    const body: ErrorBody = {
-      error: { code: chatError.code, message: chatError.message, ...(chatError.retryAfterMs ? { retryAfterMs: chatError.retryAfterMs } : {}) },
-    };
-    return c.json(body, HTTP_STATUS[chatError.code]);
+    const { body, status, headers } = errorAnswer(chatError);
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    return c.json(body, status);
   });
   app.notFound((c) => {
     metrics.errors.inc({ code: "not_found" });

@@ -19,8 +19,10 @@ import { ChatError } from "../protocol/index.ts";
 import type { ServerConfig } from "./config.ts";
 import { ChatMetrics } from "./chat-metrics.ts";
 import { Connections, type ChatSocket, type SocketState } from "./connections.ts";
-import { asChatError, HTTP_STATUS } from "./errors.ts";
+import { asChatError, errorAnswer } from "./errors.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import { StoreWriteHealth } from "./readiness.ts";
+import { isStoreUnavailable, STORE_WRITE_METHODS } from "../store/unavailable.ts";
 import { bearerToken, httpApp } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { operationsRoutes } from "./operations.ts";
@@ -99,7 +101,9 @@ export async function startChatServer(
     devices: (): number => connections.size,
     bufferedBytes: () => [...heartbeat.sockets()].reduce((total, ws) => total + ws.getBufferedAmount(), 0),
   });
-  const store = metrics.meterStore(drivers.store);
+  // Reads may work while writes fail (a full disk): readiness also watches the writes.
+  const writeHealth = new StoreWriteHealth(isStoreUnavailable, new Set<string>(STORE_WRITE_METHODS));
+  const store = writeHealth.watch(metrics.meterStore(drivers.store));
   const reportProblem: ReportProblem = (what, error) => log.error(what, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   const connections = metrics.meterFanout(new Connections(bus, reportProblem));
   const { limits, logins } = abuseLimits(config, drivers.rateLimiter, log);
@@ -112,7 +116,7 @@ export async function startChatServer(
   const typing = new Typing(store, directory, connections);
   const activity = new DeviceActivity(store, ACTIVITY_FLUSH_MS, reportProblem);
   const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown", secure: config.tls !== undefined });
-  app.route("/", operationsRoutes({ metrics, log, probes: { store: () => store.ping(), bus: () => bus.ping() } }));
+  app.route("/", operationsRoutes({ metrics, log, probes: { store: writeHealth.probe(() => store.ping()), bus: () => bus.ping() } }));
   const sweeps = startSweeps(store, config.retentionDays, reportProblem);
   const searchIndexer = startSearchIndexer(store, () => messaging.quietForMs, reportProblem);
 
@@ -136,7 +140,8 @@ export async function startChatServer(
       } catch (error) {
         const chatError = asChatError(error, log);
         metrics.errors.inc({ code: chatError.code });
-        return Response.json({ error: { code: chatError.code, message: chatError.message } }, { status: HTTP_STATUS[chatError.code], headers: SECURITY_HEADERS });
+        const { body, status, headers } = errorAnswer(chatError);
+        return Response.json(body, { status, headers: { ...SECURITY_HEADERS, ...headers } });
       }
     },
     websocket: webSocketHandler({ messaging, presence, activity, typing, connections, maxFrameBytes: config.maxFrameBytes, maxBufferedBytes: config.maxBufferedBytes, limits, heartbeat, metrics, log }),
