@@ -82,8 +82,9 @@ export function renderProtocolDoc(): string {
     frames.ReceivedFrame,
     frames.ReadFrame,
     frames.TypingFrame,
+    frames.PingFrame,
   ];
-  const serverFrames = [frames.ReadyFrame, frames.SentFrame, frames.ReceiptFrame, frames.TypingNoticeFrame, frames.PresenceFrame, frames.GapFrame, frames.HiddenFrame, frames.ErrorFrame];
+  const serverFrames = [frames.ReadyFrame, frames.SentFrame, frames.ReceiptFrame, frames.TypingNoticeFrame, frames.PresenceFrame, frames.GapFrame, frames.HiddenFrame, frames.PongFrame, frames.ErrorFrame];
   const eventFrames = [events.MessageFrame, events.EditFrame, events.DeleteFrame, events.ReactionFrame, events.NoticeFrame];
   const errorRows = Object.entries(ERROR_CODES).map(([code, { retryable, meaning }]) => `| \`${code}\` | ${retryable ? "yes" : "no"} | ${meaning} |`);
   const closeRows = Object.entries(frames.CLOSE_CODES).map(([name, code]) => `| ${code} | ${name} |`);
@@ -178,7 +179,31 @@ export function renderProtocolDoc(): string {
     "A client that stops reading is disconnected once `--max-buffered-bytes` (8 MiB) wait for it, without a close frame",
     "(it would sit behind the bytes the client does not read, so the client sees the connection drop, 1006), and a",
     "connection that sends nothing, not even a pong, for `--dead-after-seconds` (60) is closed; either way the device catches",
-    "up from its cursors on its next `hello`. Answer pings (browsers and WebSocket libraries do).",
+    "up from its cursors on its next `hello`. Answer pings (browsers and WebSocket libraries do). `ready` announces the",
+    "connection's frame limit (`frames`): pace every frame you send, acks included, to stay within it.",
+    "",
+    "A server can also stop without closing anything (a frozen process keeps its connections open and answers nothing).",
+    "Send `ping` when you have heard nothing for a couple of seconds; if nothing at all arrives within a few seconds more,",
+    "close the connection yourself and connect again (with the same address: a load balancer may send you to another",
+    "server). Give up on an upgrade that gets no answer within a few seconds the same way. The SDK pings after 2 s of",
+    "silence and reconnects after 5 s.",
+    "",
+    "### Keeping order",
+    "",
+    "The events (`send`, `edit`, `delete`, `react`, `timer`) one connection sends to one conversation are stored in the",
+    "order they arrive, and the server keeps that order through failures: once one of them is refused with a retryable",
+    "code (`store_unavailable`, `rate_limited`, `internal`), nothing later of that conversation from that connection is",
+    "stored before it. The later ones already on their way are refused too, and so is every later one sent before the",
+    "refused one comes again: with the same code (and `retryAfterMs`) as the first refusal and a message naming its id.",
+    "A refusal that came before the server knew the conversation (an action without `to`, a rate limit) holds every",
+    "conversation of the connection the same way. A new connection starts afresh.",
+    "",
+    "So a client that wants its events stored in the order the user made them may send them one after another without",
+    "waiting for answers, and after a retryable refusal must: stop sending new events, wait `retryAfterMs` (or a backoff",
+    "of its own), wait for the answers to everything it already sent (each is `sent` or a refusal), then send every event",
+    "not yet answered `sent` again, oldest first, with the same ids. An event refused for good (a code that is not",
+    "retryable) leaves the queue; later ones are not held for it. Over a new connection, send every unanswered event again,",
+    "oldest first.",
     "",
     "### Client → server",
     "",

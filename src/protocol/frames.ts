@@ -110,7 +110,15 @@ export const TypingFrame = z
     examples: [{ type: "typing", to: "bob" }],
   });
 
-export const ClientFrame = z.discriminatedUnion("type", [HelloFrame, SendFrame, EditRequest, DeleteRequest, ReactRequest, TimerRequest, ReceivedFrame, ReadFrame, TypingFrame]);
+export const PingFrame = z
+  .object({ type: z.literal("ping"), id: RequestId })
+  .meta({
+    description:
+      "Asks the server whether it is still there: answered at once by `pong` with the same id, before `hello` too. A client should ping when it has heard nothing for a couple of seconds and give up on a connection that answers nothing within a few seconds more (a frozen server keeps the TCP connection open): close it and connect again. Browsers cannot send WebSocket pings, hence this frame.",
+    examples: [{ type: "ping", id: "p7" }],
+  });
+
+export const ClientFrame = z.discriminatedUnion("type", [HelloFrame, SendFrame, EditRequest, DeleteRequest, ReactRequest, TimerRequest, ReceivedFrame, ReadFrame, TypingFrame, PingFrame]);
 /** The client frames that store an event: each has an id, is answered by `sent` (or `error`), and is retried with the same id. */
 export const EventRequest = z.discriminatedUnion("type", [SendFrame, EditRequest, DeleteRequest, ReactRequest, TimerRequest]);
 export type EventRequest = z.infer<typeof EventRequest>;
@@ -118,12 +126,29 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 
 // ---------- server → client ----------
 
+export const FrameLimit = z
+  .object({
+    perSecond: z.number().positive().meta({ description: "frames per second on average" }),
+    burst: z.number().int().positive().meta({ description: "frames at once, counting from the connection's start with a full bucket" }),
+  })
+  .meta({ description: "a token bucket: how fast this connection may send frames before they are refused with `rate_limited`" });
+
 export const ReadyFrame = z
-  .object({ type: z.literal("ready"), id: RequestId, user: Name, device: z.number().int() })
+  .object({
+    type: z.literal("ready"),
+    id: RequestId,
+    user: Name,
+    device: z.number().int(),
+    frames: FrameLimit.optional().meta({ description: "the connection's frame limit (`--connection-frame-rate`, `--connection-frame-burst`); absent when there is none. A client should pace every frame it sends (acks included) to stay within it." }),
+  })
   .meta({
     description: "Answers `hello` after the backlog has been sent: from here on messages arrive live.",
-    examples: [{ type: "ready", id: "h1", user: "alice", device: 3 }],
+    examples: [{ type: "ready", id: "h1", user: "alice", device: 3, frames: { perSecond: 50, burst: 200 } }],
   });
+
+export const PongFrame = z
+  .object({ type: z.literal("pong"), id: RequestId })
+  .meta({ description: "Answers `ping`: the server is there.", examples: [{ type: "pong", id: "p7" }] });
 
 export const SentFrame = z
   .object({
@@ -219,6 +244,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   PresenceFrame,
   GapFrame,
   HiddenFrame,
+  PongFrame,
   ErrorFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;

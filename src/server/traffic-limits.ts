@@ -13,7 +13,8 @@ export class TrafficLimits {
 
   /** `frameRate` undefined: connections are not limited; `userMessages` undefined: users are not. */
   constructor(
-    private readonly frameRate: BucketRate | undefined,
+    /** Announced to clients in `ready`, so they can pace themselves. */
+    readonly frameRate: BucketRate | undefined,
     private readonly userMessages: RateLimiter | undefined,
     private readonly now: () => number = Date.now,
   ) {}

@@ -131,11 +131,13 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
 
   async function handle(ws: ChatSocket, frame: ClientFrame, arrivedAt: number): Promise<void> {
     const actor = ws.data.actor;
+    if (frame.type === "ping") return sendFrame(ws, { type: "pong", id: frame.id });
     if (frame.type === "hello") {
       if (ws.data.ready) throw new ChatError("bad_request", "This connection already said hello.");
       await catchUp(ws, frame.cursors);
       ws.data.ready = true;
-      sendFrame(ws, { type: "ready", id: frame.id, user: actor.name, device: actor.deviceId });
+      const frames = limits.frameRate ? { frames: { perSecond: limits.frameRate.perSecond, burst: limits.frameRate.capacity } } : {};
+      sendFrame(ws, { type: "ready", id: frame.id, user: actor.name, device: actor.deviceId, ...frames });
       return;
     }
     if (!ws.data.ready) throw new ChatError("not_ready", "Send hello before any other frame.");

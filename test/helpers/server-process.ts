@@ -9,6 +9,8 @@ export interface ServerProcess {
   wsUrl: string;
   /** Sends the signal (SIGKILL: a crash) and resolves with the exit code or signal. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends a signal and returns at once: SIGSTOP freezes the server with its connections open, SIGCONT thaws it. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /**
@@ -38,7 +40,12 @@ export async function startServerProcess(args: string[], env: Record<string, str
     port: bound,
     url: `http://127.0.0.1:${bound}`,
     wsUrl: `ws://127.0.0.1:${bound}/ws`,
+    signal(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
     async stop(signal = "SIGTERM") {
+      // A frozen server would never act on SIGTERM.
+      if (child.exitCode === null && child.signalCode === null && signal !== "SIGKILL") child.kill("SIGCONT");
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await child.exited;
       return child.exitCode;

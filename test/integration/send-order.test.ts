@@ -11,6 +11,7 @@ import { openSqliteStore } from "../../src/store/sqlite/threaded-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
+import { scrapeMetrics } from "../helpers/metrics.ts";
 import { SdkDevice } from "../helpers/sdk-device.ts";
 import { registerUser, startTestServer, tempDir } from "../helpers/server.ts";
 import { startThrowawayPostgres } from "../helpers/throwaway-postgres.ts";
@@ -148,3 +149,21 @@ function inversions(stored: string[], sent: string[]): number {
   for (let i = 1; i < stored.length; i++) if (place.get(stored[i - 1]!)! > place.get(stored[i]!)!) count++;
   return count;
 }
+
+test("a burst beyond the connection's frame limit is paced by the SDK to the rate announced in ready: nothing refused, all in order", async () => {
+  const server = await startTestServer({ config: { connectionFrameRate: 20, connectionFrameBurst: 10, userMessageRate: 0 } });
+  defer(() => server.cleanup());
+  const alice = await registerUser(server, "alice");
+  const bob = await registerUser(server, "bob");
+  const sender = await new SdkDevice(server, tempDir("chat-pace-"), "alice", alice.token).ready();
+  defer(() => sender.stop());
+  const texts = Array.from({ length: 30 }, (_, i) => `paced ${i + 1}`);
+  for (const text of texts) sender.connection.send("bob", text);
+  expect(await sender.connection.waitForOutbox(10_000)).toBe(true);
+
+  const metrics = await scrapeMetrics(server);
+  expect(metrics.get('chat_errors_total{code="rate_limited"}') ?? 0).toBe(0);
+  const reader = await TestSocket.connect(server.wsUrl, bob.token);
+  defer(() => reader.close());
+  expect(reader.pending().flatMap((frame) => (frame.type === "message" ? [frame.text] : []))).toEqual(texts);
+});

@@ -16,6 +16,7 @@ import { ChatApi } from "./api.ts";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
 import { Emitter } from "./emitter.ts";
 import { ServerUnreachableError } from "./errors.ts";
+import { FramePacer } from "./frame-pacer.ts";
 import { InOrderDelivery } from "./in-order-delivery.ts";
 import { type NewRequest, Outbox } from "./outbox.ts";
 import type { MessageEntry, OutboxEntry, StoredDeviceState } from "./device-state.ts";
@@ -85,9 +86,16 @@ export interface ConnectionOptions {
   gapWaitMs?: number;
   /** A message without an answer for this long means the connection is dead. */
   answerTimeoutMs?: number;
+  /** After this long without a frame from the server, the client pings it. */
+  probeAfterMs?: number;
+  /**
+   * After this long without a frame (or, while connecting, without the connection opening),
+   * the server is taken for dead: a frozen server keeps the TCP connection open and says nothing.
+   */
+  silentDeadMs?: number;
 }
 
-const DEFAULTS = { ackIntervalMs: 50, gapWaitMs: 2_000, answerTimeoutMs: 10_000 };
+const DEFAULTS = { ackIntervalMs: 50, gapWaitMs: 2_000, answerTimeoutMs: 10_000, probeAfterMs: 2_000, silentDeadMs: 5_000 };
 const CLIENT_GOING_AWAY = 4000;
 
 /** Bun's WebSocket takes headers and TLS options, which a browser's does not: there the cookie authenticates. */
@@ -125,6 +133,13 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly answerTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly gapTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  /** When the current socket last heard from the server (or was opened). */
+  private lastHeardAt = 0;
+  private probing = false;
+  private pings = 0;
+  private livenessTimer: ReturnType<typeof setInterval> | undefined;
+  /** Paces frames to the limit the server announced in `ready`. */
+  private pacer: FramePacer | undefined;
 
   constructor(options: ConnectionOptions) {
     super();
@@ -199,13 +214,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
    */
   reconnectNow(why: string): void {
     if (this.stopped) return;
-    const socket = this.socket;
-    if (socket) {
-      // A socket on a dead network may take long to report its close: count it closed now.
-      socket.close(CLIENT_GOING_AWAY, why.slice(0, 120));
-      void this.closed(socket, true, 1006, why);
-      return;
-    }
+    if (this.socket) return this.abandon(this.socket, why);
     if (this.reconnectTimer) {
       clearTimeout(this.reconnectTimer);
       this.openSocket();
@@ -217,6 +226,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     if (this.stopped) return;
     this.receivedMarks.flush();
     this.readMarks.flush();
+    this.pacer?.flushNow();
     const socket = this.socket;
     this.halt("closed");
     if (socket && socket.readyState === WebSocket.OPEN) {
@@ -228,20 +238,33 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
 
   // ---------- connection lifecycle ----------
 
+  /** Counts the socket closed now and reconnects: one on a dead network, or to a frozen server, may take long to report its close. */
+  private abandon(socket: WebSocket, why: string): void {
+    socket.close(CLIENT_GOING_AWAY, why.slice(0, 120));
+    void this.closed(socket, true, 1006, why);
+  }
+
   private openSocket(): void {
     this.reconnectTimer = undefined;
     this.emit("status", { state: "connecting", attempt: this.failures + 1 });
     const socket = this.openAuthenticatedSocket(this.options.server.ws);
     this.socket = socket;
+    this.watchLiveness(socket);
     let opened = false;
     socket.addEventListener("open", () => {
       opened = true;
+      this.lastHeardAt = Date.now();
       this.delivery.beginReplay();
       this.helloCount += 1;
       this.transmit({ type: "hello", id: `hello-${this.helloCount}`, cursors: { ...this.state.data.cursors } });
       this.expectAnswer(`hello-${this.helloCount}`);
     });
-    socket.addEventListener("message", (event) => this.receive(event.data));
+    socket.addEventListener("message", (event) => {
+      if (socket !== this.socket) return;
+      this.lastHeardAt = Date.now();
+      this.probing = false;
+      this.receive(event.data);
+    });
     socket.addEventListener("close", (event) => void this.closed(socket, opened, event.code, event.reason));
   }
 
@@ -249,6 +272,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     if (socket !== this.socket) return;
     this.socket = undefined;
     this.live = false;
+    this.stopLiveness();
     this.clearTimers(this.answerTimers);
     this.clearTimers(this.gapTimers);
     if (this.stopped) return;
@@ -274,6 +298,35 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.socket?.close(CLIENT_GOING_AWAY, why.slice(0, 120));
   }
 
+  /**
+   * A server that stopped (SIGSTOP, a hung process) keeps the connection open and answers nothing:
+   * ping it after `probeAfterMs` of silence, and give up on it after `silentDeadMs` (also while
+   * connecting), so that the client reconnects, perhaps to another server behind the same address.
+   */
+  private watchLiveness(socket: WebSocket): void {
+    this.stopLiveness();
+    this.lastHeardAt = Date.now();
+    this.probing = false;
+    const { probeAfterMs, silentDeadMs } = this.options;
+    this.livenessTimer = setInterval(() => {
+      if (socket !== this.socket) return this.stopLiveness();
+      const silentMs = Date.now() - this.lastHeardAt;
+      if (silentMs >= silentDeadMs) return this.abandon(socket, socket.readyState === WebSocket.OPEN ? "the server stopped answering" : "the server did not answer");
+      if (silentMs >= probeAfterMs && !this.probing && socket.readyState === WebSocket.OPEN) {
+        this.probing = true;
+        // Straight out, not paced: the answer says the server is there.
+        socket.send(JSON.stringify({ type: "ping", id: `ping-${++this.pings}` } satisfies ClientFrame));
+      }
+    }, Math.max(10, Math.min(1_000, Math.floor(probeAfterMs / 2))));
+  }
+
+  private stopLiveness(): void {
+    clearInterval(this.livenessTimer);
+    this.livenessTimer = undefined;
+    this.pacer?.dispose();
+    this.pacer = undefined;
+  }
+
   private halt(reason: StopReason): void {
     this.stopped = true;
     this.live = false;
@@ -284,6 +337,7 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     this.sendQueue.dispose();
     this.clearTimers(this.answerTimers);
     this.clearTimers(this.gapTimers);
+    this.stopLiveness();
     void this.saveNow();
     if (reason !== "closed") this.socket?.close(1000, reason);
     this.socket = undefined;
@@ -319,11 +373,15 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
         return this.emit("presence", frame);
       case "hidden":
         return this.emit("hidden", frame);
+      case "pong":
+        return; // any frame shows the server is there
     }
   }
 
   private ready(frame: ServerFrameOf<"ready">): void {
     this.clearAnswerTimer(frame.id);
+    const socket = this.socket;
+    if (frame.frames && socket) this.pacer = new FramePacer(frame.frames, (encoded) => socket.send(encoded));
     this.live = true;
     this.wasReady = true;
     this.failures = 0;
@@ -353,6 +411,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
 
   private refused(frame: ErrorFrame): void {
     const entry = frame.id === undefined ? undefined : this.sendQueue.find(frame.id);
+    // A ping refused (for rate) still shows the server is there.
+    if (frame.id?.startsWith("ping-")) return;
     if (frame.id?.startsWith("hello-")) {
       this.emit("serverError", frame);
       return this.resume("hello refused");
@@ -431,7 +491,8 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
   }
 
   private transmit(frame: ClientFrame): void {
-    this.socket?.send(JSON.stringify(frame));
+    if (this.pacer) this.pacer.send(JSON.stringify(frame));
+    else this.socket?.send(JSON.stringify(frame));
   }
 
   private expectAnswer(id: string): void {
