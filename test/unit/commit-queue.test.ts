@@ -64,4 +64,31 @@ describe("group commit", () => {
     open();
     expect(await drained).toEqual([1, 2]);
   });
+
+  test("a lane's later items wait while its earlier one commits, and fail with it, before anything can be pushed behind them", async () => {
+    const batches: string[][] = [];
+    const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+    const queue = new CommitQueue<string, string>(async (items) => {
+      batches.push(items);
+      if (items.includes("a1")) {
+        await gate;
+        throw new Error("disk full");
+      }
+      return items;
+    });
+    const failures: string[] = [];
+    const lane = (id: string) => ({ key: "conn1:conv7", failed: () => void failures.push(id) });
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const a1 = queue.push("a1", lane("a1"));
+    await nextTurn();
+    const a2 = queue.push("a2", lane("a2"));
+    const other = queue.push("b1", { key: "conn1:conv8", failed: () => {} });
+    await nextTurn();
+    expect(batches).toEqual([["a1"], ["b1"]]); // a2 waits for a1's batch; another conversation does not
+    expect(await other).toBe("b1");
+    open();
+    expect((await Promise.allSettled([a1, a2])).map((result) => result.status)).toEqual(["rejected", "rejected"]);
+    expect(failures).toEqual(["a1", "a2"]);
+    expect(batches).toEqual([["a1"], ["b1"]]); // a2 never reached the store
+  });
 });
