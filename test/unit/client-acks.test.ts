@@ -61,6 +61,18 @@ describe("coalesced watermarks", () => {
     expect(batches).toEqual([new Map([[12, 6]])]);
     batcher.dispose();
   });
+
+  test("marks the server refused for rate go again: each conversation's highest, once", async () => {
+    const { batches, send, waitFor } = collector();
+    const batcher = new WatermarkBatcher(5, send);
+    batcher.raise(12, 40);
+    batcher.raise(17, 3);
+    batcher.flush();
+    batcher.resendSoon();
+    await waitFor(2);
+    expect(batches).toEqual([new Map([[12, 40], [17, 3]]), new Map([[12, 40], [17, 3]])]);
+    batcher.dispose();
+  });
 });
 
 describe("reconnect backoff", () => {

@@ -417,6 +417,12 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
       this.emit("serverError", frame);
       return this.resume("hello refused");
     }
+    if (!entry && frame.code === "rate_limited" && frame.id === undefined) {
+      // An ack, read mark or typing notice came too fast: the marks go again (typing is ephemeral). A retry follows, so no error to show.
+      this.receivedMarks.resendSoon();
+      this.readMarks.resendSoon();
+      return;
+    }
     if (!entry) return this.emit("serverError", frame);
     this.clearAnswerTimer(entry.id);
     if (ERROR_CODES[frame.code].retryable || frame.code === "not_ready") return this.sendQueue.retryLater(entry, frame.retryAfterMs);

@@ -28,6 +28,13 @@ export class WatermarkBatcher {
     this.pending.clear();
   }
 
+  /** What was sent may not have arrived (refused for rate): send every conversation's highest mark again, after the interval. */
+  resendSoon(): void {
+    for (const [conv, seq] of this.sent) if ((this.pending.get(conv) ?? -1) < seq) this.pending.set(conv, seq);
+    this.sent.clear();
+    if (this.pending.size > 0) this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+  }
+
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
