@@ -1,5 +1,5 @@
 import { hashSessionToken, newSessionToken } from "../../src/domain/tokens.ts";
-import { ErrorBody, Session, type ServerFrame } from "../../src/protocol/index.ts";
+import { ERROR_CODES, ErrorBody, Session, type ServerFrame } from "../../src/protocol/index.ts";
 import { openSqliteConnection } from "../../src/store/sqlite/index.ts";
 import {
   type Account,
@@ -14,6 +14,8 @@ import {
 } from "./driver.ts";
 
 const PASSWORD = "bench-password";
+/** How long to wait before resending after a retryable refusal that names no wait. */
+const DEFAULT_RETRY_MS = 250;
 /** Registration costs an argon2 hash on the server; more in flight only queues there. */
 const REGISTER_CONCURRENCY = 8;
 
@@ -95,6 +97,18 @@ async function connectDevice(wsUrl: string, account: Account, events: Connection
     unacked.clear();
   };
 
+  // Sends not yet answered, in the order sent. After a retryable refusal the server holds everything later
+  // of the conversation until the refused one comes again, so, like the real client, resend them all in order
+  // (one already stored is answered with its original `sent`, once).
+  const unconfirmed = new Map<string, string>();
+  let resendTimer: ReturnType<typeof setTimeout> | undefined;
+  const resendLater = (afterMs: number) => {
+    resendTimer ??= setTimeout(() => {
+      resendTimer = undefined;
+      for (const frame of unconfirmed.values()) socket.send(frame);
+    }, afterMs);
+  };
+
   const ready = Promise.withResolvers<void>();
   const timer = setTimeout(() => ready.reject(new Error(`no ready for ${account.name} within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
   socket.addEventListener("close", (event) => ready.reject(new Error(`${account.name}'s socket closed: ${event.code} ${event.reason}`)));
@@ -111,6 +125,7 @@ async function connectDevice(wsUrl: string, account: Account, events: Connection
         }
         break;
       case "sent":
+        unconfirmed.delete(frame.id);
         events.stored?.(frame.id);
         break;
       case "ready":
@@ -119,6 +134,12 @@ async function connectDevice(wsUrl: string, account: Account, events: Connection
         break;
       case "error":
         if (frame.id === "hello") ready.reject(new Error(`hello refused for ${account.name}: ${frame.message}`));
+        // A retryable refusal of a send is retried, as the client does: it shows as latency, not as a refusal.
+        if (frame.id !== undefined && unconfirmed.has(frame.id) && ERROR_CODES[frame.code].retryable) {
+          resendLater(frame.retryAfterMs ?? DEFAULT_RETRY_MS);
+          break;
+        }
+        if (frame.id !== undefined) unconfirmed.delete(frame.id);
         events.refused?.(frame.code, frame.message, frame.id);
         break;
     }
@@ -131,5 +152,16 @@ async function connectDevice(wsUrl: string, account: Account, events: Connection
     socket.close();
     throw error;
   }
-  return { send: (to, id, text) => socket.send(encodeSend(to, id, text)), close: watchDrops(socket, events) };
+  const close = watchDrops(socket, events);
+  return {
+    send(to, id, text) {
+      const frame = encodeSend(to, id, text);
+      unconfirmed.set(id, frame);
+      socket.send(frame);
+    },
+    close() {
+      clearTimeout(resendTimer);
+      close();
+    },
+  };
 }
