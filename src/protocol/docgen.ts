@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { ERROR_CODES } from "./errors.ts";
-import * as events from "./events.ts";
+import { CLIENT_FRAMES, EVENT_FRAMES, frameType, SERVER_FRAMES } from "./asyncapi.ts";
 import * as frames from "./frames.ts";
-import * as groups from "./groups.ts";
-import * as http from "./http.ts";
+import { HTTP_SCHEMAS, schemaName } from "./openapi.ts";
+import { openApiPath, ROUTE_LIST, type RouteAnswer, type RouteSpec } from "./routes.ts";
 import { ID_RULES, NAME_RULES } from "./names.ts";
 
 /**
@@ -43,49 +43,31 @@ function section(title: string, schema: z.ZodType): string {
   return [`### ${title}`, "", meta.description ?? "", "", fieldsTable(schema), "", ...examples, ""].join("\n");
 }
 
-const frameTitle = (schema: z.ZodType) => {
-  const json = z.toJSONSchema(schema, { unrepresentable: "any" }) as unknown as { properties: { type: { const: string } } };
-  return `\`${json.properties.type.const}\``;
-};
+const frameTitle = (schema: z.ZodType) => `\`${frameType(schema)}\``;
 
-/** The HTTP bodies, in the order the document shows them. */
-const HTTP_BODIES: Record<string, z.ZodType> = {
-  Credentials: http.Credentials,
-  Session: http.Session,
-  BrowserSession: http.BrowserSession,
-  HistoryQuery: http.HistoryQuery,
-  HistoryPage: http.HistoryPage,
-  ConversationList: http.ConversationList,
-  SearchQuery: http.SearchQuery,
-  SearchPage: http.SearchPage,
-  MessagePlace: http.MessagePlace,
-  HideRequest: http.HideRequest,
-  DeviceList: http.DeviceList,
-  PrivacySettings: groups.PrivacySettings,
-  CreateGroup: groups.CreateGroup,
-  GroupUser: groups.GroupUser,
-  RenameGroup: groups.RenameGroup,
-  GroupInfo: groups.GroupInfo,
-  GroupList: groups.GroupList,
-  MessageReceipts: groups.MessageReceipts,
-  ErrorBody: http.ErrorBody,
-};
+/** The docs' name of a body or query: its schema's name, or the words the route gives. */
+function bodyWords(route: RouteSpec): string {
+  const schema = route.body ?? route.query;
+  if (route.bodyName) return route.bodyName;
+  return schema ? (schemaName(schema) ?? "") : "";
+}
+
+function answerWords(answer: RouteAnswer): string {
+  const body = answer.codes ? answer.codes.map((code) => `\`${code}\``).join(", ") : answer.schema ? (schemaName(answer.schema) ?? "") : "";
+  const note = answer.note ? (answer.codes ? ` (${answer.note})` : ` ${answer.note}`) : "";
+  const text = `${answer.status}${body ? ` ${body}` : ""}${note}`;
+  return answer.status === 200 && answer.mediaType && answer.note && !answer.schema ? `${answer.status} ${answer.note}` : text;
+}
+
+/** One row of the HTTP table per route of the table the server registers its handlers from. */
+function httpRow(route: RouteSpec): string {
+  const query = route.query ? "?" + Object.keys(route.query.shape).map((key) => `${key}=…`).join("&") : "";
+  const auth = route.auth === "bearer" ? `bearer${route.who ? `, ${route.who}` : ""}` : `none${route.csrf ? "; `X-Chat-CSRF: 1`" : ""}`;
+  const path = openApiPath(route.path).replace(/\{(\w+)\}/g, ":$1");
+  return `| \`${route.method.toUpperCase()} ${path}${query}\` | ${auth} | ${bodyWords(route)} | ${route.answers.map(answerWords).join("; ")} |`;
+}
 
 export function renderProtocolDoc(): string {
-  const clientFrames = [
-    frames.HelloFrame,
-    frames.SendFrame,
-    frames.EditRequest,
-    frames.DeleteRequest,
-    frames.ReactRequest,
-    frames.TimerRequest,
-    frames.ReceivedFrame,
-    frames.ReadFrame,
-    frames.TypingFrame,
-    frames.PingFrame,
-  ];
-  const serverFrames = [frames.ReadyFrame, frames.SentFrame, frames.ReceiptFrame, frames.TypingNoticeFrame, frames.PresenceFrame, frames.GapFrame, frames.HiddenFrame, frames.PongFrame, frames.ErrorFrame];
-  const eventFrames = [events.MessageFrame, events.EditFrame, events.DeleteFrame, events.ReactionFrame, events.NoticeFrame];
   const errorRows = Object.entries(ERROR_CODES).map(([code, { retryable, meaning }]) => `| \`${code}\` | ${retryable ? "yes" : "no"} | ${meaning} |`);
   const closeRows = Object.entries(frames.CLOSE_CODES).map(([name, code]) => `| ${code} | ${name} |`);
   return [
@@ -108,36 +90,13 @@ export function renderProtocolDoc(): string {
     "",
     "## HTTP",
     "",
+    "The table below is rendered from the route table in `src/protocol/routes.ts`, which the server also registers its",
+    "handlers and request validation from; so is `GET /openapi.json`, the same routes as an OpenAPI 3.1 document. The",
+    "WebSocket frames are described as an AsyncAPI 3 document at `GET /asyncapi.json` and in `docs/asyncapi.json`.",
+    "",
     "| method and path | auth | body / query | answer |",
     "| --- | --- | --- | --- |",
-    "| `POST /api/register` | none | Credentials | 201 Session; 409 `name_taken`; 429 `rate_limited` (too many attempts from this address) |",
-    "| `POST /api/login` | none | Credentials | 200 Session; 404 `unknown_user`; 401 `wrong_password`; 403 `limit_reached` (device cap); 429 `rate_limited` (name locked after failed logins, or too many attempts from this address) |",
-    "| `POST /api/browser/register` | none; `X-Chat-CSRF: 1` | Credentials | 201 BrowserSession and the session cookie; errors as register |",
-    "| `POST /api/browser/login` | none; `X-Chat-CSRF: 1` | Credentials | 200 BrowserSession and the session cookie; errors as login |",
-    "| `GET /api/session` | bearer | | 200 BrowserSession: who this token or cookie is |",
-    "| `GET /api/conversations` | bearer | | 200 ConversationList |",
-    "| `GET /api/history?with=NAME&before=SEQ&limit=N` | bearer | HistoryQuery | 200 HistoryPage; 403 `not_member` |",
-    "| `GET /api/search?q=WORDS&before=NEXT&limit=N` | bearer | SearchQuery | 200 SearchPage |",
-    "| `GET /api/messages/:id` | bearer | | 200 MessagePlace; 404 `unknown_message` (none of your conversations has it) |",
-    "| `POST /api/hide` | bearer | HideRequest | 204, and your devices get a `hidden` frame; 404 `unknown_message` |",
-    "| `GET /api/devices` | bearer | | 200 DeviceList |",
-    "| `DELETE /api/devices/:id` | bearer | | 204; the device's socket closes with 4001 |",
-    "| `POST /api/logout` | bearer | | 204; this token stops working |",
-    "| `GET /api/settings` | bearer | | 200 PrivacySettings |",
-    "| `PATCH /api/settings` | bearer | part of PrivacySettings | 200 PrivacySettings |",
-    "| `POST /api/groups` | bearer | CreateGroup | 201 GroupInfo; 409 `name_taken` |",
-    "| `GET /api/groups` | bearer | | 200 GroupList |",
-    "| `GET /api/groups/:name` | bearer, member | | 200 GroupInfo |",
-    "| `PATCH /api/groups/:name` | bearer, admin | RenameGroup | 200 GroupInfo |",
-    "| `POST /api/groups/:name/members` | bearer, admin | GroupUser | 200 GroupInfo |",
-    "| `DELETE /api/groups/:name/members/:user` | bearer, admin (or the user: leave) | | 204 |",
-    "| `POST /api/groups/:name/admins` | bearer, admin | GroupUser | 200 GroupInfo |",
-    "| `GET /api/groups/:name/receipts?seq=N` | bearer, member | | 200 MessageReceipts |",
-    "| `GET /healthz` | none | | 200 `ok` |",
-    "| `GET /readyz` | none | | 200 `{\"ready\":true,\"checks\":{\"store\":\"ok\",\"bus\":\"ok\"}}`; 503 with `ready: false` and the check that is `unreachable` (the store also while its writes fail, as on a full disk) |",
-    "| `GET /metrics` | none | | 200 Prometheus text (version 0.0.4) |",
-    "| `GET /ws` | bearer | WebSocket upgrade | 101, or 401 with ErrorBody; 403 `forbidden` for a session cookie from another site's page; 503 `store_unavailable` |",
-    "| `GET /` | none | | 200 the web client (its scripts and styles at `/chunk-….js`, `/chunk-….css`) |",
+    ...ROUTE_LIST.map(httpRow),
     "",
     "Authenticated routes take `Authorization: Bearer <token>` with the token from register or login. Every 4xx/5xx answer but `/readyz`'s is an ErrorBody;",
     "a `rate_limited` one carries `retryAfterMs` and a `Retry-After` header (seconds). While the store cannot be reached or written",
@@ -163,7 +122,7 @@ export function renderProtocolDoc(): string {
     "data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,",
     "`X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and `X-Frame-Options: DENY`.",
     "",
-    ...Object.entries(HTTP_BODIES).map(([title, schema]) => section(title, schema)),
+    ...Object.entries(HTTP_SCHEMAS).map(([title, schema]) => section(title, schema)),
     "## WebSocket",
     "",
     "Open `GET /ws` with the bearer token, send `hello`, and wait for `ready`: everything stored for this device since its",
@@ -207,10 +166,10 @@ export function renderProtocolDoc(): string {
     "",
     "### Client → server",
     "",
-    ...clientFrames.map((schema) => section(frameTitle(schema), schema)),
+    ...CLIENT_FRAMES.map((schema) => section(frameTitle(schema), schema)),
     "### Server → client",
     "",
-    ...serverFrames.map((schema) => section(frameTitle(schema), schema)),
+    ...SERVER_FRAMES.map((schema) => section(frameTitle(schema), schema)),
     "### Events of a conversation",
     "",
     "A conversation is one stream of events, numbered by `seq`: messages, and edits, deletes and reactions that refer to an",
@@ -219,7 +178,7 @@ export function renderProtocolDoc(): string {
     "unread and is no message to show ticks for; a client may acknowledge and mark read past them as it does past messages.",
     "A message replayed after it was edited or deleted arrives in its current state, and the edit or delete follows it.",
     "",
-    ...eventFrames.map((schema) => section(frameTitle(schema), schema)),
+    ...EVENT_FRAMES.map((schema) => section(frameTitle(schema), schema)),
     "## Error codes",
     "",
     "| code | retry can help | meaning |",

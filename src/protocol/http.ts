@@ -221,3 +221,14 @@ export const ErrorBody = z
     examples: [{ error: { code: "wrong_password", message: "The name and password do not match." } }],
   });
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const Readiness = z
+  .object({
+    ready: z.boolean(),
+    checks: z.record(z.string(), z.enum(["ok", "unreachable"])).meta({ description: "each dependency (`store`, `bus`) and whether it answers" }),
+  })
+  .meta({
+    description: "Answer to `GET /readyz`: 200 when every dependency answers, 503 when one does not.",
+    examples: [{ ready: false, checks: { store: "unreachable", bus: "ok" } }],
+  });
+export type Readiness = z.infer<typeof Readiness>;

@@ -5,3 +5,4 @@ export * from "./http.ts";
 export * from "./names.ts";
 export * from "./validation.ts";
 export * from "./groups.ts";
+export * from "./routes.ts";
