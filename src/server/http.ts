@@ -1,22 +1,7 @@
-import { Hono, type Context } from "hono";
-import type { z } from "zod";
-import {
-  CLOSE_CODES,
-  ChatError,
-  CreateGroup,
-  Credentials,
-  describeIssues,
-  GroupUser,
-  HideRequest,
-  HistoryQuery,
-  MessageId,
-  Name,
-  PrivacyUpdate,
-  ReceiptsQuery,
-  RenameGroup,
-  SearchQuery,
-  type ErrorBody,
-} from "../protocol/index.ts";
+import { Hono, type MiddlewareHandler } from "hono";
+import { CLOSE_CODES, ChatError, ROUTES, type ErrorBody } from "../protocol/index.ts";
+import { renderAsyncApi } from "../protocol/asyncapi.ts";
+import { renderOpenApi } from "../protocol/openapi.ts";
 import type { Accounts, Actor } from "../services/accounts.ts";
 import type { Groups } from "../services/groups.ts";
 import type { Messaging } from "../services/messaging.ts";
@@ -26,7 +11,14 @@ import type { Connections } from "./connections.ts";
 import { asChatError, errorAnswer } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { checkCsrf, clearedSessionCookie, cookieValue, SESSION_COOKIE, sessionCookie } from "./browser-session.ts";
+import { handle } from "./route-table.ts";
 import { securityHeaders, webAppRoutes } from "./web-app.ts";
+
+/** Both documents are the same for the life of the process: rendered at the first request. */
+let openApi: unknown;
+let asyncApi: unknown;
+const openApiDocument = () => (openApi ??= renderOpenApi());
+const asyncApiDocument = () => (asyncApi ??= renderAsyncApi());
 
 export interface HttpDeps {
   accounts: Accounts;
@@ -48,31 +40,6 @@ type Env = { Variables: { actor: Actor; viaCookie: boolean } };
 export function bearerToken(header: string | undefined | null): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   return match?.[1];
-}
-
-async function parseJsonBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new ChatError("bad_request", "The body must be JSON.");
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new ChatError("bad_request", `Invalid body: ${describeIssues(parsed.error)}.`);
-  return parsed.data;
-}
-
-function parseQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<T> {
-  const parsed = schema.safeParse(c.req.query());
-  if (!parsed.success) throw new ChatError("bad_request", `Invalid query: ${describeIssues(parsed.error)}.`);
-  return parsed.data;
-}
-
-/** A name taken from the path, checked by the same rules as in bodies. */
-function nameParam(c: Context, key: string): string {
-  const parsed = Name.safeParse(c.req.param(key));
-  if (!parsed.success) throw new ChatError("bad_request", `Invalid ${key} in the path: ${describeIssues(parsed.error)}.`);
-  return parsed.data;
 }
 
 /** The HTTP routes: accounts, history, devices, groups, settings, health. */
@@ -98,14 +65,16 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
     return c.json({ error: { code: "not_found", message: `Nothing is at ${c.req.method} ${c.req.path}.` } } satisfies ErrorBody, 404);
   });
 
-  app.get("/healthz", (c) => c.text("ok"));
+  handle(app, "", ROUTES.healthz, (c) => c.text("ok"));
+  handle(app, "", ROUTES.openapi, (c) => c.json(openApiDocument()));
+  handle(app, "", ROUTES.asyncapi, (c) => c.json(asyncApiDocument()));
 
-  app.post("/api/register", async (c) => {
-    const credentials = await parseJsonBody(c, Credentials);
+  handle(app, "", ROUTES.register, async (c) => {
+    const credentials = c.req.valid("json");
     return c.json(await logins.register(clientAddress(c.req.raw), () => accounts.register(credentials)), 201);
   });
-  app.post("/api/login", async (c) => {
-    const credentials = await parseJsonBody(c, Credentials);
+  handle(app, "", ROUTES.login, async (c) => {
+    const credentials = c.req.valid("json");
     const address = clientAddress(c.req.raw);
     try {
       return c.json(await logins.login(credentials.name, address, () => accounts.login(credentials)));
@@ -116,16 +85,21 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
   });
 
   // The same, for a browser: the token goes into an HttpOnly cookie, never to the page's scripts.
-  app.post("/api/browser/register", async (c) => {
+  // The CSRF check comes before the body is read.
+  const csrf: MiddlewareHandler = async (c, next) => {
     checkCsrf(c.req.raw);
-    const credentials = await parseJsonBody(c, Credentials);
+    await next();
+  };
+  app.use(ROUTES.browserRegister.path, csrf);
+  app.use(ROUTES.browserLogin.path, csrf);
+  handle(app, "", ROUTES.browserRegister, async (c) => {
+    const credentials = c.req.valid("json");
     const session = await logins.register(clientAddress(c.req.raw), () => accounts.register(credentials));
     c.header("Set-Cookie", sessionCookie(session.token, secure));
     return c.json({ user: session.user, device: session.device }, 201);
   });
-  app.post("/api/browser/login", async (c) => {
-    checkCsrf(c.req.raw);
-    const credentials = await parseJsonBody(c, Credentials);
+  handle(app, "", ROUTES.browserLogin, async (c) => {
+    const credentials = c.req.valid("json");
     const address = clientAddress(c.req.raw);
     try {
       const session = await logins.login(credentials.name, address, () => accounts.login(credentials));
@@ -149,37 +123,33 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
     await next();
   });
 
-  authenticated.get("/session", async (c) => {
+  handle(authenticated, "/api", ROUTES.session, async (c) => {
     const actor = c.get("actor");
     const device = (await accounts.devices(actor)).find((candidate) => candidate.id === actor.deviceId);
     return c.json({ user: actor.name, device: { id: actor.deviceId, name: device?.name ?? "" } });
   });
 
-  authenticated.get("/conversations", async (c) => c.json(await messaging.conversationList(c.get("actor"))));
+  handle(authenticated, "/api", ROUTES.conversations, async (c) => c.json(await messaging.conversationList(c.get("actor"))));
 
-  authenticated.get("/history", async (c) => {
-    const query = parseQuery(c, HistoryQuery);
+  handle(authenticated, "/api", ROUTES.history, async (c) => {
+    const query = c.req.valid("query");
     return c.json(await messaging.history(c.get("actor"), query.with, query.before, query.limit));
   });
 
-  authenticated.get("/search", async (c) => {
-    const query = parseQuery(c, SearchQuery);
+  handle(authenticated, "/api", ROUTES.search, async (c) => {
+    const query = c.req.valid("query");
     return c.json(await messaging.search(c.get("actor"), query.q, query.before, query.limit));
   });
 
-  authenticated.get("/messages/:id", async (c) => {
-    const id = MessageId.safeParse(c.req.param("id"));
-    if (!id.success) throw new ChatError("bad_request", `Invalid id in the path: ${describeIssues(id.error)}.`);
-    return c.json(await messaging.locate(c.get("actor"), id.data));
-  });
+  handle(authenticated, "/api", ROUTES.locate, async (c) => c.json(await messaging.locate(c.get("actor"), c.req.valid("param").id)));
 
-  authenticated.post("/hide", async (c) => {
-    const body = await parseJsonBody(c, HideRequest);
+  handle(authenticated, "/api", ROUTES.hide, async (c) => {
+    const body = c.req.valid("json");
     await messaging.hide(c.get("actor"), body.id, body.to);
     return c.body(null, 204);
   });
 
-  authenticated.get("/devices", async (c) => {
+  handle(authenticated, "/api", ROUTES.devices, async (c) => {
     const actor = c.get("actor");
     const devices = await accounts.devices(actor);
     return c.json({
@@ -193,15 +163,15 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
     });
   });
 
-  authenticated.delete("/devices/:id{[0-9]+}", async (c) => {
-    const deviceId = Number(c.req.param("id"));
+  handle(authenticated, "/api", ROUTES.revokeDevice, async (c) => {
+    const deviceId = c.req.valid("param").id;
     const actor = c.get("actor");
     await accounts.revokeDevice(actor, deviceId);
     connections.disconnect(actor.userId, deviceId, CLOSE_CODES.revoked, "this device was logged out");
     return c.body(null, 204);
   });
 
-  authenticated.post("/logout", async (c) => {
+  handle(authenticated, "/api", ROUTES.logout, async (c) => {
     const actor = c.get("actor");
     if (c.get("viaCookie")) c.header("Set-Cookie", clearedSessionCookie(secure));
     await accounts.revokeDevice(actor, actor.deviceId);
@@ -209,35 +179,24 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
     return c.body(null, 204);
   });
 
-  authenticated.get("/settings", async (c) => c.json(await accounts.privacy(c.get("actor"))));
-  authenticated.patch("/settings", async (c) => c.json(await accounts.setPrivacy(c.get("actor"), await parseJsonBody(c, PrivacyUpdate))));
+  handle(authenticated, "/api", ROUTES.settings, async (c) => c.json(await accounts.privacy(c.get("actor"))));
+  handle(authenticated, "/api", ROUTES.updateSettings, async (c) => c.json(await accounts.setPrivacy(c.get("actor"), c.req.valid("json"))));
 
-  authenticated.post("/groups", async (c) => {
-    const body = await parseJsonBody(c, CreateGroup);
+  handle(authenticated, "/api", ROUTES.createGroup, async (c) => {
+    const body = c.req.valid("json");
     return c.json(await groups.create(c.get("actor"), body.name, body.members), 201);
   });
-  authenticated.get("/groups", async (c) => c.json(await groups.list(c.get("actor"))));
-  authenticated.get("/groups/:name", async (c) => c.json(await groups.info(c.get("actor"), nameParam(c, "name"))));
-  authenticated.patch("/groups/:name", async (c) => {
-    const body = await parseJsonBody(c, RenameGroup);
-    return c.json(await groups.rename(c.get("actor"), nameParam(c, "name"), body.name));
-  });
-  authenticated.post("/groups/:name/members", async (c) => {
-    const body = await parseJsonBody(c, GroupUser);
-    return c.json(await groups.add(c.get("actor"), nameParam(c, "name"), body.user));
-  });
-  authenticated.delete("/groups/:name/members/:user", async (c) => {
-    await groups.remove(c.get("actor"), nameParam(c, "name"), nameParam(c, "user"));
+  handle(authenticated, "/api", ROUTES.groups, async (c) => c.json(await groups.list(c.get("actor"))));
+  handle(authenticated, "/api", ROUTES.group, async (c) => c.json(await groups.info(c.get("actor"), c.req.valid("param").name)));
+  handle(authenticated, "/api", ROUTES.renameGroup, async (c) => c.json(await groups.rename(c.get("actor"), c.req.valid("param").name, c.req.valid("json").name)));
+  handle(authenticated, "/api", ROUTES.addMember, async (c) => c.json(await groups.add(c.get("actor"), c.req.valid("param").name, c.req.valid("json").user)));
+  handle(authenticated, "/api", ROUTES.removeMember, async (c) => {
+    const { name, user } = c.req.valid("param");
+    await groups.remove(c.get("actor"), name, user);
     return c.body(null, 204);
   });
-  authenticated.post("/groups/:name/admins", async (c) => {
-    const body = await parseJsonBody(c, GroupUser);
-    return c.json(await groups.promote(c.get("actor"), nameParam(c, "name"), body.user));
-  });
-  authenticated.get("/groups/:name/receipts", async (c) => {
-    const query = parseQuery(c, ReceiptsQuery);
-    return c.json(await groups.receipts(c.get("actor"), nameParam(c, "name"), query.seq));
-  });
+  handle(authenticated, "/api", ROUTES.promote, async (c) => c.json(await groups.promote(c.get("actor"), c.req.valid("param").name, c.req.valid("json").user)));
+  handle(authenticated, "/api", ROUTES.receipts, async (c) => c.json(await groups.receipts(c.get("actor"), c.req.valid("param").name, c.req.valid("query").seq)));
 
   app.route("/api", authenticated);
   webAppRoutes(app);
