@@ -130,6 +130,18 @@ export function postgresRedis({ servers = 2, postgresUrl = TEST_POSTGRES_URL, re
 
 export const TWO_SERVERS_POSTGRES_REDIS = postgresRedis();
 
+/** The environment of server processes that share storage of their own (a schema and key prefix), and how to drop it. */
+export function isolatedServerEnvironment() {
+  const storage = isolatedStorage();
+  const env: Record<string, string> = {
+    DATABASE_URL: TEST_POSTGRES_URL,
+    CHAT_DATABASE_SCHEMA: storage.schema,
+    REDIS_URL: TEST_REDIS_URL,
+    CHAT_REDIS_PREFIX: storage.redisPrefix,
+  };
+  return { env, drop: storage.drop };
+}
+
 /** Every deployment the behaviour suites run against. */
 export const DEPLOYMENT_KINDS: DeploymentKind[] = [SINGLE_SQLITE, TWO_SERVERS_POSTGRES_REDIS];
 

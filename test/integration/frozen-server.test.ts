@@ -6,7 +6,7 @@
  */
 import { expect, test } from "bun:test";
 import type { Socket, TCPSocketListener } from "bun";
-import { isolatedStorage, TEST_POSTGRES_URL, TEST_REDIS_URL } from "../helpers/deployments.ts";
+import { isolatedServerEnvironment } from "../helpers/deployments.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
 import { SdkDevice } from "../helpers/sdk-device.ts";
 import { registerUser, tempDir } from "../helpers/server.ts";
@@ -75,14 +75,8 @@ function balancer(firstTarget: number): { port: number; target: number; stop(): 
 }
 
 test("a receiving client behind one address notices its server froze and gets the next message through another server within 10 s", async () => {
-  const storage = isolatedStorage();
-  defer(storage.drop);
-  const env = {
-    DATABASE_URL: TEST_POSTGRES_URL,
-    CHAT_DATABASE_SCHEMA: storage.schema,
-    REDIS_URL: TEST_REDIS_URL,
-    CHAT_REDIS_PREFIX: storage.redisPrefix,
-  };
+  const { env, drop } = isolatedServerEnvironment();
+  defer(drop);
   const frozen = await startServerProcess([], env);
   defer(() => frozen.stop("SIGKILL"));
   const other = await startServerProcess([], env);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { ServerFrame } from "../../src/protocol/index.ts";
-import { isolatedStorage, postgresRedis, TEST_POSTGRES_URL, TEST_REDIS_URL } from "../helpers/deployments.ts";
+import { isolatedServerEnvironment, postgresRedis } from "../helpers/deployments.ts";
 import { registerUser, type TestServer } from "../helpers/server.ts";
 import { startServerProcess } from "../helpers/server-process.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
@@ -36,15 +36,9 @@ function shown(frames: ServerFrame[]): Message[] {
 
 describe("scale-out faults", () => {
   test("a server is killed: its users reconnect to another and lose nothing", async () => {
-    const storage = isolatedStorage();
-    defer(storage.drop);
-    const env = {
-      DATABASE_URL: TEST_POSTGRES_URL,
-      CHAT_DATABASE_SCHEMA: storage.schema,
-      REDIS_URL: TEST_REDIS_URL,
-      CHAT_REDIS_PREFIX: storage.redisPrefix,
-      CHAT_USER_MESSAGE_RATE: "0",
-    };
+    const { env: shared, drop } = isolatedServerEnvironment();
+    defer(drop);
+    const env = { ...shared, CHAT_USER_MESSAGE_RATE: "0" };
     const doomed = await startServerProcess([], env);
     defer(() => doomed.stop("SIGKILL"));
     const survivor = await startServerProcess([], env);
