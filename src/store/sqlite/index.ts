@@ -49,12 +49,21 @@ export function openSqliteConnection(dataDir: string, access: "read-write" | "re
   // Deleted text (delete for everyone, disappearing messages, retention) is overwritten in the
   // file, not left in free pages; the WAL's old copies go with the checkpoint that follows.
   db.run("PRAGMA secure_delete = ON");
-  migrate(db);
+  migrate(db, path);
   return withCheckpointAfterDeletes(db, sqliteStore(db));
 }
 
-function migrate(db: Database): void {
+/** Thrown when the data directory was written by a newer release; its message is one sentence for the operator. */
+export class NewerSchemaError extends Error {}
+
+function migrate(db: Database, path: string): void {
   const { user_version: applied } = db.query("PRAGMA user_version").get() as { user_version: number };
+  if (applied > MIGRATIONS.length) {
+    db.close();
+    throw new NewerSchemaError(
+      `the database ${path} is at schema version ${applied}, newer than this server knows (${MIGRATIONS.length}); run the newer chat-server, or restore a backup made by this release (--data or CHAT_DATA_DIR)`,
+    );
+  }
   for (let version = applied; version < MIGRATIONS.length; version++) {
     inWriteTransaction(db, () => {
       db.run(MIGRATIONS[version]!);
@@ -97,6 +106,9 @@ function withCheckpointAfterDeletes(db: Database, store: Store): Store {
     },
     async close() {
       clearTimeout(scheduled);
+      // After a clean stop chat.db alone holds everything: copy the WAL back into it and empty it, so a
+      // person copying the file (or the backup of a stopped server) loses nothing still in chat.db-wal.
+      db.run("PRAGMA wal_checkpoint(TRUNCATE)");
       await store.close();
     },
   };
