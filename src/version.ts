@@ -11,3 +11,8 @@ export function versionLine(program: string): string {
   const commit = typeof CHAT_BUILD_COMMIT === "string" && CHAT_BUILD_COMMIT !== "" ? `commit ${CHAT_BUILD_COMMIT}` : "run from source";
   return `${program} ${packageJson.version} (${commit})`;
 }
+
+/** The release and the commit, for the `chat_build_info` metric and the start log line. */
+export function buildInfo(): { version: string; commit: string } {
+  return { version: packageJson.version, commit: typeof CHAT_BUILD_COMMIT === "string" && CHAT_BUILD_COMMIT !== "" ? CHAT_BUILD_COMMIT : "source" };
+}

@@ -1,6 +1,8 @@
 import type { DeviceId } from "../domain/types.ts";
 import type { Fanout } from "../services/fanout.ts";
 import type { Store } from "../store/store.ts";
+import { readdirSync } from "node:fs";
+import { buildInfo } from "../version.ts";
 import { type Counter, type Histogram, MetricsRegistry } from "./metrics.ts";
 
 /** Counts the server reads when scraped. */
@@ -37,7 +39,8 @@ export class ChatMetrics {
     registry.gauge("chat_connections", "Open WebSocket connections.", live.connections);
     registry.gauge("chat_devices_connected", "Devices connected to this server.", live.devices);
     registry.gauge("chat_buffered_bytes", "Bytes waiting to be sent to slow clients.", live.bufferedBytes);
-    registry.gauge("process_resident_memory_bytes", "Resident memory of the server process.", () => process.memoryUsage.rss());
+    registry.gauge("chat_build_info", "The release and commit of this server (always 1).", () => 1, buildInfo());
+    addProcessMetrics(registry);
     this.messagesIn = registry.counter("chat_messages_in_total", "New messages stored (a retried send is counted once).");
     this.messagesOut = registry.counter("chat_messages_out_total", "Message frames sent to devices on this server: live (stored here or relayed from another server) or replayed.");
     this.deliverySeconds = registry.histogram(
@@ -106,5 +109,46 @@ export class ChatMetrics {
   private countNewMessages(results: Awaited<ReturnType<Store["appendEvents"]>>): void {
     const stored = results.filter((result) => result.ok && !result.duplicate).length;
     if (stored > 0) this.messagesIn.inc({}, stored);
+  }
+}
+
+/** How often the event loop's lag is sampled. */
+const LAG_SAMPLE_MS = 500;
+
+/**
+ * The process metrics a Prometheus user expects of any server (the names of the official clients),
+ * and the event loop's lag: how late a timer fires, the time frames wait before they are handled.
+ */
+function addProcessMetrics(registry: MetricsRegistry): void {
+  const startTime = Math.round(Date.now() / 1000 - process.uptime());
+  registry.counterReadAtScrape("process_cpu_seconds_total", "User and system CPU time of the server process, in seconds.", () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  });
+  registry.gauge("process_resident_memory_bytes", "Resident memory of the server process.", () => process.memoryUsage.rss());
+  registry.gauge("process_start_time_seconds", "When the server process started, in seconds since the Unix epoch.", () => startTime);
+  registry.gauge("process_open_fds", "Open file descriptors of the server process (sockets included).", openFileDescriptors);
+  // The worst lag since the last scrape, so a stall between two scrapes is not missed.
+  let worstLag = 0;
+  let expected = performance.now() + LAG_SAMPLE_MS;
+  const sample = () => {
+    const now = performance.now();
+    worstLag = Math.max(worstLag, Math.max(0, now - expected) / 1000);
+    expected = now + LAG_SAMPLE_MS;
+    setTimeout(sample, LAG_SAMPLE_MS).unref();
+  };
+  setTimeout(sample, LAG_SAMPLE_MS).unref();
+  registry.gauge("process_event_loop_lag_seconds", `Longest delay of a timer on the event loop since the last scrape (sampled every ${LAG_SAMPLE_MS} ms).`, () => {
+    const lag = Math.max(worstLag, Math.max(0, performance.now() - expected) / 1000);
+    worstLag = 0;
+    return lag;
+  });
+}
+
+function openFileDescriptors(): number {
+  try {
+    return readdirSync("/proc/self/fd").length - 1; // the directory being read is one of them
+  } catch {
+    return Number.NaN; // not Linux
   }
 }

@@ -98,8 +98,13 @@ export class MetricsRegistry {
   }
 
   /** A gauge whose value is read at each scrape, so nothing has to keep it up to date. */
-  gauge(name: string, help: string, read: () => number): void {
-    this.register({ name, help, type: "gauge", samples: () => [`${name} ${numberText(read())}`] });
+  gauge(name: string, help: string, read: () => number, labels: Labels = {}): void {
+    this.register({ name, help, type: "gauge", samples: () => [`${name}${labelText(labels)} ${numberText(read())}`] });
+  }
+
+  /** A counter kept elsewhere (the process's CPU time, say), read at each scrape. */
+  counterReadAtScrape(name: string, help: string, read: () => number): void {
+    this.register({ name, help, type: "counter", samples: () => [`${name} ${numberText(read())}`] });
   }
 
   histogram(name: string, help: string, buckets: readonly number[] = LATENCY_BUCKETS): Histogram {
