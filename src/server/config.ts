@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
@@ -55,6 +55,28 @@ const OPTIONS = {
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
+
+/**
+ * Options whose value may be a secret: each can also come from a file named by `<VARIABLE>_FILE`, so it
+ * does not show in `ps` or the process environment. CHAT_TLS_KEY is already a file's path; CHAT_TLS_KEY_FILE
+ * is the same, accepted so every secret has the one spelling.
+ */
+const SECRET_FILES: Partial<Record<OptionName, { variable: string; isPath: boolean }>> = {
+  "database-url": { variable: "DATABASE_URL_FILE", isPath: false },
+  "redis-url": { variable: "REDIS_URL_FILE", isPath: false },
+  "tls-key": { variable: "CHAT_TLS_KEY_FILE", isPath: true },
+};
+
+/** The value of a `*_FILE` variable's file, without its trailing newline. */
+function secretFromFile(variable: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (code ?? String(error));
+    throw new ConfigError(`Cannot read ${variable}=${JSON.stringify(path)}: ${why}.`);
+  }
+}
 
 const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
@@ -154,15 +176,30 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
   if (parsed.values.help) return { kind: "help" };
   if (parsed.values.version) return { kind: "version" };
   const flags = parsed.values as Record<string, unknown>;
+  const fromFile = new Set<OptionName>();
   const raw = Object.fromEntries(
-    (Object.keys(OPTIONS) as OptionName[]).map((name) => [name, (flags[name] as string | undefined) ?? env[OPTIONS[name].env] ?? OPTIONS[name].default]),
+    (Object.keys(OPTIONS) as OptionName[]).map((name) => {
+      const given = (flags[name] as string | undefined) ?? env[OPTIONS[name].env];
+      const secret = SECRET_FILES[name];
+      if (given === undefined && secret && env[secret.variable]) {
+        fromFile.add(name);
+        return [name, secret.isPath ? env[secret.variable] : secretFromFile(secret.variable, env[secret.variable]!)];
+      }
+      return [name, given ?? OPTIONS[name].default];
+    }),
   );
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0]) as OptionName;
     // Name the value where the person wrote it: the flag, or the variable (defaults are always valid).
-    const given = flags[name] !== undefined ? `--${name} ${JSON.stringify(raw[name])}` : `${OPTIONS[name].env}=${JSON.stringify(raw[name])} (for --${name})`;
+    // A value read from a *_FILE is a secret: name the file, never the value.
+    const given =
+      flags[name] !== undefined
+        ? `--${name} ${JSON.stringify(raw[name])}`
+        : fromFile.has(name)
+          ? `${SECRET_FILES[name]!.variable}=${JSON.stringify(env[SECRET_FILES[name]!.variable])} (for --${name})`
+          : `${OPTIONS[name].env}=${JSON.stringify(raw[name])} (for --${name})`;
     const why = issue.code === "invalid_type" && issue.expected === "number" ? "not a number" : issue.message;
     throw new ConfigError(`Invalid ${given}: ${why}.`);
   }

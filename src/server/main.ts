@@ -1,14 +1,18 @@
-import { versionLine } from "../version.ts";
+import { buildInfo, versionLine } from "../version.ts";
+import { backupSqlite, restoreSqlite } from "./backup.ts";
 import { ConfigError, parseServerArgs, type ServerConfig, serverUsage } from "./config.ts";
 import { openDrivers } from "./drivers.ts";
 import { createLogger } from "./log.ts";
 import { startChatServer } from "./server.ts";
+import { checkBeforeStart, StartFailure, storeFailure } from "./start-failures.ts";
 
 /** Entry point of ./chat-server. */
 async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === "backup" || argv[0] === "restore") return backupOrRestore(argv[0], argv.slice(1));
   let args;
   try {
-    args = parseServerArgs(process.argv.slice(2), process.env);
+    args = parseServerArgs(argv, process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`chat-server: ${error.message}`);
@@ -24,7 +28,17 @@ async function main(): Promise<number> {
   }
   const { config } = args;
   const log = createLogger({ format: config.logFormat, level: config.logLevel });
-  const { drivers, closeShared } = await openDrivers(config);
+  let opened;
+  try {
+    await checkBeforeStart(config);
+    opened = await openDrivers(config);
+  } catch (error) {
+    const sentence = error instanceof StartFailure ? error.message : storeFailure(error, config);
+    if (sentence === undefined) throw error;
+    console.error(`chat-server: ${sentence}`);
+    return 1;
+  }
+  const { drivers, closeShared } = opened;
   let server;
   try {
     server = await startChatServer(config, drivers, log);
@@ -35,13 +49,22 @@ async function main(): Promise<number> {
     await Promise.allSettled([drivers.bus.close(), drivers.store.close(), closeShared()]);
     return 1;
   }
+  // Logged once listening, so a failure to start stays the one sentence on standard error.
+  log.info("release", { ...buildInfo() });
   // Logs go to standard error; this line on standard output is for people and scripts waiting for the port.
   console.log(`Server starting on :${server.port}`);
 
   const { promise: stopped, resolve } = Promise.withResolvers<number>();
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C: whoever pressed it does not want to wait for the clean stop.
+      if (signal === "SIGINT") {
+        log.warn("second SIGINT: exiting at once, without finishing the shutdown");
+        process.exit(130);
+      }
+      return;
+    }
     stopping = true;
     log.info("shutting down", { signal });
     // The shared registry closes after the server has counted its devices out.
@@ -59,6 +82,38 @@ async function main(): Promise<number> {
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   return stopped;
+}
+
+/** `chat-server backup <file> [options]` and `chat-server restore <file> [options]`: the options name the data directory. */
+function backupOrRestore(command: "backup" | "restore", argv: string[]): number {
+  const [file, ...rest] = argv;
+  let config: ServerConfig;
+  try {
+    if (file === undefined || file.startsWith("-")) {
+      throw new ConfigError(`${command} needs a file: chat-server ${command} <file> [--data DIR].`);
+    }
+    const args = parseServerArgs(rest, process.env);
+    if (args.kind !== "run") throw new ConfigError(`${command} takes only --data (or CHAT_DATA_DIR) after the file.`);
+    config = args.config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`chat-server: ${error.message}`);
+    return 2;
+  }
+  try {
+    if (command === "backup") {
+      const result = backupSqlite(config.dataDir, file, config.databaseUrl !== undefined);
+      console.log(`Backed up ${result.messages} messages (${result.bytes} bytes) to ${result.file}`);
+    } else {
+      const result = restoreSqlite(file, config.dataDir, config.databaseUrl !== undefined);
+      console.log(`Restored ${result.messages} messages (${result.bytes} bytes) into ${result.file}`);
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof StartFailure)) throw error;
+    console.error(`chat-server: ${error.message}`);
+    return 1;
+  }
 }
 
 /** One sentence for an address the server cannot listen on, instead of the runtime's stack trace; undefined for other errors. */
