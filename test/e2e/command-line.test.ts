@@ -41,3 +41,25 @@ test("a port already in use stops the server with one sentence and status 1, and
   });
   expect(run(SERVER_BINARY, ["--port", "abc"], data)).toEqual({ code: 2, stdout: "", stderr: 'chat-server: Invalid --port "abc": not a number.' });
 });
+
+test("the server logs its release at start, and /metrics has chat_build_info and the standard process metrics", async () => {
+  const data = tempDir("chat-e2e-metrics-");
+  dirs.push(data);
+  const cwd = data;
+  const commit = /\(commit ([0-9a-f]{12}(?:-dirty)?)\)/.exec(run(SERVER_BINARY, ["--version"], cwd).stdout)![1]!;
+  const { version } = await Bun.file(`${import.meta.dir}/../../package.json`).json();
+  const metricsServer = await startServerBinary(data);
+  try {
+    const text = await (await fetch(`${metricsServer.url}/metrics`)).text();
+    expect(text).toContain(`chat_build_info{version="${version}",commit="${commit}"} 1`);
+    for (const name of ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds", "process_open_fds", "process_event_loop_lag_seconds"]) {
+      const value = Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+      expect({ name, ok: Number.isFinite(value) && value >= 0 }).toEqual({ name, ok: true });
+    }
+    const started = Number(/^process_start_time_seconds (\S+)$/m.exec(text)![1]);
+    expect(Math.abs(started - Date.now() / 1000)).toBeLessThan(60);
+  } finally {
+    await metricsServer.stop();
+  }
+  expect(metricsServer.stderr.text).toContain(`release version=${version} commit=${commit}`);
+});

@@ -97,6 +97,8 @@ export interface ServerProcess {
   port: number;
   url: string;
   process: Subprocess<"ignore", "pipe", "pipe">;
+  /** The server's log (standard error), line by line. */
+  stderr: LineCollector;
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
@@ -124,6 +126,7 @@ export async function startServerBinary(dataDir: string, port = 0, args: string[
     port: bound,
     url: `${args.includes("--tls-cert") ? "https" : "http"}://127.0.0.1:${bound}`,
     process,
+    stderr,
     async stop(signal = "SIGTERM") {
       if (process.exitCode === null && process.signalCode === null) process.kill(signal);
       return process.exited;
