@@ -260,10 +260,14 @@ export function serverUsage(): string {
   );
   return [
     "Usage: chat-server [options]",
+    "       chat-server backup <file> [--data DIR]    copy the SQLite store, also while the server runs",
+    "       chat-server restore <file> [--data DIR]   put a backup into an empty data directory",
     "",
     "Options (flag, environment variable, meaning):",
     ...rows,
     `  ${"--version".padEnd(nameWidth + 2)} ${"".padEnd(envWidth)} print the version and the commit it was built from`,
     `  ${"--help".padEnd(nameWidth + 2)} ${"".padEnd(envWidth)} show this help`,
+    "",
+    "Secrets may come from files instead, kept out of ps and the environment: DATABASE_URL_FILE, REDIS_URL_FILE, CHAT_TLS_KEY_FILE.",
   ].join("\n");
 }

@@ -62,3 +62,22 @@ describe("server options", () => {
     for (const word of ["--port", "PORT", "--data", "CHAT_DATA_DIR", "--host", "HOST"]) expect(serverUsage()).toContain(word);
   });
 });
+
+describe("secrets from files", () => {
+  test("DATABASE_URL_FILE and REDIS_URL_FILE are read (without the trailing newline); the flag and the variable win over them", async () => {
+    const dir = (await import("node:fs")).mkdtempSync(`${(await import("node:os")).tmpdir()}/chat-secret-`);
+    await Bun.write(`${dir}/db`, "postgres://chat:s3cret@db/chat\n");
+    await Bun.write(`${dir}/redis`, "redis://:s3cret@cache:6379");
+    expect(configOf([], { DATABASE_URL_FILE: `${dir}/db`, REDIS_URL_FILE: `${dir}/redis` })).toMatchObject({
+      databaseUrl: "postgres://chat:s3cret@db/chat",
+      redisUrl: "redis://:s3cret@cache:6379",
+    });
+    expect(configOf([], { DATABASE_URL: "postgres://env/chat", DATABASE_URL_FILE: `${dir}/db` }).databaseUrl).toBe("postgres://env/chat");
+    expect(configOf(["--database-url", "postgres://flag/chat"], { DATABASE_URL_FILE: `${dir}/db` }).databaseUrl).toBe("postgres://flag/chat");
+    expect(() => configOf([], { DATABASE_URL_FILE: `${dir}/none` })).toThrow(new ConfigError(`Cannot read DATABASE_URL_FILE="${dir}/none": no such file.`));
+  });
+
+  test("CHAT_TLS_KEY_FILE names the key file like CHAT_TLS_KEY", () => {
+    expect(configOf([], { CHAT_TLS_CERT: import.meta.path, CHAT_TLS_KEY_FILE: import.meta.path }).tls).toEqual({ cert: import.meta.path, key: import.meta.path });
+  });
+});
