@@ -75,11 +75,23 @@ test("a data directory the server cannot write, or that is a file", async () => 
   );
 });
 
-test("a TLS file missing, and a bad value named where it was given", async () => {
+test("a TLS file missing or unreadable, and a bad value named where it was given", async () => {
   const data = dir();
   expect(await run(["--data", data, "--tls-cert", join(data, "cert.pem"), "--tls-key", join(data, "key.pem")])).toEqual(
     failure(`Invalid --tls-cert ${JSON.stringify(join(data, "cert.pem"))}: no such file.`, 2),
   );
+  // A key the server's user may not read (root may read anything: run as nobody then).
+  if (process.getuid?.() === 0) {
+    chmodSync(data, 0o777);
+    const cert = join(data, "cert.pem");
+    const key = join(data, "key.pem");
+    writeFileSync(cert, "-----BEGIN CERTIFICATE-----\n", { mode: 0o644 });
+    writeFileSync(key, "-----BEGIN PRIVATE KEY-----\n", { mode: 0o600 });
+    const asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+    expect(await run(["--data", join(data, "data"), "--tls-cert", cert], { CHAT_TLS_KEY_FILE: key }, asNobody)).toEqual(
+      failure(`the TLS file ${key} cannot be read (permission denied); fix it or choose another with --tls-key or CHAT_TLS_KEY (or CHAT_TLS_KEY_FILE).`),
+    );
+  }
   expect(await run(["--data", data], { CHAT_MAX_DEVICES: "lots" })).toEqual(failure('Invalid CHAT_MAX_DEVICES="lots" (for --max-devices): not a number.', 2));
 });
 
