@@ -49,11 +49,6 @@ async function main(): Promise<number> {
     await Promise.allSettled([drivers.bus.close(), drivers.store.close(), closeShared()]);
     return 1;
   }
-  // Logged once listening, so a failure to start stays the one sentence on standard error.
-  log.info("release", { ...buildInfo() });
-  // Logs go to standard error; this line on standard output is for people and scripts waiting for the port.
-  console.log(`Server starting on :${server.port}`);
-
   const { promise: stopped, resolve } = Promise.withResolvers<number>();
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -81,6 +76,11 @@ async function main(): Promise<number> {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+  // Logged once listening, so a failure to start stays the one sentence on standard error.
+  log.info("release", { ...buildInfo() });
+  // Logs go to standard error; this line on standard output is for people and scripts waiting for the port
+  // (announced after the signal handlers are in place, so a signal sent as soon as it appears is handled).
+  console.log(`Server starting on :${server.port}`);
   return stopped;
 }
 

@@ -187,3 +187,20 @@ test("PostgreSQL: pg_dump of a running server's schema and pg_restore into an em
   const page = (await history.json()) as { messages: Array<{ type: string; id: string }> };
   expect(page.messages.filter((entry) => entry.type === "message").map((entry) => entry.id).sort()).toEqual(ids.toSorted());
 });
+
+test("a second SIGINT while the server waits on a request in flight exits at once", async () => {
+  const server = await start(dir("chat-e2e-sigint-"));
+  // A login whose body never arrives in full keeps a request in flight, so the clean stop waits for it.
+  const socket = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {} } });
+  socket.write("POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"name\":");
+  try {
+    server.process.kill("SIGINT");
+    await server.stderr.line(/server stopping/);
+    // Had the first stop finished (nothing in flight), the status would be 0, not 130.
+    server.process.kill("SIGINT");
+    expect(await server.process.exited).toBe(130);
+    expect(server.stderr.text).toContain("second SIGINT: exiting at once");
+  } finally {
+    socket.end();
+  }
+});
