@@ -64,7 +64,9 @@ async function checkRedis(url: string): Promise<void> {
     await Promise.race([client.connect().then(() => client.ping()), timeout.promise]);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const refused = /NOAUTH|WRONGPASS|auth|password/i.test(message);
+    // Bun's client says only "Connection closed" when AUTH fails: a port that accepts connections means Redis is
+    // there and turned the credentials down.
+    const refused = /NOAUTH|WRONGPASS|auth|password/i.test(message) || (await acceptsConnections(url));
     throw new StartFailure(
       refused
         ? `Redis at ${redactUrl(url)} refused the credentials; fix the user or password in --redis-url, REDIS_URL or REDIS_URL_FILE.`
@@ -74,6 +76,27 @@ async function checkRedis(url: string): Promise<void> {
     clearTimeout(timer);
     client.close();
   }
+}
+
+/** Whether something listens at the URL's host and port (a plain TCP connection, closed at once). */
+async function acceptsConnections(url: string): Promise<boolean> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  const hostname = parsed.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
+  const port = Number(parsed.port || 6379);
+  const attempt = Bun.connect({ hostname, port, socket: { data() {}, error() {} } }).then(
+    (socket) => {
+      socket.end();
+      return true;
+    },
+    () => false,
+  );
+  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), REDIS_CHECK_TIMEOUT_MS).unref());
+  return Promise.race([attempt, timeout]);
 }
 
 /** One sentence for an error opening the store, or undefined when it is not one the operator can act on. */

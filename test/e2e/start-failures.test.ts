@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SQL } from "bun";
-import { isolatedStorage, TEST_POSTGRES_URL } from "../helpers/deployments.ts";
+import { isolatedStorage, TEST_POSTGRES_URL, TEST_REDIS_URL } from "../helpers/deployments.ts";
 import { ensureBinaries, removeAll, SERVER_BINARY, tempDir } from "./support.ts";
 
 const dirs: string[] = [];
@@ -50,8 +50,11 @@ test("PostgreSQL unreachable, or refusing the credentials", async () => {
   );
 });
 
-test("Redis unreachable", async () => {
+test("Redis unreachable, or refusing the credentials", async () => {
   const data = dir();
+  expect(await run(["--data", data], { REDIS_URL: `${TEST_REDIS_URL.replace("redis://", "redis://nobody-here:secret@")}` })).toEqual(
+    failure(`Redis at ${TEST_REDIS_URL.replace("redis://", "redis://nobody-here:***@")} refused the credentials; fix the user or password in --redis-url, REDIS_URL or REDIS_URL_FILE.`),
+  );
   const result = await run(["--data", data, "--redis-url", "redis://127.0.0.1:1"]);
   expect(result.code).toBe(1);
   expect(result.stderr).toMatch(/^chat-server: Redis at redis:\/\/127\.0\.0\.1:1 is unreachable \([^\n]*\); start it or fix --redis-url, REDIS_URL or REDIS_URL_FILE\.$/);
