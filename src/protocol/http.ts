@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { ERROR_CODE_LIST } from "./errors.ts";
 import { ConversationId, Emoji, NoticeFrame, Quote, Seq, Timestamp } from "./events.ts";
-import { DeviceName, MessageId, Name, Password, Recipient } from "./names.ts";
+import { AccountName, DeviceName, MessageId, Name, Password, Recipient } from "./names.ts";
 
 /** HTTP request and response bodies. Authenticated routes take `Authorization: Bearer <token>`. */
 
 export const Credentials = z
   .object({
-    name: Name,
+    name: AccountName,
     password: Password,
     device: DeviceName.optional().meta({ description: "a label for this device, shown in the device list" }),
   })

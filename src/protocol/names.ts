@@ -16,6 +16,20 @@ export const Name = z
   .toLowerCase()
   .regex(NAME_PATTERN, { message: `a name must be ${NAME_RULES}` });
 
+/**
+ * A name as typed at register and login. Only ASCII case is folded (`Alice` is `alice`); a name with
+ * leading or trailing whitespace, or with a character that lower-cases into a-z from outside ASCII
+ * (the Kelvin sign U+212A becomes `k`, the dotted capital I U+0130 becomes `i`), is refused with
+ * `bad_request` rather than silently taken as another account's name.
+ */
+export const AccountName = z
+  .string()
+  .refine((value) => value === value.trim(), { message: "a name may not start or end with whitespace" })
+  .refine((value) => !/[^\x00-\x7f]/.test(value) || !NAME_PATTERN.test(value.toLowerCase()), {
+    message: "a name may only use ASCII characters: one outside ASCII would be folded into another name",
+  })
+  .pipe(Name);
+
 /** Groups are addressed with a leading `#` (`#team`) wherever a user name could also stand. */
 export const GROUP_PREFIX = "#";
 
