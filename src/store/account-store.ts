@@ -3,6 +3,14 @@ import type { Device, DeviceId, User, UserId } from "../domain/types.ts";
 /** Accounts and their devices (sessions). */
 export interface AccountStore {
   createUser(name: string, passwordHash: string, now: number): Promise<User | null>;
+  /**
+   * Registration by invitation: in one transaction, uses up one use of the invite whose code hashes to
+   * `inviteCodeHash` (unexpired at `now`, with a use left) and creates the user. "invite_invalid" when no
+   * such invite (nothing changes); null when the name is taken (the invite keeps its use).
+   */
+  createInvitedUser(name: string, passwordHash: string, now: number, inviteCodeHash: string): Promise<User | null | "invite_invalid">;
+  /** Keeps an invite for `uses` registrations; `expiresAt` null for one that never expires. */
+  createInvite(codeHash: string, uses: number, expiresAt: number | null, now: number): Promise<void>;
   userByName(name: string): Promise<User | null>;
   userById(id: UserId): Promise<User | null>;
   /**

@@ -272,6 +272,34 @@ for (const backend of backends) {
       });
     });
 
+    describe("invites", () => {
+      test("an invite registers as many users as it has uses, then none; a taken name does not use it up", async () => {
+        await store.createInvite("code-hash-2", 2, null, 1_000);
+        await user("taken");
+        expect(await store.createInvitedUser("taken", "h", 2_000, "code-hash-2")).toBeNull();
+        const first = await store.createInvitedUser("first", "h1", 2_000, "code-hash-2");
+        expect(first).toMatchObject({ name: "first", passwordHash: "h1" });
+        expect(await store.userByName("first")).toEqual(first as User);
+        expect(await store.createInvitedUser("second", "h2", 2_000, "code-hash-2")).toMatchObject({ name: "second" });
+        expect(await store.createInvitedUser("third", "h3", 2_000, "code-hash-2")).toBe("invite_invalid");
+        expect(await store.userByName("third")).toBeNull();
+      });
+
+      test("an unknown or expired invite registers nobody; a second store sees the first's uses", async () => {
+        await store.createInvite("once", 1, 5_000, 1_000);
+        await store.createInvite("expired", 3, 5_000, 1_000);
+        expect(await store.createInvitedUser("alice", "h", 2_000, "no-such-code")).toBe("invite_invalid");
+        expect(await store.createInvitedUser("alice", "h", 5_000, "expired")).toBe("invite_invalid");
+        const other = await openAnother();
+        const [a, b] = await Promise.all([
+          store.createInvitedUser("alice", "h", 2_000, "once"),
+          other.createInvitedUser("bob", "h", 2_000, "once"),
+        ]);
+        expect([a, b].filter((result) => result === "invite_invalid")).toHaveLength(1);
+        expect([a, b].filter((result) => typeof result === "object" && result !== null)).toHaveLength(1);
+      });
+    });
+
     describe("devices", () => {
       test("two servers logging one user in at once never pass the device cap", async () => {
         const alice = await user("alice");

@@ -2,9 +2,10 @@ import type { SQL } from "bun";
 import init from "./001_init.sql" with { type: "text" };
 import groupsPrivacyPresence from "./002_groups_privacy_presence.sql" with { type: "text" };
 import events from "./003_events.sql" with { type: "text" };
+import invites from "./004_invites.sql" with { type: "text" };
 
 /** Applied in order; a migration's version is its position + 1. Never edit one that has shipped: append a new one. */
-const MIGRATIONS: readonly string[] = [init, groupsPrivacyPresence, events];
+const MIGRATIONS: readonly string[] = [init, groupsPrivacyPresence, events, invites];
 
 /**
  * Brings `schema` up to the latest migration. Several servers may start at

@@ -107,6 +107,33 @@ class PostgresStore implements Store {
     return row ? toUser(row) : null;
   }
 
+  async createInvitedUser(name: string, passwordHash: string, now: number, inviteCodeHash: string): Promise<User | null | "invite_invalid"> {
+    const nameTaken = new Error("name taken");
+    try {
+      return await this.sql.begin(async (tx) => {
+        const [used] = await tx`
+          UPDATE invites SET uses_left = uses_left - 1
+          WHERE code_hash = ${inviteCodeHash} AND uses_left > 0 AND (expires_at IS NULL OR expires_at > ${now})
+          RETURNING 1`;
+        if (!used) return "invite_invalid" as const;
+        const [row] = await tx<UserRow[]>`
+          INSERT INTO users (name, password_hash, created_at) VALUES (${name.toLowerCase()}, ${passwordHash}, ${now})
+          ON CONFLICT (name) DO NOTHING
+          RETURNING id, name, password_hash`;
+        // Rolls the invite's use back with the transaction.
+        if (!row) throw nameTaken;
+        return toUser(row);
+      });
+    } catch (error) {
+      if (error === nameTaken) return null;
+      throw error;
+    }
+  }
+
+  async createInvite(codeHash: string, uses: number, expiresAt: number | null, now: number): Promise<void> {
+    await this.sql`INSERT INTO invites (code_hash, uses_left, expires_at, created_at) VALUES (${codeHash}, ${uses}, ${expiresAt}, ${now})`;
+  }
+
   async userByName(name: string): Promise<User | null> {
     const [row] = await this.sql<UserRow[]>`SELECT id, name, password_hash FROM users WHERE name = ${name.toLowerCase()}`;
     return row ? toUser(row) : null;

@@ -122,6 +122,10 @@ function sqliteStore(db: Database): Store {
   const insertUser = q<{ id: number }>(
     "INSERT INTO users (name, password_hash, created_at) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO NOTHING RETURNING id",
   );
+  const useInvite = q<{ used: number }>(
+    "UPDATE invites SET uses_left = uses_left - 1 WHERE code_hash = ?1 AND uses_left > 0 AND (expires_at IS NULL OR expires_at > ?2) RETURNING 1 AS used",
+  );
+  const insertInvite = q("INSERT INTO invites (code_hash, uses_left, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)");
   const selectUserByName = q<User>("SELECT id, name, password_hash AS passwordHash FROM users WHERE name = ?1");
   const selectUserById = q<User>("SELECT id, name, password_hash AS passwordHash FROM users WHERE id = ?1");
 
@@ -252,6 +256,26 @@ function sqliteStore(db: Database): Store {
     async createUser(name: string, passwordHash: string, now: number): Promise<User | null> {
       const row = insertUser.get(name, passwordHash, now);
       return row ? { id: row.id, name, passwordHash } : null;
+    },
+
+    async createInvitedUser(name: string, passwordHash: string, now: number, inviteCodeHash: string): Promise<User | null | "invite_invalid"> {
+      const nameTaken = new Error("name taken");
+      try {
+        return inWriteTransaction(db, () => {
+          if (!useInvite.get(inviteCodeHash, now)) return "invite_invalid" as const;
+          const row = insertUser.get(name, passwordHash, now);
+          // Rolls the invite's use back with the transaction.
+          if (!row) throw nameTaken;
+          return { id: row.id, name, passwordHash };
+        });
+      } catch (error) {
+        if (error === nameTaken) return null;
+        throw error;
+      }
+    },
+
+    async createInvite(codeHash: string, uses: number, expiresAt: number | null, now: number): Promise<void> {
+      insertInvite.run(codeHash, uses, expiresAt, now);
     },
 
     async userByName(name: string): Promise<User | null> {

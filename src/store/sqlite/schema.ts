@@ -126,4 +126,14 @@ export const MIGRATIONS: string[] = [
   CREATE TABLE search_state (indexed_to INTEGER NOT NULL);
   INSERT INTO search_state (indexed_to) VALUES (0);
   `,
+  // Invitations (issue 13): with --registration invite, registering uses up one of an invite's uses.
+  // Only the code's SHA-256 is kept, as with session tokens.
+  `
+  CREATE TABLE invites (
+    code_hash  TEXT PRIMARY KEY,
+    uses_left  INTEGER NOT NULL CHECK (uses_left >= 0),
+    expires_at INTEGER,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

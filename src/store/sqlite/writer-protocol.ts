@@ -11,6 +11,8 @@ import type { Store } from "../store.ts";
 /** The Store methods that write: they run on the writer thread, every other one on the caller's. */
 export const WRITE_METHODS = [
   "createUser",
+  "createInvitedUser",
+  "createInvite",
   "createDevice",
   "revokeDevice",
   "touchDevices",
