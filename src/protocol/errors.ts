@@ -10,6 +10,11 @@ export const ERROR_CODES = {
   unauthorized: { retryable: false, meaning: "No valid session token: log in again." },
   wrong_password: { retryable: false, meaning: "The name and password do not match." },
   name_taken: { retryable: false, meaning: "Another account already has that name." },
+  registration_closed: { retryable: false, meaning: "This server does not register new accounts (--registration closed): ask its operator." },
+  invite_invalid: {
+    retryable: false,
+    meaning: "This server registers by invitation only (--registration invite) and the request carried no invite code, or one that is unknown, used up or expired.",
+  },
   unknown_user: { retryable: false, meaning: "No account has that name." },
   unknown_conversation: { retryable: false, meaning: "The conversation does not exist or is not yours." },
   not_member: {

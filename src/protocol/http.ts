@@ -10,6 +10,11 @@ export const Credentials = z
     name: AccountName,
     password: Password,
     device: DeviceName.optional().meta({ description: "a label for this device, shown in the device list" }),
+    invite: z
+      .string()
+      .max(128)
+      .optional()
+      .meta({ description: "register only: an invite code (`chat-server admin invite`), needed when the server runs with `--registration invite`; login ignores it" }),
   })
   .meta({
     description: "Body of `POST /api/register` and `POST /api/login`.",

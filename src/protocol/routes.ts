@@ -77,6 +77,7 @@ export const ROUTES = {
     body: Credentials,
     answers: [
       { status: 201, schema: Session },
+      { status: 403, codes: ["registration_closed", "invite_invalid"], note: "`--registration closed`; or `invite` without a valid code" },
       { status: 409, codes: ["name_taken"] },
       { status: 429, codes: [RATE], note: "too many attempts from this address" },
     ],
@@ -104,7 +105,11 @@ export const ROUTES = {
     body: Credentials,
     answers: [
       { status: 201, schema: BrowserSession, note: "and the session cookie" },
-      { status: 403, codes: ["forbidden"], note: "no `X-Chat-CSRF: 1`, or another site's `Origin`" },
+      {
+        status: 403,
+        codes: ["forbidden", "registration_closed", "invite_invalid"],
+        note: "no `X-Chat-CSRF: 1`, or another site's `Origin`; `--registration closed`; or `invite` without a valid code",
+      },
       { status: 409, codes: ["name_taken"] },
       { status: 429, codes: [RATE] },
     ],

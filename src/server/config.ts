@@ -1,12 +1,18 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { REGISTRATION_MODES, type RegistrationMode } from "../services/accounts.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
 
 /** Every server option: flag, environment variable, default, and what it means. One table drives parsing and `--help`. */
 const OPTIONS = {
   port: { env: "PORT", default: "8080", help: "TCP port to listen on (0 picks a free one)" },
   host: { env: "HOST", default: "0.0.0.0", help: "address to listen on" },
+  registration: {
+    env: "CHAT_REGISTRATION",
+    default: "open",
+    help: "who may register: open (anyone), invite (with a code from `chat-server admin invite`; use this on the internet) or closed",
+  },
   data: { env: "CHAT_DATA_DIR", default: "./data", help: "directory of the SQLite database (unused with --database-url)" },
   "database-url": { env: "DATABASE_URL", default: "", help: "postgres://… : keep everything in PostgreSQL instead of SQLite (for several servers)" },
   "database-schema": { env: "CHAT_DATABASE_SCHEMA", default: "public", help: "PostgreSQL schema of the tables (created if missing)" },
@@ -81,6 +87,7 @@ function secretFromFile(variable: string, path: string): string {
 const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   host: z.string().min(1),
+  registration: z.enum(REGISTRATION_MODES),
   data: z.string().min(1),
   "database-url": z.string().refine((url) => url === "" || /^postgres(ql)?:\/\//.test(url), { message: "must start with postgres://" }),
   "database-schema": z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: "lower-case letters, digits and '_', up to 63" }),
@@ -115,6 +122,8 @@ const ConfigSchema = z.object({
 export interface ServerConfig {
   port: number;
   host: string;
+  /** Who may register. */
+  registration: RegistrationMode;
   dataDir: string;
   /** PostgreSQL instead of SQLite when set. */
   databaseUrl?: string;
@@ -212,6 +221,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
     config: {
       port: values.port,
       host: values.host,
+      registration: values.registration,
       dataDir: values.data,
       databaseUrl: values["database-url"] || undefined,
       databaseSchema: values["database-schema"],
@@ -262,6 +272,8 @@ export function serverUsage(): string {
     "Usage: chat-server [options]",
     "       chat-server backup <file> [--data DIR]    copy the SQLite store, also while the server runs",
     "       chat-server restore <file> [--data DIR]   put a backup into an empty data directory",
+    "       chat-server admin invite [--uses N] [--expires 7d|12h|30m|never] [--data DIR | --database-url URL]",
+    "                                                 make an invite code for --registration invite (1 use, 7 days by default)",
     "",
     "Options (flag, environment variable, meaning):",
     ...rows,

@@ -10,6 +10,8 @@ export const HTTP_STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 
   unauthorized: 401,
   wrong_password: 401,
   name_taken: 409,
+  registration_closed: 403,
+  invite_invalid: 403,
   unknown_user: 404,
   unknown_conversation: 404,
   not_member: 403,

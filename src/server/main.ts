@@ -1,4 +1,5 @@
 import { buildInfo, versionLine } from "../version.ts";
+import { admin } from "./admin.ts";
 import { backupSqlite, restoreSqlite } from "./backup.ts";
 import { ConfigError, parseServerArgs, type ServerConfig, serverUsage } from "./config.ts";
 import { openDrivers } from "./drivers.ts";
@@ -10,6 +11,7 @@ import { checkBeforeStart, StartFailure, storeFailure } from "./start-failures.t
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   if (argv[0] === "backup" || argv[0] === "restore") return backupOrRestore(argv[0], argv.slice(1));
+  if (argv[0] === "admin") return admin(argv.slice(1), process.env);
   let args;
   try {
     args = parseServerArgs(argv, process.env);
@@ -78,6 +80,11 @@ async function main(): Promise<number> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   // Logged once listening, so a failure to start stays the one sentence on standard error.
   log.info("release", { ...buildInfo() });
+  if (config.registration === "open" && !isLoopback(config.host)) {
+    log.warn(
+      `registration is open: anyone who can reach ${config.host}:${server.port} may create an account; on a network you do not trust, start with --registration invite (CHAT_REGISTRATION=invite) and hand out codes from 'chat-server admin invite'`,
+    );
+  }
   // Logs go to standard error; this line on standard output is for people and scripts waiting for the port
   // (announced after the signal handlers are in place, so a signal sent as soon as it appears is handled).
   console.log(`Server starting on :${server.port}`);
@@ -114,6 +121,11 @@ function backupOrRestore(command: "backup" | "restore", argv: string[]): number 
     console.error(`chat-server: ${error.message}`);
     return 1;
   }
+}
+
+/** Whether only this machine can reach the address. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** One sentence for an address the server cannot listen on, instead of the runtime's stack trace; undefined for other errors. */

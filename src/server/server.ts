@@ -108,7 +108,7 @@ export async function startChatServer(
   const connections = metrics.meterFanout(new Connections(bus, reportProblem));
   const { limits, logins } = abuseLimits(config, drivers.rateLimiter, log);
   const directory = new Directory(store);
-  const accounts = new Accounts(store, { maxDevices: config.maxDevices }, drivers.hashPassword);
+  const accounts = new Accounts(store, { maxDevices: config.maxDevices, registration: config.registration }, drivers.hashPassword);
   const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs, reportProblem);
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs, reportProblem);
   const messaging = new Messaging(store, directory, connections, receipts, presence, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem });

@@ -16,11 +16,32 @@ export interface IssuedSession {
   device: { id: DeviceId; name: string };
 }
 
+/** Invite codes are kept as their SHA-256, like session tokens; surrounding whitespace from a copy and paste is ignored. */
+export function hashInviteCode(code: string): string {
+  return hashSessionToken(code.trim());
+}
+
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+/**
+ * A new invite code: 130 random bits as 26 characters of a-z and 2-7, easy to read out, safe in a URL, and
+ * never starting with `-` (a base64url code could, and then `--invite CODE` reads as another option).
+ */
+export function newInviteCode(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(26)), (byte) => BASE32[byte & 31]).join("");
+}
+
 const DEFAULT_DEVICE_NAME = "device";
+
+/** Who may register: anyone, holders of an invite code (`chat-server admin invite`), or nobody. */
+export const REGISTRATION_MODES = ["open", "invite", "closed"] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
 
 export interface AccountLimits {
   /** Devices (logged-in sessions) one account may have at once. */
   maxDevices: number;
+  /** Open when left out. */
+  registration?: RegistrationMode;
 }
 
 /** Hashes a new password for storage; login verifies with the parameters the hash carries. */
@@ -39,8 +60,21 @@ export class Accounts {
   ) {}
 
   async register(credentials: Credentials): Promise<IssuedSession> {
+    const mode = this.limits.registration ?? "open";
+    if (mode === "closed") {
+      throw new ChatError("registration_closed", "This server does not register new accounts: ask its operator for one.");
+    }
+    if (mode === "invite" && !credentials.invite) {
+      throw new ChatError("invite_invalid", "This server registers by invitation only: give the invite code you were sent (chat-client --invite CODE).");
+    }
     const hash = await this.hashPassword(credentials.password);
-    const user = await this.store.createUser(credentials.name, hash, this.now());
+    const user =
+      mode === "invite"
+        ? await this.store.createInvitedUser(credentials.name, hash, this.now(), hashInviteCode(credentials.invite!))
+        : await this.store.createUser(credentials.name, hash, this.now());
+    if (user === "invite_invalid") {
+      throw new ChatError("invite_invalid", "That invite code is not valid: it is unknown, used up or expired. Ask for a new one.");
+    }
     if (!user) throw new ChatError("name_taken", `The name '${credentials.name}' is taken.`);
     return this.issue(user, credentials.device);
   }

@@ -24,6 +24,12 @@ describe("client command line", () => {
     expect(fromFlag.kind === "run" && fromFlag.options.server.ws).toBe("ws://10.1.1.1:9000/ws");
   });
 
+  test("--invite wins over CHAT_INVITE; neither means no code", () => {
+    expect(parseCommandLine(["bob", "--invite", " abc "], { ...env, CHAT_INVITE: "def" }, false)).toMatchObject({ kind: "run", options: { invite: "abc" } });
+    expect(parseCommandLine(["bob"], { ...env, CHAT_INVITE: "def" }, false)).toMatchObject({ kind: "run", options: { invite: "def" } });
+    expect(parseCommandLine(["bob"], env, false)).toMatchObject({ kind: "run", options: { invite: undefined } });
+  });
+
   test("--json is for script mode", () => {
     expect(parseCommandLine(["bob", "--json"], env, false)).toMatchObject({ kind: "run", options: { json: true } });
     expect(parseCommandLine(["bob"], env, false)).toMatchObject({ kind: "run", options: { json: false } });

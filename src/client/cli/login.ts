@@ -121,7 +121,7 @@ class Login {
   }
 
   private credentials(password: string): Credentials {
-    return { name: this.options.name, password, device: this.device };
+    return { name: this.options.name, password, device: this.device, ...(this.options.invite ? { invite: this.options.invite } : {}) };
   }
 }
 

@@ -11,6 +11,8 @@ export interface ClientOptions {
   trust: TlsTrust | undefined;
   password: string | undefined;
   deviceName: string | undefined;
+  /** The invite code sent when registering (--invite or CHAT_INVITE). */
+  invite?: string | undefined;
   receipts: boolean;
   /** Script mode: one JSON object per line on stdout instead of lines for people. */
   json: boolean;
@@ -40,6 +42,8 @@ Options:
   --ca FILE       for an https:// or wss:// server: also trust the certificate authority
                   (or self-signed certificate) in this PEM file (default: $CHAT_CA_FILE)
   --device NAME   a label for this device in the device list (default: the host name)
+  --invite CODE   the invite code to register with, on a server that registers by invitation
+                  (default: $CHAT_INVITE)
   --receipts      script mode: also print receipt lines on standard output:
                     receipt sent <to> <seq> <message-id>
                     receipt delivered <conversation> <seq> <by>
@@ -58,6 +62,7 @@ Environment:
   CHAT_SERVER       server address when --server is not given
   CHAT_CA_FILE      CA certificate file when --ca is not given
   CHAT_PASSWORD     password (otherwise asked for in a terminal; needed in script mode for the first login)
+  CHAT_INVITE       invite code when --invite is not given (registering on a server with --registration invite)
   XDG_CONFIG_HOME   config directory base (default ~/.config); the session is kept in <base>/chat/
   XDG_STATE_HOME    state directory base (default ~/.local/state); cursors and unsent messages
                     are kept in <base>/chat/
@@ -79,6 +84,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
         server: { type: "string" },
         ca: { type: "string" },
         device: { type: "string" },
+        invite: { type: "string" },
         receipts: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -123,6 +129,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       trust,
       password: env.CHAT_PASSWORD || undefined,
       deviceName,
+      invite: (parsed.values.invite ?? env.CHAT_INVITE)?.trim() || undefined,
       receipts: parsed.values.receipts,
       json: parsed.values.json,
       configDir: configDirectory(env),

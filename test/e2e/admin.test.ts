@@ -1,0 +1,129 @@
+/**
+ * `chat-server admin …` through the compiled binary, against SQLite and against PostgreSQL, while a
+ * server runs on the same store; and the warning a server gives when anyone may register from the network.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ErrorBody } from "../../src/protocol/index.ts";
+import { isolatedStorage, TEST_POSTGRES_URL } from "../helpers/deployments.ts";
+import { ensureBinaries, PASSWORD, removeAll, runClient, SERVER_BINARY, type ServerProcess, startServerBinary, tempDir } from "./support.ts";
+
+const dirs: string[] = [];
+const servers: ServerProcess[] = [];
+const undo: Array<() => Promise<void>> = [];
+
+beforeAll(() => ensureBinaries(), 120_000);
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.stop()));
+  for (const step of undo) await step();
+  removeAll(dirs);
+});
+
+function dir(prefix: string): string {
+  const path = tempDir(prefix);
+  dirs.push(path);
+  return path;
+}
+
+/** Runs ./chat-server with `args` to its end, without the test's environment. */
+async function run(args: string[], env: Record<string, string> = {}) {
+  const child = Bun.spawn([SERVER_BINARY, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdout: "pipe", stderr: "pipe" });
+  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  return { code, stdout: stdout.trim(), stderr: stderr.trim() };
+}
+
+function register(server: ServerProcess, name: string, invite?: string) {
+  return fetch(`${server.url}/api/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name, password: PASSWORD, ...(invite === undefined ? {} : { invite }) }),
+  });
+}
+
+const lastLine = (text: string) => text.split("\n").at(-1)!;
+
+/** The two stores, each with the options that name it, as an operator would type them. */
+const STORES = [
+  {
+    name: "SQLite",
+    async options(): Promise<string[]> {
+      return ["--data", dir("chat-e2e-admin-")];
+    },
+  },
+  {
+    name: "PostgreSQL",
+    async options(): Promise<string[]> {
+      const storage = isolatedStorage();
+      undo.push(() => storage.drop());
+      return ["--database-url", TEST_POSTGRES_URL, "--database-schema", storage.schema];
+    },
+  },
+];
+
+for (const store of STORES) {
+  describe(store.name, () => {
+    test("admin invite makes a code a running --registration invite server accepts once", async () => {
+      const options = await store.options();
+      const data = options[0] === "--data" ? options[1]! : dir("chat-e2e-admin-unused-");
+      const server = await startServerBinary(data, 0, [...options, "--registration", "invite"]);
+      servers.push(server);
+      expect((await ErrorBody.parse(await (await register(server, "mallory")).json())).error.code).toBe("invite_invalid");
+
+      const made = await run(["admin", "invite", ...options]);
+      expect(made.stderr).toBe("");
+      expect(made.code).toBe(0);
+      expect(made.stdout).toMatch(/^Invite for 1 registration, valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(the server needs --registration invite\):\n[a-z2-7]{26}$/);
+      const code = lastLine(made.stdout);
+      expect((await register(server, "alice", code)).status).toBe(201);
+      expect((await ErrorBody.parse(await (await register(server, "bob", code)).json())).error.code).toBe("invite_invalid");
+
+      const several = await run(["admin", "invite", "--uses", "2", "--expires=never", ...options]);
+      expect(several.code).toBe(0);
+      expect(several.stdout).toContain("Invite for 2 registrations, never expires");
+      expect((await register(server, "bob", lastLine(several.stdout))).status).toBe(201);
+      expect((await register(server, "carol", lastLine(several.stdout))).status).toBe(201);
+      expect((await register(server, "dave", lastLine(several.stdout))).status).toBe(403);
+      // The terminal client sends the code given with --invite when it registers a new name; without one it says why not.
+      const refused = await runClient("erin", { server, configHome: dir("chat-e2e-admin-erin-") }, []);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.join("\n")).toContain("Cannot register erin: This server registers by invitation only");
+      const fresh = lastLine((await run(["admin", "invite", ...options])).stdout);
+      const invited = await runClient("erin", { server, configHome: dir("chat-e2e-admin-erin2-") }, [], ["--invite", fresh]);
+      expect(invited.stderr).toContain(`connected as erin to 127.0.0.1:${server.port}`);
+      expect(invited.code).toBe(0);
+      await server.stop();
+    });
+  });
+}
+
+test("admin refuses an unknown command, a bad --uses or --expires, and a data directory without a database, in one sentence", async () => {
+  const empty = dir("chat-e2e-admin-empty-");
+  expect(await run(["admin", "frobnicate", "--data", empty])).toEqual({
+    code: 2,
+    stdout: "",
+    stderr: 'chat-server: admin has no command "frobnicate": invite. Run chat-server --help.',
+  });
+  expect(await run(["admin", "invite", "--data", empty])).toEqual({
+    code: 1,
+    stdout: "",
+    stderr: `chat-server: There is no chat database in ${empty}: give the server's --data (CHAT_DATA_DIR), or --database-url for PostgreSQL.`,
+  });
+  const data = dir("chat-e2e-admin-data-");
+  const server = await startServerBinary(data, 0, []);
+  await server.stop();
+  expect(await run(["admin", "invite", "--uses", "0", "--data", data])).toMatchObject({ code: 2, stderr: 'chat-server: Invalid --uses "0": a whole number from 1 to 999999.' });
+  expect(await run(["admin", "invite", "--expires", "soon", "--data", data])).toMatchObject({ code: 2, stdout: "" });
+});
+
+test("a server with open registration on a non-loopback address warns at start; on loopback, or with invite, it does not", async () => {
+  const data = dir("chat-e2e-admin-warn-");
+  const exposed = await startServerBinary(data, 0, ["--host", "0.0.0.0"]);
+  const warning = await exposed.stderr.line("registration is open");
+  expect(warning).toContain("--registration invite");
+  await exposed.stop();
+  const local = await startServerBinary(data, 0, []);
+  const invited = await startServerBinary(dir("chat-e2e-admin-warn2-"), 0, ["--host", "0.0.0.0", "--registration", "invite"]);
+  await local.stop();
+  await invited.stop();
+  expect(local.stderr.text).not.toContain("registration is open");
+  expect(invited.stderr.text).not.toContain("registration is open");
+});
