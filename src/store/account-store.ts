@@ -1,5 +1,15 @@
 import type { Device, DeviceId, User, UserId } from "../domain/types.ts";
 
+/** One account as the operator's `chat-server admin users` lists it. */
+export interface UserSummary {
+  name: string;
+  createdAt: number;
+  /** The latest activity of any of its devices; null with none. */
+  lastActive: number | null;
+  devices: number;
+  deactivated: boolean;
+}
+
 /** Accounts and their devices (sessions). */
 export interface AccountStore {
   createUser(name: string, passwordHash: string, now: number): Promise<User | null>;
@@ -24,4 +34,16 @@ export interface AccountStore {
   /** Deletes the device and its token; false when the user has no such device. */
   revokeDevice(userId: UserId, deviceId: DeviceId): Promise<boolean>;
   touchDevices(deviceIds: DeviceId[], now: number): Promise<void>;
+  /** Every account, by name. */
+  listUsers(): Promise<UserSummary[]>;
+  /**
+   * Deactivates (at `now`) or, with null, reactivates the named account; deactivating also deletes every
+   * device and its token in the same transaction. The user's id, or null when no account has the name.
+   */
+  setDeactivated(name: string, deactivatedAt: number | null): Promise<UserId | null>;
+  isDeactivated(userId: UserId): Promise<boolean>;
+  /** A new password hash for the named account, and every device logged out; false when no account has the name. */
+  setPasswordHash(name: string, passwordHash: string): Promise<boolean>;
+  /** Those of `deviceIds` that still exist (not logged out, nor their user deactivated). */
+  existingDevices(deviceIds: DeviceId[]): Promise<DeviceId[]>;
 }

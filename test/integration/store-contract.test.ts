@@ -300,6 +300,47 @@ for (const backend of backends) {
       });
     });
 
+    describe("operator's account changes", () => {
+      test("deactivating logs every device out at once and is seen by another store; reactivating lets the user in again", async () => {
+        const alice = await user("alice");
+        const bob = await user("bob");
+        const laptop = await store.createDevice(alice.id, "laptop", "token-a1", 2_000, 10);
+        const phone = await store.createDevice(alice.id, "phone", "token-a2", 2_000, 10);
+        const bobs = await store.createDevice(bob.id, "phone", "token-b1", 2_000, 10);
+        expect(await store.isDeactivated(alice.id)).toBe(false);
+        const other = await openAnother();
+        expect(await other.setDeactivated("alice", 3_000)).toBe(alice.id);
+        expect(await store.isDeactivated(alice.id)).toBe(true);
+        expect(await store.deviceByTokenHash("token-a1")).toBeNull();
+        expect(await store.deviceByTokenHash("token-a2")).toBeNull();
+        expect(await store.devicesOf(alice.id)).toEqual([]);
+        expect(await store.existingDevices([laptop!.id, phone!.id, bobs!.id])).toEqual([bobs!.id]);
+        expect(await store.userByName("alice")).toEqual(alice);
+        expect(await store.setDeactivated("nobody", 3_000)).toBeNull();
+
+        expect(await store.setDeactivated("alice", null)).toBe(alice.id);
+        expect(await store.isDeactivated(alice.id)).toBe(false);
+        expect(await store.createDevice(alice.id, "laptop", "token-a3", 4_000, 10)).not.toBeNull();
+      });
+
+      test("a new password hash replaces the old and logs every device out; the list shows devices, activity and state", async () => {
+        const alice = await user("alice");
+        await user("bob");
+        await store.createDevice(alice.id, "laptop", "token-a1", 2_000, 10);
+        await store.createDevice(alice.id, "phone", "token-a2", 2_500, 10);
+        await store.setDeactivated("bob", 3_000);
+        expect(await store.listUsers()).toEqual([
+          { name: "alice", createdAt: 1_000, lastActive: 2_500, devices: 2, deactivated: false },
+          { name: "bob", createdAt: 1_000, lastActive: null, devices: 0, deactivated: true },
+        ]);
+        expect(await store.setPasswordHash("alice", "new hash")).toBe(true);
+        expect(await store.userByName("alice")).toMatchObject({ passwordHash: "new hash" });
+        expect(await store.deviceByTokenHash("token-a1")).toBeNull();
+        expect(await store.devicesOf(alice.id)).toEqual([]);
+        expect(await store.setPasswordHash("nobody", "h")).toBe(false);
+      });
+    });
+
     describe("devices", () => {
       test("two servers logging one user in at once never pass the device cap", async () => {
         const alice = await user("alice");

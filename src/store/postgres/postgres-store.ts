@@ -20,6 +20,7 @@ import type {
 import type { ConversationSummaryRow } from "../conversation-log.ts";
 import { groupByConversation } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
+import type { UserSummary } from "../account-store.ts";
 import { appendEvents } from "./append-events.ts";
 import * as events from "./event-log.ts";
 import * as groups from "./groups.ts";
@@ -180,6 +181,48 @@ class PostgresStore implements Store {
   async revokeDevice(userId: UserId, deviceId: DeviceId): Promise<boolean> {
     const rows = await this.sql`DELETE FROM devices WHERE id = ${deviceId} AND user_id = ${userId} RETURNING id`;
     return rows.length > 0;
+  }
+
+  async listUsers(): Promise<UserSummary[]> {
+    const rows = await this.sql<{ name: string; created_at: string; last_active: string | null; devices: number; deactivated_at: string | null }[]>`
+      SELECT u.name, u.created_at, max(d.last_active) AS last_active, count(d.id)::int AS devices, u.deactivated_at
+      FROM users u LEFT JOIN devices d ON d.user_id = u.id GROUP BY u.id ORDER BY u.name`;
+    return rows.map((row) => ({
+      name: row.name,
+      createdAt: Number(row.created_at),
+      lastActive: row.last_active === null ? null : Number(row.last_active),
+      devices: row.devices,
+      deactivated: row.deactivated_at !== null,
+    }));
+  }
+
+  async setDeactivated(name: string, deactivatedAt: number | null): Promise<UserId | null> {
+    return this.sql.begin(async (tx) => {
+      const [row] = await tx<{ id: string }[]>`UPDATE users SET deactivated_at = ${deactivatedAt} WHERE name = ${name.toLowerCase()} RETURNING id`;
+      if (!row) return null;
+      if (deactivatedAt !== null) await tx`DELETE FROM devices WHERE user_id = ${row.id}`;
+      return Number(row.id);
+    });
+  }
+
+  async isDeactivated(userId: UserId): Promise<boolean> {
+    const [row] = await this.sql<{ deactivated_at: string | null }[]>`SELECT deactivated_at FROM users WHERE id = ${userId}`;
+    return (row?.deactivated_at ?? null) !== null;
+  }
+
+  async setPasswordHash(name: string, passwordHash: string): Promise<boolean> {
+    return this.sql.begin(async (tx) => {
+      const [row] = await tx<{ id: string }[]>`UPDATE users SET password_hash = ${passwordHash} WHERE name = ${name.toLowerCase()} RETURNING id`;
+      if (!row) return false;
+      await tx`DELETE FROM devices WHERE user_id = ${row.id}`;
+      return true;
+    });
+  }
+
+  async existingDevices(deviceIds: DeviceId[]): Promise<DeviceId[]> {
+    if (deviceIds.length === 0) return [];
+    const rows = await this.sql<{ id: string }[]>`SELECT id FROM devices WHERE id = ANY(${deviceIds}::bigint[])`;
+    return rows.map((row) => Number(row.id));
   }
 
   async touchDevices(deviceIds: DeviceId[], now: number): Promise<void> {

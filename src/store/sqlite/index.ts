@@ -23,6 +23,7 @@ import type { Store } from "../store.ts";
 import { sqliteEventLog } from "./event-log.ts";
 import { MIGRATIONS } from "./schema.ts";
 import { inWriteTransaction } from "./transaction.ts";
+import type { UserSummary } from "../account-store.ts";
 
 export const SQLITE_FILE_NAME = "chat.db";
 
@@ -143,6 +144,16 @@ function sqliteStore(db: Database): Store {
   const selectDevicesOf = q<Device>(`SELECT ${deviceColumns} FROM devices WHERE user_id = ?1 ORDER BY id`);
   const deleteDevice = q("DELETE FROM devices WHERE id = ?1 AND user_id = ?2");
   const deleteDeviceCursors = q("DELETE FROM device_cursors WHERE device_id = ?1");
+  const selectUserSummaries = q<{ name: string; createdAt: number; lastActive: number | null; devices: number; deactivatedAt: number | null }>(
+    `SELECT u.name, u.created_at AS createdAt, max(d.last_active) AS lastActive, count(d.id) AS devices, u.deactivated_at AS deactivatedAt
+     FROM users u LEFT JOIN devices d ON d.user_id = u.id GROUP BY u.id ORDER BY u.name`,
+  );
+  const updateDeactivated = q<{ id: number }>("UPDATE users SET deactivated_at = ?2 WHERE name = ?1 RETURNING id");
+  const updatePasswordHash = q<{ id: number }>("UPDATE users SET password_hash = ?2 WHERE name = ?1 RETURNING id");
+  const selectDeactivated = q<{ deactivatedAt: number | null }>("SELECT deactivated_at AS deactivatedAt FROM users WHERE id = ?1");
+  const deleteCursorsOfUser = q("DELETE FROM device_cursors WHERE device_id IN (SELECT id FROM devices WHERE user_id = ?1)");
+  const deleteDevicesOfUser = q("DELETE FROM devices WHERE user_id = ?1");
+  const selectExistingDevices = q<{ id: number }>("SELECT id FROM devices WHERE id IN (SELECT value FROM json_each(?1))");
   const updateLastActive = q("UPDATE devices SET last_active = ?2 WHERE id = ?1");
 
   const selectDirect = q<{ id: number }>("SELECT id FROM conversations WHERE direct_key = ?1");
@@ -315,6 +326,41 @@ function sqliteStore(db: Database): Store {
       inWriteTransaction(db, () => {
         for (const id of deviceIds) updateLastActive.run(id, now);
       });
+    },
+
+    async listUsers(): Promise<UserSummary[]> {
+      return selectUserSummaries.all().map(({ deactivatedAt, ...row }) => ({ ...row, deactivated: deactivatedAt !== null }));
+    },
+
+    async setDeactivated(name: string, deactivatedAt: number | null): Promise<UserId | null> {
+      return inWriteTransaction(db, () => {
+        const row = updateDeactivated.get(name, deactivatedAt);
+        if (!row) return null;
+        if (deactivatedAt !== null) {
+          deleteCursorsOfUser.run(row.id);
+          deleteDevicesOfUser.run(row.id);
+        }
+        return row.id;
+      });
+    },
+
+    async isDeactivated(userId: UserId): Promise<boolean> {
+      return (selectDeactivated.get(userId)?.deactivatedAt ?? null) !== null;
+    },
+
+    async setPasswordHash(name: string, passwordHash: string): Promise<boolean> {
+      return inWriteTransaction(db, () => {
+        const row = updatePasswordHash.get(name, passwordHash);
+        if (!row) return false;
+        deleteCursorsOfUser.run(row.id);
+        deleteDevicesOfUser.run(row.id);
+        return true;
+      });
+    },
+
+    async existingDevices(deviceIds: DeviceId[]): Promise<DeviceId[]> {
+      if (deviceIds.length === 0) return [];
+      return selectExistingDevices.all(JSON.stringify(deviceIds)).map((row) => row.id);
     },
 
     async directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId> {

@@ -136,4 +136,8 @@ export const MIGRATIONS: string[] = [
     created_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Deactivation by the operator (issue 13, chat-server admin deactivate): null while the account is active.
+  `
+  ALTER TABLE users ADD COLUMN deactivated_at INTEGER;
+  `,
 ];

@@ -16,6 +16,8 @@ export const WRITE_METHODS = [
   "createDevice",
   "revokeDevice",
   "touchDevices",
+  "setDeactivated",
+  "setPasswordHash",
   "setPrivacy",
   "setLastSeen",
   "directConversation",
