@@ -16,6 +16,10 @@ export const ERROR_CODES = {
     meaning: "This server registers by invitation only (--registration invite) and the request carried no invite code, or one that is unknown, used up or expired.",
   },
   unknown_user: { retryable: false, meaning: "No account has that name." },
+  account_deactivated: {
+    retryable: false,
+    meaning: "The account was deactivated by the server's operator (`chat-server admin deactivate`): it cannot log in, send, or be written to.",
+  },
   unknown_conversation: { retryable: false, meaning: "The conversation does not exist or is not yours." },
   not_member: {
     retryable: false,

@@ -145,6 +145,11 @@ export class Connections implements Fanout {
     this.control(userId, { op: "disconnect", device: deviceId, code, reason });
   }
 
+  /** Every device with a socket on this server, and its user. */
+  connectedDevices(): Array<{ userId: UserId; deviceId: DeviceId }> {
+    return [...this.byDevice.entries()].map(([deviceId, ws]) => ({ userId: ws.data.actor.userId, deviceId }));
+  }
+
   /** Closes every socket with "going away", so clients reconnect elsewhere or later. */
   closeAll(reason: string): void {
     for (const ws of this.byDevice.values()) ws.close(1001, reason);

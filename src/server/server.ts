@@ -15,7 +15,7 @@ import { LoginThrottle } from "../services/login-throttle.ts";
 import { failingOpen, MemoryRateLimiter, type RateLimiter } from "../services/rate-limiter.ts";
 import type { OnlineRegistry } from "../services/presence.ts";
 import type { BucketRate } from "../domain/token-bucket.ts";
-import { ChatError } from "../protocol/index.ts";
+import { CLOSE_CODES, ChatError } from "../protocol/index.ts";
 import type { ServerConfig } from "./config.ts";
 import { ChatMetrics } from "./chat-metrics.ts";
 import { Connections, type ChatSocket, type SocketState } from "./connections.ts";
@@ -81,6 +81,8 @@ function abuseLimits(config: ServerConfig, shared: Drivers["rateLimiter"], log: 
 
 /** Devices' "last active" times are saved this often. */
 const ACTIVITY_FLUSH_MS = 1000;
+/** How often the devices with a socket here are checked against the store, to close those logged out from elsewhere. */
+const LOGGED_OUT_SWEEP_MS = 2000;
 
 /** Device cursors and delivered marks are saved this often (✓✓ itself goes out at once). */
 const ACK_FLUSH_MS = 100;
@@ -118,6 +120,22 @@ export async function startChatServer(
   const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown", secure: config.tls !== undefined });
   app.route("/", operationsRoutes({ metrics, log, probes: { store: writeHealth.probe(() => store.ping()), bus: () => bus.ping() } }));
   const sweeps = startSweeps(store, config.retentionDays, reportProblem);
+  // Devices logged out from another process (chat-server admin deactivate or reset-password, another server)
+  // lose their socket here within a sweep: their token is gone from the store.
+  const loggedOutSweep = setInterval(() => {
+    const connected = connections.connectedDevices();
+    if (connected.length === 0) return;
+    store.existingDevices(connected.map((device) => device.deviceId)).then(
+      (existing) => {
+        const still = new Set(existing);
+        for (const { userId, deviceId } of connected) {
+          if (!still.has(deviceId)) connections.disconnect(userId, deviceId, CLOSE_CODES.revoked, "this device was logged out");
+        }
+      },
+      (error) => reportProblem("checking for logged-out devices failed", error),
+    );
+  }, LOGGED_OUT_SWEEP_MS);
+  loggedOutSweep.unref();
   const searchIndexer = startSearchIndexer(store, () => messaging.quietForMs, reportProblem);
 
   const server = Bun.serve({
@@ -154,6 +172,7 @@ export async function startChatServer(
     async stop() {
       log.info("server stopping: closing connections with 'going away'", { connections: heartbeat.size });
       sweeps.stop();
+      clearInterval(loggedOutSweep);
       await searchIndexer.stop();
       heartbeat.stop();
       presence.stop();

@@ -85,6 +85,10 @@ export class Accounts {
     if (!(await Bun.password.verify(credentials.password, user.passwordHash))) {
       throw new ChatError("wrong_password", "The name and password do not match.");
     }
+    // Told only to whoever knows the password, so guessing learns nothing of it.
+    if (await this.store.isDeactivated(user.id)) {
+      throw new ChatError("account_deactivated", `The account '${user.name}' is deactivated: ask the server's operator.`);
+    }
     return this.issue(user, credentials.device);
   }
 

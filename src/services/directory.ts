@@ -3,6 +3,8 @@ import type { ConversationId, ConversationKind, User, UserId } from "../domain/t
 import type { Store } from "../store/store.ts";
 
 const MAX_CACHED = 100_000;
+/** How long a user's deactivation state is trusted before it is read again. */
+export const DEACTIVATION_CACHE_MS = 1_000;
 
 /**
  * Name and conversation look-ups with a memory: names never change owner and
@@ -13,6 +15,8 @@ export class Directory {
   private readonly directByPair = new Map<string, ConversationId>();
   private readonly kinds = new Map<ConversationId, ConversationKind>();
   private readonly directMembersByConv = new Map<ConversationId, UserId[]>();
+  /** Deactivation can change at any time (from `chat-server admin`, another process): remembered briefly only. */
+  private readonly deactivated = new Map<UserId, { deactivated: boolean; until: number }>();
 
   constructor(
     private readonly store: Store,
@@ -26,6 +30,16 @@ export class Directory {
     if (!user) throw new ChatError("unknown_user", `There is no user named '${name}'.`);
     remember(this.usersByName, name, user);
     return user;
+  }
+
+  /** Whether the operator deactivated the account; at most DEACTIVATION_CACHE_MS old. */
+  async isDeactivated(userId: UserId): Promise<boolean> {
+    const now = this.now();
+    const cached = this.deactivated.get(userId);
+    if (cached && cached.until > now) return cached.deactivated;
+    const deactivated = await this.store.isDeactivated(userId);
+    remember(this.deactivated, userId, { deactivated, until: now + DEACTIVATION_CACHE_MS });
+    return deactivated;
   }
 
   async directConversation(a: UserId, b: UserId): Promise<ConversationId> {

@@ -114,6 +114,10 @@ export class Messaging {
     }
     let target: Target;
     try {
+      // A device whose account was deactivated elsewhere is refused until the sweep closes its socket.
+      if (await this.directory.isDeactivated(actor.userId)) {
+        throw new ChatError("account_deactivated", `Your account '${actor.name}' is deactivated: ask the server's operator.`);
+      }
       target = request.type === "send" || request.type === "timer" || request.to !== undefined
         ? await this.resolve(actor, request.to!)
         : await this.conversationOf(actor, request.target);
@@ -200,6 +204,9 @@ export class Messaging {
       return { conv: group.conv, address: to, topics: [groupTopic(group.conv)] };
     }
     const recipient = await this.directory.user(to);
+    if (recipient.id !== actor.userId && (await this.directory.isDeactivated(recipient.id))) {
+      throw new ChatError("account_deactivated", `The account '${recipient.name}' is deactivated: messages to it are refused.`);
+    }
     const conv = await this.directory.directConversation(actor.userId, recipient.id);
     const topics = recipient.id === actor.userId ? [userTopic(actor.userId)] : [userTopic(recipient.id), userTopic(actor.userId)];
     return { conv, address: recipient.name, topics, ...(recipient.id === actor.userId ? {} : { peer: recipient.id }) };

@@ -92,6 +92,58 @@ for (const store of STORES) {
       expect(invited.code).toBe(0);
       await server.stop();
     });
+
+    test("admin users, deactivate, reactivate and reset-password change a running server's accounts", async () => {
+      const options = await store.options();
+      const data = options[0] === "--data" ? options[1]! : dir("chat-e2e-admin-unused-");
+      const server = await startServerBinary(data, 0, options);
+      servers.push(server);
+      const session = (await (await register(server, "mallory")).json()) as { token: string };
+      expect((await register(server, "bob")).status).toBe(201);
+      const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: `Bearer ${session.token}` } } as never);
+      const closed = new Promise<number>((resolve) => socket.addEventListener("close", (event) => resolve(event.code)));
+      await new Promise((resolve) => socket.addEventListener("open", resolve));
+
+      const listed = await run(["admin", "users", ...options]);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout.split("\n")[0]).toMatch(/^name\s+created\s+last active\s+devices\s+state$/);
+      expect(listed.stdout).toMatch(/\nmallory\s+\d{4}-\d\d-\d\dT\S+Z\s+\d{4}-\S+Z\s+1\s+active\n/);
+      expect(lastLine(listed.stdout)).toBe("2 users.");
+
+      expect(await run(["admin", "deactivate", "mallory", ...options])).toEqual({
+        code: 0,
+        stdout: "Deactivated mallory: 1 device logged out; logins, sends and messages to mallory are refused.",
+        stderr: "",
+      });
+      expect(await closed).toBe(4001);
+      const login = () => fetch(`${server.url}/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "mallory", password: PASSWORD }) });
+      expect((await ErrorBody.parse(await (await login()).json())).error.code).toBe("account_deactivated");
+      expect((await run(["admin", "users", ...options])).stdout).toMatch(/\nmallory\s.*\s0\s+deactivated\n/);
+      expect(await run(["admin", "deactivate", "nobody", ...options])).toEqual({ code: 1, stdout: "", stderr: "chat-server: There is no user named 'nobody'." });
+      expect((await run(["admin", "deactivate", "\u212Aelvin", ...options])).code).toBe(2);
+
+      expect((await run(["admin", "reactivate", "mallory", ...options])).stdout).toBe("Reactivated mallory: mallory may log in again (with the same password).");
+      expect((await login()).status).toBe(200);
+
+      const reset = await run(["admin", "reset-password", "mallory", ...options]);
+      expect(reset.code).toBe(0);
+      expect(reset.stdout).toMatch(/^New password for mallory \(every device of mallory was logged out; give it to them privately\):\n[a-z2-7]{20}$/);
+      expect((await login()).status).toBe(401);
+      const fresh = await fetch(`${server.url}/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "mallory", password: lastLine(reset.stdout) }) });
+      expect(fresh.status).toBe(200);
+
+      const piped = Bun.spawn([SERVER_BINARY, "admin", "reset-password", "mallory", "--stdin", ...options], {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+        stdin: new Blob(["chosen by the operator\n"]),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      expect(await piped.exited).toBe(0);
+      expect((await new Response(piped.stdout).text()).trim()).toBe("Set a new password for mallory; every device of mallory was logged out.");
+      const chosen = await fetch(`${server.url}/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "mallory", password: "chosen by the operator" }) });
+      expect(chosen.status).toBe(200);
+      await server.stop();
+    });
   });
 }
 
@@ -100,7 +152,7 @@ test("admin refuses an unknown command, a bad --uses or --expires, and a data di
   expect(await run(["admin", "frobnicate", "--data", empty])).toEqual({
     code: 2,
     stdout: "",
-    stderr: 'chat-server: admin has no command "frobnicate": invite. Run chat-server --help.',
+    stderr: 'chat-server: admin has no command "frobnicate": invite, users, deactivate, reactivate, reset-password. Run chat-server --help.',
   });
   expect(await run(["admin", "invite", "--data", empty])).toEqual({
     code: 1,
