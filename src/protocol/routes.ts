@@ -93,7 +93,7 @@ export const ROUTES = {
       { status: 404, codes: ["unknown_user"] },
       { status: 401, codes: ["wrong_password"] },
       { status: 403, codes: ["limit_reached"], note: "device cap" },
-      { status: 429, codes: [RATE], note: "name locked after failed logins, or too many attempts from this address" },
+      { status: 429, codes: [RATE], note: "name locked for this address after failed logins (or for everyone after many from all addresses), or too many attempts from this address" },
     ],
   }),
   browserRegister: route({

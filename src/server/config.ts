@@ -47,7 +47,12 @@ const OPTIONS = {
   "connection-frame-burst": { env: "CHAT_CONNECTION_FRAME_BURST", default: "200", help: "frames one connection may send at once, above that rate" },
   "user-message-rate": { env: "CHAT_USER_MESSAGE_RATE", default: "10", help: "messages per second one user may send on average, all devices together (0: no limit)" },
   "user-message-burst": { env: "CHAT_USER_MESSAGE_BURST", default: "100", help: "messages one user may send at once, above that rate" },
-  "login-failures": { env: "CHAT_LOGIN_FAILURES", default: "5", help: "failed logins of one name before it is locked (0: no limit)" },
+  "login-failures": { env: "CHAT_LOGIN_FAILURES", default: "5", help: "failed logins of one name from one address before it is locked for that address (0: no limit)" },
+  "login-name-failures": {
+    env: "CHAT_LOGIN_NAME_FAILURES",
+    default: "100",
+    help: "failed logins of one name from all addresses together before it is locked for everyone (0: no limit)",
+  },
   "login-lockout-seconds": { env: "CHAT_LOGIN_LOCKOUT_SECONDS", default: "60", help: "a locked name gets one more try this often" },
   "auth-attempts-per-minute": {
     env: "CHAT_AUTH_ATTEMPTS_PER_MINUTE",
@@ -111,6 +116,7 @@ const ConfigSchema = z.object({
   "user-message-rate": z.coerce.number().min(0).max(1_000_000),
   "user-message-burst": z.coerce.number().int().min(1).max(1_000_000),
   "login-failures": z.coerce.number().int().min(0).max(1_000_000),
+  "login-name-failures": z.coerce.number().int().min(0).max(1_000_000),
   "login-lockout-seconds": z.coerce.number().int().min(1).max(86_400),
   "auth-attempts-per-minute": z.coerce.number().int().min(0).max(1_000_000),
   "max-group-members": z.coerce.number().int().min(2).max(100_000),
@@ -150,8 +156,10 @@ export interface ServerConfig {
   connectionFrameBurst: number;
   userMessageRate: number;
   userMessageBurst: number;
-  /** 0 means names are never locked. */
+  /** Per name and address; 0 means never locked. */
   loginFailures: number;
+  /** Per name, all addresses together; 0 means never locked. */
+  loginNameFailures: number;
   loginLockoutSeconds: number;
   /** 0 means addresses are not limited. */
   authAttemptsPerMinute: number;
@@ -244,6 +252,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       userMessageRate: values["user-message-rate"],
       userMessageBurst: values["user-message-burst"],
       loginFailures: values["login-failures"],
+      loginNameFailures: values["login-name-failures"],
       loginLockoutSeconds: values["login-lockout-seconds"],
       authAttemptsPerMinute: values["auth-attempts-per-minute"],
       maxGroupMembers: values["max-group-members"],

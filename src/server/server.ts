@@ -74,7 +74,9 @@ function abuseLimits(config: ServerConfig, shared: Drivers["rateLimiter"], log: 
         ? limiter("auth-address", { capacity: config.authAttemptsPerMinute, perSecond: config.authAttemptsPerMinute / 60 })
         : undefined,
     failuresPerName:
-      config.loginFailures > 0 ? limiter("login-name", { capacity: config.loginFailures, perSecond: 1 / config.loginLockoutSeconds }) : undefined,
+      config.loginFailures > 0 ? limiter("login-name-address", { capacity: config.loginFailures, perSecond: 1 / config.loginLockoutSeconds }) : undefined,
+    failuresPerNameEverywhere:
+      config.loginNameFailures > 0 ? limiter("login-name", { capacity: config.loginNameFailures, perSecond: 1 / config.loginLockoutSeconds }) : undefined,
   });
   return { limits, logins };
 }

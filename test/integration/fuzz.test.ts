@@ -342,7 +342,7 @@ beforeAll(async () => {
   console.log(`fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays this run)`);
   // Rate limits would answer most of the flood before it reached the parser: they have their own tests.
   server = await startTestServer({
-    config: { maxFrameBytes: MAX_FRAME_BYTES, maxMessageLength: MAX_MESSAGE_LENGTH, connectionFrameRate: 0, userMessageRate: 0, authAttemptsPerMinute: 0, loginFailures: 0 },
+    config: { maxFrameBytes: MAX_FRAME_BYTES, maxMessageLength: MAX_MESSAGE_LENGTH, connectionFrameRate: 0, userMessageRate: 0, authAttemptsPerMinute: 0, loginFailures: 0, loginNameFailures: 0 },
   });
   alice = await registerUser(server, "alice");
   bob = await registerUser(server, "bob");

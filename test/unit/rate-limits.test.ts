@@ -78,11 +78,13 @@ describe("login throttle", () => {
     );
   }
 
-  test("after too many failures the name is locked, even for the right password, with a sentence and the wait", async () => {
+  test("after too many failures the name is locked for that address, even for the right password, with a sentence and the wait", async () => {
     const clock = manualClock();
     const logins = throttle(clock);
     for (let i = 0; i < 3; i++) expect(await codeOf(logins.login("alice", "10.0.0.1", wrongPassword))).toBe("wrong_password");
-    const locked = await logins.login("alice", "10.0.0.2", succeed).catch((error: ChatError) => error);
+    // Not for the owner at another address: a stranger cannot lock them out.
+    expect(await codeOf(logins.login("alice", "10.0.0.2", succeed))).toBe("ok");
+    const locked = await logins.login("alice", "10.0.0.1", succeed).catch((error: ChatError) => error);
     expect(locked).toBeInstanceOf(ChatError);
     expect(locked).toMatchObject({ code: "rate_limited", retryAfterMs: 60_000 });
     expect((locked as ChatError).message).toBe("Too many failed logins for 'alice': try again in 60 seconds.");
@@ -90,6 +92,20 @@ describe("login throttle", () => {
     expect(await codeOf(logins.login("bob", "10.0.0.1", succeed))).toBe("ok");
     clock.advance(60_000);
     expect(await codeOf(logins.login("alice", "10.0.0.1", succeed))).toBe("ok");
+  });
+
+  test("failures from many addresses together lock the name for everyone, more slowly", async () => {
+    const clock = manualClock();
+    const logins = new LoginThrottle({
+      failuresPerName: new MemoryRateLimiter({ capacity: 3, perSecond: 1 / 60 }, clock.now),
+      failuresPerNameEverywhere: new MemoryRateLimiter({ capacity: 10, perSecond: 1 / 60 }, clock.now),
+    });
+    for (let i = 0; i < 10; i++) expect(await codeOf(logins.login("alice", `10.0.0.${i}`, wrongPassword))).toBe("wrong_password");
+    const locked = await logins.login("alice", "10.9.9.9", succeed).catch((error: ChatError) => error);
+    expect(locked).toMatchObject({ code: "rate_limited", retryAfterMs: 60_000 });
+    expect((locked as ChatError).message).toBe("Too many failed logins for 'alice' from many addresses: try again in 60 seconds.");
+    clock.advance(60_000);
+    expect(await codeOf(logins.login("alice", "10.9.9.9", succeed))).toBe("ok");
   });
 
   test("a successful login forgives earlier failures", async () => {
