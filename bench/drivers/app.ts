@@ -135,8 +135,9 @@ async function connectDevice(wsUrl: string, account: Account, events: Connection
       case "error":
         if (frame.id === "hello") ready.reject(new Error(`hello refused for ${account.name}: ${frame.message}`));
         // A retryable refusal of a send is retried, as the client does: it shows as latency, not as a refusal.
-        if (frame.id !== undefined && unconfirmed.has(frame.id) && ERROR_CODES[frame.code].retryable) {
-          resendLater(frame.retryAfterMs ?? DEFAULT_RETRY_MS);
+        // One for a send already answered (a resent copy refused after the original was stored) changes nothing.
+        if (frame.id !== undefined && frame.id !== "hello" && ERROR_CODES[frame.code].retryable) {
+          if (unconfirmed.has(frame.id)) resendLater(frame.retryAfterMs ?? DEFAULT_RETRY_MS);
           break;
         }
         if (frame.id !== undefined) unconfirmed.delete(frame.id);
