@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ErrorBody } from "../../src/protocol/index.ts";
 import { isolatedStorage, TEST_POSTGRES_URL } from "../helpers/deployments.ts";
-import { ensureBinaries, PASSWORD, removeAll, runClient, SERVER_BINARY, type ServerProcess, startServerBinary, tempDir } from "./support.ts";
+import { ensureBinaries, PASSWORD, removeAll, runClient, runServerCommand, SERVER_BINARY, type ServerProcess, startServerBinary, tempDir } from "./support.ts";
 
 const dirs: string[] = [];
 const servers: ServerProcess[] = [];
@@ -24,12 +24,6 @@ function dir(prefix: string): string {
   return path;
 }
 
-/** Runs ./chat-server with `args` to its end, without the test's environment. */
-async function run(args: string[], env: Record<string, string> = {}) {
-  const child = Bun.spawn([SERVER_BINARY, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdout: "pipe", stderr: "pipe" });
-  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
-  return { code, stdout: stdout.trim(), stderr: stderr.trim() };
-}
 
 function register(server: ServerProcess, name: string, invite?: string) {
   return fetch(`${server.url}/api/register`, {
@@ -68,7 +62,7 @@ for (const store of STORES) {
       servers.push(server);
       expect((await ErrorBody.parse(await (await register(server, "mallory")).json())).error.code).toBe("invite_invalid");
 
-      const made = await run(["admin", "invite", ...options]);
+      const made = await runServerCommand(["admin", "invite", ...options]);
       expect(made.stderr).toBe("");
       expect(made.code).toBe(0);
       expect(made.stdout).toMatch(/^Invite for 1 registration, valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(the server needs --registration invite\):\n[a-z2-7]{26}$/);
@@ -76,7 +70,7 @@ for (const store of STORES) {
       expect((await register(server, "alice", code)).status).toBe(201);
       expect((await ErrorBody.parse(await (await register(server, "bob", code)).json())).error.code).toBe("invite_invalid");
 
-      const several = await run(["admin", "invite", "--uses", "2", "--expires=never", ...options]);
+      const several = await runServerCommand(["admin", "invite", "--uses", "2", "--expires=never", ...options]);
       expect(several.code).toBe(0);
       expect(several.stdout).toContain("Invite for 2 registrations, never expires");
       expect((await register(server, "bob", lastLine(several.stdout))).status).toBe(201);
@@ -86,7 +80,7 @@ for (const store of STORES) {
       const refused = await runClient("erin", { server, configHome: dir("chat-e2e-admin-erin-") }, []);
       expect(refused.code).toBe(1);
       expect(refused.stderr.join("\n")).toContain("Cannot register erin: This server registers by invitation only");
-      const fresh = lastLine((await run(["admin", "invite", ...options])).stdout);
+      const fresh = lastLine((await runServerCommand(["admin", "invite", ...options])).stdout);
       const invited = await runClient("erin", { server, configHome: dir("chat-e2e-admin-erin2-") }, [], ["--invite", fresh]);
       expect(invited.stderr).toContain(`connected as erin to 127.0.0.1:${server.port}`);
       expect(invited.code).toBe(0);
@@ -104,13 +98,13 @@ for (const store of STORES) {
       const closed = new Promise<number>((resolve) => socket.addEventListener("close", (event) => resolve(event.code)));
       await new Promise((resolve) => socket.addEventListener("open", resolve));
 
-      const listed = await run(["admin", "users", ...options]);
+      const listed = await runServerCommand(["admin", "users", ...options]);
       expect(listed.code).toBe(0);
       expect(listed.stdout.split("\n")[0]).toMatch(/^name\s+created\s+last active\s+devices\s+state$/);
       expect(listed.stdout).toMatch(/\nmallory\s+\d{4}-\d\d-\d\dT\S+Z\s+\d{4}-\S+Z\s+1\s+active\n/);
       expect(lastLine(listed.stdout)).toBe("2 users.");
 
-      expect(await run(["admin", "deactivate", "mallory", ...options])).toEqual({
+      expect(await runServerCommand(["admin", "deactivate", "mallory", ...options])).toEqual({
         code: 0,
         stdout: "Deactivated mallory: 1 device logged out; logins, sends and messages to mallory are refused.",
         stderr: "",
@@ -118,14 +112,14 @@ for (const store of STORES) {
       expect(await closed).toBe(4001);
       const login = () => fetch(`${server.url}/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "mallory", password: PASSWORD }) });
       expect((await ErrorBody.parse(await (await login()).json())).error.code).toBe("account_deactivated");
-      expect((await run(["admin", "users", ...options])).stdout).toMatch(/\nmallory\s.*\s0\s+deactivated\n/);
-      expect(await run(["admin", "deactivate", "nobody", ...options])).toEqual({ code: 1, stdout: "", stderr: "chat-server: There is no user named 'nobody'." });
-      expect((await run(["admin", "deactivate", "\u212Aelvin", ...options])).code).toBe(2);
+      expect((await runServerCommand(["admin", "users", ...options])).stdout).toMatch(/\nmallory\s.*\s0\s+deactivated\n/);
+      expect(await runServerCommand(["admin", "deactivate", "nobody", ...options])).toEqual({ code: 1, stdout: "", stderr: "chat-server: There is no user named 'nobody'." });
+      expect((await runServerCommand(["admin", "deactivate", "\u212Aelvin", ...options])).code).toBe(2);
 
-      expect((await run(["admin", "reactivate", "mallory", ...options])).stdout).toBe("Reactivated mallory: mallory may log in again (with the same password).");
+      expect((await runServerCommand(["admin", "reactivate", "mallory", ...options])).stdout).toBe("Reactivated mallory: mallory may log in again (with the same password).");
       expect((await login()).status).toBe(200);
 
-      const reset = await run(["admin", "reset-password", "mallory", ...options]);
+      const reset = await runServerCommand(["admin", "reset-password", "mallory", ...options]);
       expect(reset.code).toBe(0);
       expect(reset.stdout).toMatch(/^New password for mallory \(every device of mallory was logged out; give it to them privately\):\n[a-z2-7]{20}$/);
       expect((await login()).status).toBe(401);
@@ -149,12 +143,12 @@ for (const store of STORES) {
 
 test("admin refuses an unknown command, a bad --uses or --expires, and a data directory without a database, in one sentence", async () => {
   const empty = dir("chat-e2e-admin-empty-");
-  expect(await run(["admin", "frobnicate", "--data", empty])).toEqual({
+  expect(await runServerCommand(["admin", "frobnicate", "--data", empty])).toEqual({
     code: 2,
     stdout: "",
     stderr: 'chat-server: admin has no command "frobnicate": invite, users, deactivate, reactivate, reset-password. Run chat-server --help.',
   });
-  expect(await run(["admin", "invite", "--data", empty])).toEqual({
+  expect(await runServerCommand(["admin", "invite", "--data", empty])).toEqual({
     code: 1,
     stdout: "",
     stderr: `chat-server: There is no chat database in ${empty}: give the server's --data (CHAT_DATA_DIR), or --database-url for PostgreSQL.`,
@@ -162,8 +156,8 @@ test("admin refuses an unknown command, a bad --uses or --expires, and a data di
   const data = dir("chat-e2e-admin-data-");
   const server = await startServerBinary(data, 0, []);
   await server.stop();
-  expect(await run(["admin", "invite", "--uses", "0", "--data", data])).toMatchObject({ code: 2, stderr: 'chat-server: Invalid --uses "0": a whole number from 1 to 999999.' });
-  expect(await run(["admin", "invite", "--expires", "soon", "--data", data])).toMatchObject({ code: 2, stdout: "" });
+  expect(await runServerCommand(["admin", "invite", "--uses", "0", "--data", data])).toMatchObject({ code: 2, stderr: 'chat-server: Invalid --uses "0": a whole number from 1 to 999999.' });
+  expect(await runServerCommand(["admin", "invite", "--expires", "soon", "--data", data])).toMatchObject({ code: 2, stdout: "" });
 });
 
 test("a server with open registration on a non-loopback address warns at start; on loopback, or with invite, it does not", async () => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { isolatedStorage, TEST_POSTGRES_URL } from "../helpers/deployments.ts";
 import { registerUser } from "../helpers/server.ts";
 import { TestSocket } from "../helpers/socket.ts";
-import { ensureBinaries, removeAll, SERVER_BINARY, type ServerProcess, startServerBinary, tempDir } from "./support.ts";
+import { ensureBinaries, removeAll, runServerCommand, type ServerProcess, startServerBinary, tempDir } from "./support.ts";
 
 const dirs: string[] = [];
 const servers: ServerProcess[] = [];
@@ -37,12 +37,6 @@ async function start(data: string, args: string[] = []): Promise<ServerProcess> 
   return server;
 }
 
-/** Runs ./chat-server with `args` to its end, without the test's environment. */
-async function run(args: string[], env: Record<string, string> = {}) {
-  const child = Bun.spawn([SERVER_BINARY, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdout: "pipe", stderr: "pipe" });
-  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
-  return { code, stdout: stdout.trim(), stderr: stderr.trim() };
-}
 
 /** alice's socket, with bob registered to write to. */
 async function aliceAndBob(server: ServerProcess): Promise<TestSocket> {
@@ -82,7 +76,7 @@ test("a backup taken while messages flow holds every message acknowledged before
   await reachedTen.promise;
   const ackedBefore = [...acked];
   const file = join(dir("chat-e2e-backup-file-"), "chat-backup.db");
-  const backup = await run(["backup", file, "--data", data]);
+  const backup = await runServerCommand(["backup", file, "--data", data]);
   const ackedDuring = acked.length - ackedBefore.length;
   sending = false;
   await sender;
@@ -97,7 +91,7 @@ test("a backup taken while messages flow holds every message acknowledged before
   expect([...inBackup].filter((id) => !acked.includes(id))).toEqual([]);
 
   // A second backup to the same file is refused rather than overwriting it.
-  expect(await run(["backup", file, "--data", data])).toEqual({
+  expect(await runServerCommand(["backup", file, "--data", data])).toEqual({
     code: 1,
     stdout: "",
     stderr: `chat-server: ${file} already exists; name a new file for the backup, or remove that one first.`,
@@ -105,10 +99,10 @@ test("a backup taken while messages flow holds every message acknowledged before
 
   // Restore into a new directory, then a server there has every message of the backup.
   const restored = join(dir("chat-e2e-restore-"), "data");
-  const restore = await run(["restore", file, "--data", restored]);
+  const restore = await runServerCommand(["restore", file, "--data", restored]);
   expect(restore).toMatchObject({ code: 0, stderr: "" });
   expect(restore.stdout).toMatch(/^Restored \d+ messages \(\d+ bytes\) into /);
-  expect(await run(["restore", file], { CHAT_DATA_DIR: restored })).toEqual({
+  expect(await runServerCommand(["restore", file], { CHAT_DATA_DIR: restored })).toEqual({
     code: 1,
     stdout: "",
     stderr: `chat-server: the data directory ${restored} is not empty; restore into a new or empty directory with --data or CHAT_DATA_DIR (the server there must be stopped).`,
@@ -126,19 +120,19 @@ test("a backup taken while messages flow holds every message acknowledged before
 
 test("backup and restore refuse with one sentence what they cannot use", async () => {
   const empty = dir("chat-e2e-backup-empty-");
-  expect(await run(["backup", join(empty, "b.db"), "--data", join(empty, "none")])).toEqual({
+  expect(await runServerCommand(["backup", join(empty, "b.db"), "--data", join(empty, "none")])).toEqual({
     code: 1,
     stdout: "",
     stderr: `chat-server: there is no database at ${join(empty, "none", "chat.db")} to back up; name the server's data directory with --data or CHAT_DATA_DIR.`,
   });
   const notADatabase = join(empty, "notes.txt");
   writeFileSync(notADatabase, "not a database at all, but long enough to have a header of sorts ".repeat(20));
-  const refused = await run(["restore", notADatabase, "--data", join(empty, "data")]);
+  const refused = await runServerCommand(["restore", notADatabase, "--data", join(empty, "data")]);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toStartWith(`chat-server: ${notADatabase} is not a chat database`);
   expect(existsSync(join(empty, "data"))).toBe(false);
-  expect(await run(["backup"])).toEqual({ code: 2, stdout: "", stderr: "chat-server: backup needs a file: chat-server backup <file> [--data DIR]." });
-  expect(await run(["backup", join(empty, "b.db")], { DATABASE_URL: TEST_POSTGRES_URL })).toEqual({
+  expect(await runServerCommand(["backup"])).toEqual({ code: 2, stdout: "", stderr: "chat-server: backup needs a file: chat-server backup <file> [--data DIR]." });
+  expect(await runServerCommand(["backup", join(empty, "b.db")], { DATABASE_URL: TEST_POSTGRES_URL })).toEqual({
     code: 1,
     stdout: "",
     stderr: "chat-server: backup and restore copy the SQLite store; with --database-url or DATABASE_URL use pg_dump and pg_restore (see docs/deploy.md).",

@@ -280,6 +280,13 @@ export const lastLine = (lines: string[]) => lines.filter((line) => line.trim() 
  * A test file of the interactive client: one server binary for the file, a tmux terminal, clients in
  * script mode, temp directories; each test's terminal sessions and clients end after it, the rest after the file.
  */
+/** Runs `./chat-server <args>` (a subcommand, or a start meant to fail) to its end, without the test's environment. */
+export async function runServerCommand(args: string[], env: Record<string, string> = {}) {
+  const child = Bun.spawn([SERVER_BINARY, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdout: "pipe", stderr: "pipe" });
+  const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  return { code, stdout: stdout.trim(), stderr: stderr.trim() };
+}
+
 /**
  * What a script-mode test file starts and must stop: temp directories, clients and servers of its
  * own (a test may kill and restart one). `dir`, `client` and `server` register what they make.
