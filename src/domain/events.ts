@@ -29,6 +29,8 @@ export type NewEvent = EventBody & {
   senderId: UserId;
   clientId: string;
   sentAt: number;
+  /** A member who never sees the event: the recipient who blocked its sender. Stored with the event, in its transaction. */
+  hiddenFrom?: UserId;
 };
 
 /** The windows within which people may change what they sent. */

@@ -14,7 +14,11 @@ export interface User {
 export interface Privacy {
   hideLastSeen: boolean;
   readReceipts: boolean;
+  /** Who may add the user to a group; anyone else's add becomes an invitation. */
+  groupAdds: GroupAdds;
 }
+
+export type GroupAdds = "everyone" | "contacts" | "nobody";
 
 export type Role = "admin" | "member";
 
@@ -29,12 +33,24 @@ export interface Group {
   name: string;
 }
 
-/** A user others may see the presence of: someone they share a conversation with. */
+/**
+ * A user whose presence another may see: a contact, one who counts the other as a contact
+ * and is counted back (each wrote to the other, or added them).
+ */
 export interface Contact {
   userId: UserId;
   name: string;
   lastSeen: number | null;
   hideLastSeen: boolean;
+}
+
+/** An add to a group that the person's `groupAdds` setting turned into an invitation. */
+export interface GroupInvite {
+  conv: ConversationId;
+  group: string;
+  inviterId: UserId;
+  inviter: string;
+  at: number;
 }
 
 export interface Device {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import packageJson from "../../package.json" with { type: "json" };
+import * as contacts from "./contacts.ts";
 import * as events from "./events.ts";
 import * as frames from "./frames.ts";
 
@@ -30,6 +31,8 @@ export const SERVER_FRAMES: readonly z.ZodObject[] = [
   frames.PresenceFrame,
   frames.GapFrame,
   frames.HiddenFrame,
+  contacts.ContactFrame,
+  contacts.GroupInviteFrame,
   frames.PongFrame,
   frames.ErrorFrame,
 ];

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
     retryable: false,
     meaning: "The account was deactivated by the server's operator (`chat-server admin deactivate`): it cannot log in, send, or be written to.",
   },
+  blocked: { retryable: false, meaning: "You blocked that user: unblock them (`DELETE /api/blocks/:name`) to write to them or add them." },
   unknown_conversation: { retryable: false, meaning: "The conversation does not exist or is not yours." },
   not_member: {
     retryable: false,

@@ -28,7 +28,7 @@ export const TimerSeconds = z
     message: `the timer is one of ${TIMER_CHOICES.join(", ")} seconds (off, 24 hours, 7 days, 90 days)`,
   });
 
-export const NoticeChange = z.enum(["created", "added", "removed", "left", "promoted", "renamed", "timer"]);
+export const NoticeChange = z.enum(["created", "added", "joined", "removed", "left", "promoted", "renamed", "timer"]);
 export type NoticeChange = z.infer<typeof NoticeChange>;
 
 /** What every stored event carries: where it stands, who did it, and when. */
@@ -122,7 +122,7 @@ export const NoticeFrame = z
     type: z.literal("notice"),
     ...EventFields,
     change: NoticeChange,
-    user: Name.optional().meta({ description: "who was added, removed, promoted, or left" }),
+    user: Name.optional().meta({ description: "who was added, removed, promoted, or left; for `joined`, whose invitation `from` accepted" }),
     group: Name.optional().meta({ description: "the group's name when the notice was made (after a rename: the new one)" }),
     previousName: Name.optional().meta({ description: "the name before a rename" }),
     seconds: z.number().int().optional().meta({ description: "the disappearing-message timer set by `timer` (0: off)" }),

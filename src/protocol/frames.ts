@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODE_LIST } from "./errors.ts";
+import { ContactFrame, GroupInviteFrame } from "./contacts.ts";
 import { ConversationId, DeleteFrame, EditFrame, Emoji, MessageFrame, NoticeFrame, ReactionFrame, Seq, TimerSeconds, Timestamp } from "./events.ts";
 import { FreeText, MessageId, Name, Recipient, RequestId } from "./names.ts";
 
@@ -192,7 +193,7 @@ export const PresenceFrame = z
   .object({ type: z.literal("presence"), user: Name, online: z.boolean(), lastSeen: Timestamp.nullable() })
   .meta({
     description:
-      "Where a contact stands: for every contact when the device connects, to both people when they become contacts (their first direct message, a group that brings them together), and when a contact comes online or goes offline. `lastSeen` is null when they hide it.",
+      "Where a contact stands (two people are contacts once each has written to the other or added them): for every contact when the device connects, to both people when they become contacts, and when a contact comes online or goes offline. Nobody else ever gets it. `lastSeen` is null when they hide it.",
     examples: [{ type: "presence", user: "bob", online: false, lastSeen: 1764093600000 }],
   });
 
@@ -244,6 +245,8 @@ export const ServerFrame = z.discriminatedUnion("type", [
   PresenceFrame,
   GapFrame,
   HiddenFrame,
+  ContactFrame,
+  GroupInviteFrame,
   PongFrame,
   ErrorFrame,
 ]);

@@ -26,6 +26,10 @@ export const GroupInfo = z
     name: Name,
     conv: z.number().int(),
     members: z.array(z.object({ name: Name, role: Role })),
+    invited: z
+      .array(Name)
+      .optional()
+      .meta({ description: "on create and add: people whose setting turned your add into an invitation; they join when they accept" }),
   })
   .meta({
     description: "Answer to create, add, promote, rename and `GET /api/groups/:name` (members only).",
@@ -53,14 +57,20 @@ export type MessageReceipts = z.infer<typeof MessageReceipts>;
 
 export const ReceiptsQuery = z.object({ seq: z.coerce.number().int().positive() });
 
+export const GroupAdds = z.enum(["everyone", "contacts", "nobody"]);
+export type GroupAdds = z.infer<typeof GroupAdds>;
+
 export const PrivacySettings = z
   .object({
     hideLastSeen: z.boolean().meta({ description: "others see no last-seen time; you see none of theirs" }),
     readReceipts: z.boolean().meta({ description: "others learn when you read; off, you do not learn when they read" }),
+    groupAdds: GroupAdds.meta({
+      description: "who may add you to a group: `everyone`, your mutual `contacts`, or `nobody`; anyone else's add becomes an invitation you accept or ignore",
+    }),
   })
   .meta({
     description: "Answer to `GET /api/settings`; `PATCH /api/settings` takes any part of it.",
-    examples: [{ hideLastSeen: false, readReceipts: true }],
+    examples: [{ hideLastSeen: false, readReceipts: true, groupAdds: "everyone" }],
   });
 export type PrivacySettings = z.infer<typeof PrivacySettings>;
 export const PrivacyUpdate = PrivacySettings.partial();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODES } from "./errors.ts";
+import * as contacts from "./contacts.ts";
 import * as groups from "./groups.ts";
 import * as http from "./http.ts";
 import { openApiPath, ROUTES, type RouteAnswer, type RouteSpec } from "./routes.ts";
@@ -30,6 +31,10 @@ export const HTTP_SCHEMAS: Record<string, z.ZodType> = {
   GroupInfo: groups.GroupInfo,
   GroupList: groups.GroupList,
   MessageReceipts: groups.MessageReceipts,
+  GroupInviteList: contacts.GroupInviteList,
+  ContactUser: contacts.ContactUser,
+  ContactEntry: contacts.ContactEntry,
+  ContactList: contacts.ContactList,
   Readiness: http.Readiness,
   ErrorBody: http.ErrorBody,
 };

@@ -15,6 +15,7 @@ import {
   SearchQuery,
   Session,
 } from "./http.ts";
+import { ContactEntry, ContactList, ContactUser, GroupInviteList } from "./contacts.ts";
 import { MessageId, Name } from "./names.ts";
 
 /**
@@ -297,6 +298,73 @@ export const ROUTES = {
     params: GroupParams,
     query: ReceiptsQuery,
     answers: [{ status: 200, schema: MessageReceipts }],
+  }),
+  groupInvites: route({
+    method: "get",
+    path: "/api/group-invites",
+    auth: "bearer",
+    summary: "Your invitations to groups: adds that your `groupAdds` setting turned into invitations.",
+    answers: [{ status: 200, schema: GroupInviteList }],
+  }),
+  acceptGroupInvite: route({
+    method: "post",
+    path: "/api/group-invites/:name/accept",
+    auth: "bearer",
+    who: "the invited user",
+    summary: "Joins the group you were invited to; its members get a `joined` notice.",
+    params: GroupParams,
+    answers: [
+      { status: 200, schema: GroupInfo },
+      { status: 404, codes: ["not_found"], note: "no invitation to that group" },
+    ],
+  }),
+  declineGroupInvite: route({
+    method: "delete",
+    path: "/api/group-invites/:name",
+    auth: "bearer",
+    who: "the invited user",
+    summary: "Declines an invitation; nobody is told.",
+    params: GroupParams,
+    answers: [{ status: 204 }, { status: 404, codes: ["not_found"], note: "no invitation to that group" }],
+  }),
+  contacts: route({
+    method: "get",
+    path: "/api/contacts",
+    auth: "bearer",
+    summary: "Everyone you count as a contact (and whether they count you), and everyone you blocked.",
+    answers: [{ status: 200, schema: ContactList }],
+  }),
+  addContact: route({
+    method: "post",
+    path: "/api/contacts",
+    auth: "bearer",
+    summary: "Adds a contact, or accepts someone who wrote to you; adding someone you blocked unblocks them.",
+    body: ContactUser,
+    answers: [{ status: 200, schema: ContactEntry, note: "your devices get a `contact` frame" }],
+  }),
+  removeContact: route({
+    method: "delete",
+    path: "/api/contacts/:user",
+    auth: "bearer",
+    summary: "Stops counting someone as a contact: presence, typing and receipts stop flowing both ways.",
+    params: z.object({ user: Name }),
+    answers: [{ status: 204 }],
+  }),
+  block: route({
+    method: "post",
+    path: "/api/blocks",
+    auth: "bearer",
+    summary: "Blocks a user: see Contacts, blocking and strangers.",
+    body: ContactUser,
+    answers: [{ status: 204, note: "your devices get a `contact` frame" }],
+  }),
+  unblock: route({
+    method: "delete",
+    path: "/api/blocks/:user",
+    auth: "bearer",
+    summary: "Unblocks a user. What they sent while blocked stays unseen.",
+    params: z.object({ user: Name }),
+    answers: [{ status: 204 }],
   }),
   openapi: route({
     method: "get",

@@ -61,6 +61,11 @@ const OPTIONS = {
   },
   "max-group-members": { env: "CHAT_MAX_GROUP_MEMBERS", default: "1024", help: "most members a group may have" },
   "max-groups-per-user": { env: "CHAT_MAX_GROUPS_PER_USER", default: "500", help: "most groups one user may be in" },
+  "group-adds-per-hour": {
+    env: "CHAT_GROUP_ADDS_PER_HOUR",
+    default: "60",
+    help: "groups one user may create plus people they may add (or invite) to groups per hour, as a burst then steadily (0: no limit)",
+  },
   "presence-settle-ms": { env: "CHAT_PRESENCE_SETTLE_MS", default: "1000", help: "how long presence must hold before contacts hear of it" },
   "group-receipt-delay-ms": { env: "CHAT_GROUP_RECEIPT_DELAY_MS", default: "1000", help: "how often a group's ✓✓/read marks are sent at most" },
 } as const;
@@ -121,6 +126,7 @@ const ConfigSchema = z.object({
   "auth-attempts-per-minute": z.coerce.number().int().min(0).max(1_000_000),
   "max-group-members": z.coerce.number().int().min(2).max(100_000),
   "max-groups-per-user": z.coerce.number().int().min(1).max(100_000),
+  "group-adds-per-hour": z.coerce.number().int().min(0).max(1_000_000),
   "presence-settle-ms": z.coerce.number().int().min(0).max(60_000),
   "group-receipt-delay-ms": z.coerce.number().int().min(0).max(60_000),
 });
@@ -165,6 +171,8 @@ export interface ServerConfig {
   authAttemptsPerMinute: number;
   maxGroupMembers: number;
   maxGroupsPerUser: number;
+  /** Group creations plus members added per user and hour; 0 means not limited. */
+  groupAddsPerHour: number;
   presenceSettleMs: number;
   groupReceiptDelayMs: number;
 }
@@ -257,6 +265,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       authAttemptsPerMinute: values["auth-attempts-per-minute"],
       maxGroupMembers: values["max-group-members"],
       maxGroupsPerUser: values["max-groups-per-user"],
+      groupAddsPerHour: values["group-adds-per-hour"],
       presenceSettleMs: values["presence-settle-ms"],
       groupReceiptDelayMs: values["group-receipt-delay-ms"],
     },

@@ -3,6 +3,7 @@ import { CLOSE_CODES, ChatError, ROUTES, type ErrorBody } from "../protocol/inde
 import { renderAsyncApi } from "../protocol/asyncapi.ts";
 import { renderOpenApi } from "../protocol/openapi.ts";
 import type { Accounts, Actor } from "../services/accounts.ts";
+import type { Contacts } from "../services/contacts.ts";
 import type { Groups } from "../services/groups.ts";
 import type { Messaging } from "../services/messaging.ts";
 import type { LoginThrottle } from "../services/login-throttle.ts";
@@ -11,6 +12,7 @@ import type { Connections } from "./connections.ts";
 import { asChatError, errorAnswer } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { checkCsrf, clearedSessionCookie, cookieValue, SESSION_COOKIE, sessionCookie } from "./browser-session.ts";
+import { contactRoutes } from "./contact-routes.ts";
 import { handle } from "./route-table.ts";
 import { securityHeaders, webAppRoutes } from "./web-app.ts";
 
@@ -24,6 +26,7 @@ export interface HttpDeps {
   accounts: Accounts;
   messaging: Messaging;
   groups: Groups;
+  contacts: Contacts;
   connections: Connections;
   logins: LoginThrottle;
   metrics: ChatMetrics;
@@ -34,7 +37,7 @@ export interface HttpDeps {
   secure: boolean;
 }
 
-type Env = { Variables: { actor: Actor; viaCookie: boolean } };
+export type Env = { Variables: { actor: Actor; viaCookie: boolean } };
 
 /** The bearer token of a request, from `Authorization: Bearer …`. */
 export function bearerToken(header: string | undefined | null): string | undefined {
@@ -43,7 +46,7 @@ export function bearerToken(header: string | undefined | null): string | undefin
 }
 
 /** The HTTP routes: accounts, history, devices, groups, settings, health. */
-export function httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress, secure }: HttpDeps): Hono<Env> {
+export function httpApp({ accounts, messaging, groups, contacts, connections, logins, metrics, log, clientAddress, secure }: HttpDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.use(securityHeaders);
 
@@ -197,6 +200,8 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
   });
   handle(authenticated, "/api", ROUTES.promote, async (c) => c.json(await groups.promote(c.get("actor"), c.req.valid("param").name, c.req.valid("json").user)));
   handle(authenticated, "/api", ROUTES.receipts, async (c) => c.json(await groups.receipts(c.get("actor"), c.req.valid("param").name, c.req.valid("query").seq)));
+
+  contactRoutes(authenticated, contacts, groups);
 
   app.route("/api", authenticated);
   webAppRoutes(app);

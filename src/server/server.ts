@@ -12,6 +12,7 @@ import { startSearchIndexer } from "../services/search-indexer.ts";
 import { startSweeps } from "../services/sweeps.ts";
 import type { ReportProblem } from "../services/problems.ts";
 import { LoginThrottle } from "../services/login-throttle.ts";
+import { Contacts } from "../services/contacts.ts";
 import { failingOpen, MemoryRateLimiter, type RateLimiter } from "../services/rate-limiter.ts";
 import type { OnlineRegistry } from "../services/presence.ts";
 import type { BucketRate } from "../domain/token-bucket.ts";
@@ -55,7 +56,11 @@ export interface Drivers {
  * The limits against floods and password guessing. With a shared limiter (Redis)
  * they hold across servers; one that cannot answer lets requests through.
  */
-function abuseLimits(config: ServerConfig, shared: Drivers["rateLimiter"], log: Logger): { limits: TrafficLimits; logins: LoginThrottle } {
+function abuseLimits(
+  config: ServerConfig,
+  shared: Drivers["rateLimiter"],
+  log: Logger,
+): { limits: TrafficLimits; logins: LoginThrottle; groupAdds: RateLimiter | undefined } {
   const limiter = shared
     ? (purpose: string, rate: BucketRate) =>
         failingOpen(shared(purpose, rate), rate, (available, error) =>
@@ -78,7 +83,8 @@ function abuseLimits(config: ServerConfig, shared: Drivers["rateLimiter"], log: 
     failuresPerNameEverywhere:
       config.loginNameFailures > 0 ? limiter("login-name", { capacity: config.loginNameFailures, perSecond: 1 / config.loginLockoutSeconds }) : undefined,
   });
-  return { limits, logins };
+  const groupAdds = config.groupAddsPerHour > 0 ? limiter("group-adds", { capacity: config.groupAddsPerHour, perSecond: config.groupAddsPerHour / 3600 }) : undefined;
+  return { limits, logins, groupAdds };
 }
 
 /** Devices' "last active" times are saved this often. */
@@ -110,16 +116,17 @@ export async function startChatServer(
   const store = writeHealth.watch(metrics.meterStore(drivers.store));
   const reportProblem: ReportProblem = (what, error) => log.error(what, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   const connections = metrics.meterFanout(new Connections(bus, reportProblem));
-  const { limits, logins } = abuseLimits(config, drivers.rateLimiter, log);
+  const { limits, logins, groupAdds } = abuseLimits(config, drivers.rateLimiter, log);
   const directory = new Directory(store);
   const accounts = new Accounts(store, { maxDevices: config.maxDevices, registration: config.registration }, drivers.hashPassword);
-  const receipts = new Receipts(store, directory, connections, config.groupReceiptDelayMs, reportProblem);
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs, reportProblem);
-  const messaging = new Messaging(store, directory, connections, receipts, presence, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem });
-  const groups = new Groups(store, directory, connections, messaging, presence, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser });
-  const typing = new Typing(store, directory, connections);
+  const contacts = new Contacts(store, directory, connections, presence, reportProblem);
+  const receipts = new Receipts(store, directory, connections, contacts, config.groupReceiptDelayMs, reportProblem);
+  const messaging = new Messaging(store, directory, connections, receipts, contacts, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem });
+  const groups = new Groups(store, directory, connections, messaging, contacts, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser, adds: groupAdds });
+  const typing = new Typing(store, directory, connections, contacts);
   const activity = new DeviceActivity(store, ACTIVITY_FLUSH_MS, reportProblem);
-  const app = httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown", secure: config.tls !== undefined });
+  const app = httpApp({ accounts, messaging, groups, contacts, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown", secure: config.tls !== undefined });
   app.route("/", operationsRoutes({ metrics, log, probes: { store: writeHealth.probe(() => store.ping()), bus: () => bus.ping() } }));
   const sweeps = startSweeps(store, config.retentionDays, reportProblem);
   // Devices logged out from another process (chat-server admin deactivate or reset-password, another server)

@@ -1,16 +1,20 @@
-import { ChatError, type GroupInfo, type GroupList, type MessageReceipts } from "../protocol/index.ts";
-import { groupTopic } from "../domain/delivery.ts";
-import type { Group, GroupMember } from "../domain/types.ts";
+import { ChatError, type GroupInfo, type GroupInviteList, type MessageReceipts } from "../protocol/index.ts";
+import type { GroupList } from "../protocol/index.ts";
+import { groupTopic, userTopic } from "../domain/delivery.ts";
+import type { Group, GroupMember, User } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import type { Directory } from "./directory.ts";
 import type { Fanout } from "./fanout.ts";
 import type { Messaging } from "./messaging.ts";
-import type { PresenceService } from "./presence.ts";
+import type { Contacts } from "./contacts.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
 
 export interface GroupLimits {
   maxMembers: number;
   maxGroupsPerUser: number;
+  /** Group creations plus people added, per user; absent: not limited. */
+  adds?: RateLimiter;
 }
 
 /** Group lifecycle and permissions: admins change the group, members read it, anyone can leave. Each change is a notice in the group's stream. */
@@ -20,23 +24,29 @@ export class Groups {
     private readonly directory: Directory,
     private readonly fanout: Fanout,
     private readonly messaging: Messaging,
-    private readonly presence: PresenceService,
+    private readonly contacts: Pick<Contacts, "areContacts" | "hasBlocked">,
     private readonly limits: GroupLimits,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Creates the group with the actor as admin. Those whose `groupAdds` setting does not let the actor add them
+   * get an invitation instead (listed in `invited`).
+   */
   async create(actor: Actor, name: string, memberNames: string[]): Promise<GroupInfo> {
     const others = [...new Set(memberNames)].filter((member) => member !== actor.name);
     this.checkSize(others.length + 1);
     const users = await Promise.all(others.map((member) => this.directory.user(member)));
-    await this.checkRoomFor([{ id: actor.userId, name: actor.name }, ...users]);
-    const group = await this.store.createGroup(name, actor.userId, users.map((user) => user.id), this.now());
+    await this.takeAdds(actor, users.length + 1);
+    const { direct, invited } = await this.sortByConsent(actor, users);
+    await this.checkRoomFor([{ id: actor.userId, name: actor.name }, ...direct]);
+    const group = await this.store.createGroup(name, actor.userId, direct.map((user) => user.id), this.now());
     if (!group) throw new ChatError("name_taken", `There is already a group named '${name}'.`);
     const members = await this.store.groupMembers(group.conv);
     for (const member of members) this.fanout.join(member.userId, groupTopic(group.conv));
     await this.messaging.groupNotice(actor, group, { change: "created" });
-    await this.introduce({ userId: actor.userId, name: actor.name }, members);
-    return infoOf(group, members);
+    for (const user of invited) await this.invite(actor, group, user);
+    return infoOf(group, members, invited);
   }
 
   /** The groups the actor is in. */
@@ -59,19 +69,91 @@ export class Groups {
     return infoOf(group, members);
   }
 
+  /** Adds `userName`, or invites them when their `groupAdds` setting does not let the actor add them. */
   async add(actor: Actor, name: string, userName: string): Promise<GroupInfo> {
     const { group, members } = await this.asAdmin(actor, name);
     this.checkSize(members.length + 1);
     const user = await this.directory.user(userName);
+    if (members.some((member) => member.userId === user.id)) throw new ChatError("bad_request", `${user.name} is already in #${group.name}.`);
+    await this.takeAdds(actor, 1);
+    const { direct } = await this.sortByConsent(actor, [user]);
+    if (direct.length === 0) {
+      await this.invite(actor, group, user);
+      return infoOf(group, members, [user]);
+    }
+    return this.join(actor, group, user);
+  }
+
+  /** The invitations the actor has not answered. */
+  async invites(actor: Actor): Promise<GroupInviteList> {
+    const invites = await this.store.groupInvitesOf(actor.userId);
+    return { invites: invites.map((invite) => ({ group: invite.group, from: invite.inviter, at: invite.at })) };
+  }
+
+  /** Joins a group the actor was invited to; the group hears that they joined, and at whose invitation. */
+  async accept(actor: Actor, name: string): Promise<GroupInfo> {
+    const group = await this.store.groupByName(name);
+    const inviterId = group ? await this.store.takeGroupInvite(group.conv, actor.userId) : null;
+    if (!group || inviterId === null) throw new ChatError("not_found", `You have no invitation to #${name}.`);
+    const members = await this.store.groupMembers(group.conv);
+    this.checkSize(members.length + 1);
+    const inviter = await this.store.userById(inviterId);
+    return this.join(actor, group, { id: actor.userId, name: actor.name }, inviter?.name);
+  }
+
+  /** Declines an invitation; the inviter is not told. */
+  async decline(actor: Actor, name: string): Promise<void> {
+    const group = await this.store.groupByName(name);
+    if (!group || (await this.store.takeGroupInvite(group.conv, actor.userId)) === null) {
+      throw new ChatError("not_found", `You have no invitation to #${name}.`);
+    }
+  }
+
+  /** Puts `user` in the group, with a notice from `actor`: "added", or "joined" for someone accepting an invitation. */
+  private async join(actor: Actor, group: Group, user: Pick<User, "id" | "name">, invitedBy?: string): Promise<GroupInfo> {
     await this.checkRoomFor([user]);
     if (!(await this.store.addGroupMember(group.conv, user.id))) {
       throw new ChatError("bad_request", `${user.name} is already in #${group.name}.`);
     }
     this.fanout.join(user.id, groupTopic(group.conv));
     const updated = await this.store.groupMembers(group.conv);
-    await this.messaging.groupNotice(actor, group, { change: "added", user: user.name });
-    await this.introduce({ userId: user.id, name: user.name }, updated);
+    const notice = invitedBy === undefined ? ({ change: "added", user: user.name } as const) : ({ change: "joined", user: invitedBy } as const);
+    await this.messaging.groupNotice(actor, group, notice);
     return infoOf(group, updated);
+  }
+
+  /**
+   * Splits the people the actor wants in a group into those who let the actor add them (their `groupAdds`:
+   * everyone, or contacts and the two are contacts) and those who get an invitation instead.
+   */
+  private async sortByConsent(actor: Actor, users: User[]): Promise<{ direct: User[]; invited: User[] }> {
+    const direct: User[] = [];
+    const invited: User[] = [];
+    for (const user of users) {
+      const { groupAdds } = await this.store.privacyOf(user.id);
+      const allowed = groupAdds === "everyone" || (groupAdds === "contacts" && (await this.contacts.areContacts(actor.userId, user.id)));
+      (allowed && !(await this.contacts.hasBlocked(user.id, actor.userId)) ? direct : invited).push(user);
+    }
+    return { direct, invited };
+  }
+
+  /** Invites `user` to the group; someone who blocked the actor gets nothing, and the actor cannot tell. */
+  private async invite(actor: Actor, group: Group, user: User): Promise<void> {
+    if (await this.contacts.hasBlocked(user.id, actor.userId)) return;
+    const at = this.now();
+    if (!(await this.store.inviteToGroup(group.conv, user.id, actor.userId, at))) return;
+    this.fanout.publish(userTopic(user.id), JSON.stringify({ type: "group_invite", group: group.name, from: actor.name, at }));
+  }
+
+  /** Takes `count` from the actor's budget of group creations and adds, so nobody can pull someone into groups by the hundred. */
+  private async takeAdds(actor: Actor, count: number): Promise<void> {
+    if (!this.limits.adds) return;
+    for (let taken = 0; taken < count; taken++) {
+      const waitMs = await this.limits.adds.take(`group-adds:${actor.userId}`);
+      if (waitMs > 0) {
+        throw new ChatError("rate_limited", `You are creating groups and adding people too fast: wait ${Math.ceil(waitMs / 1000)} s, then try again.`, waitMs);
+      }
+    }
   }
 
   /** Removes `userName`: an admin may remove anyone, anyone may remove themselves (leave). */
@@ -146,11 +228,6 @@ export class Groups {
     await this.store.setGroupRole(group.conv, heir.userId, "admin");
   }
 
-  /** Presence is a courtesy: a registry that cannot answer must not fail the group change. */
-  private async introduce(newcomer: { userId: number; name: string }, members: GroupMember[]): Promise<void> {
-    await this.presence.introduce(newcomer, members.map((member) => member.userId)).catch(() => {});
-  }
-
   /** Refuses when any of these users is already in as many groups as one may be. */
   private async checkRoomFor(users: Array<{ id: number; name: string }>): Promise<void> {
     for (const user of users) {
@@ -168,7 +245,12 @@ export class Groups {
   }
 }
 
-function infoOf(group: Group, members: GroupMember[]): GroupInfo {
-  return { name: group.name, conv: group.conv, members: members.map((member) => ({ name: member.name, role: member.role })) };
+function infoOf(group: Group, members: GroupMember[], invited: Array<Pick<User, "name">> = []): GroupInfo {
+  return {
+    name: group.name,
+    conv: group.conv,
+    members: members.map((member) => ({ name: member.name, role: member.role })),
+    ...(invited.length > 0 ? { invited: invited.map((user) => user.name) } : {}),
+  };
 }
 

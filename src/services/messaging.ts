@@ -12,7 +12,7 @@ import {
   type Notice,
   type StoredEvent,
 } from "../domain/events.ts";
-import type { ConversationId, Group, Membership, UserId, Watermarks } from "../domain/types.ts";
+import type { ConversationId, ConversationKind, Group, Membership, UserId, Watermarks } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import { CommitQueue } from "./commit-queue.ts";
@@ -21,7 +21,7 @@ import type { Directory } from "./directory.ts";
 import { addressIn, conversationAddress, eventFrame, historyEntry } from "./event-frames.ts";
 import type { Fanout, FrameSink } from "./fanout.ts";
 import { DeliveryMarks } from "./delivery-marks.ts";
-import type { PresenceService } from "./presence.ts";
+import type { Contacts } from "./contacts.ts";
 import type { ReportProblem } from "./problems.ts";
 import type { Receipts } from "./receipts.ts";
 
@@ -50,7 +50,12 @@ interface Target {
   topics: string[];
   /** In a direct conversation, the other person (absent when writing to oneself). */
   peer?: UserId;
+  /** The other person blocked the sender: the event is stored for the sender alone. */
+  hiddenFrom?: UserId;
 }
+
+/** Requests that start something new with a person, refused toward someone the actor blocked (changes to what was sent are not). */
+const WRITING = new Set<EventRequest["type"]>(["send", "timer"]);
 
 const REPLAY_PAGE = 1000;
 /** Events a search indexes before it looks, at most: what a quiet server stores in a few seconds. */
@@ -91,7 +96,7 @@ export class Messaging {
     private readonly directory: Directory,
     private readonly fanout: Fanout,
     private readonly receipts: Receipts,
-    private readonly presence: Pick<PresenceService, "introduce">,
+    private readonly contacts: Pick<Contacts, "wroteTo" | "hasBlocked" | "areContacts">,
     private readonly settings: MessagingSettings,
     private readonly now: () => number = Date.now,
   ) {
@@ -121,6 +126,9 @@ export class Messaging {
       target = request.type === "send" || request.type === "timer" || request.to !== undefined
         ? await this.resolve(actor, request.to!)
         : await this.conversationOf(actor, request.target);
+      if (WRITING.has(request.type) && target.peer !== undefined && (await this.contacts.hasBlocked(actor.userId, target.peer))) {
+        throw new ChatError("blocked", `You blocked ${target.address}: unblock them to write to them.`);
+      }
     } catch (error) {
       // Refused before its conversation is known: with a retryable error, it holds every conversation of the connection.
       order?.refuse("any", request.id, error);
@@ -149,6 +157,7 @@ export class Messaging {
       throw full;
     }
     const event = { ...body, conv: target.conv, senderId: actor.userId, clientId, sentAt: this.now() } as NewEvent;
+    if (target.hiddenFrom !== undefined) event.hiddenFrom = target.hiddenFrom;
     this.lastAcceptedAt = performance.now();
     const lane = order?.lane(target.conv, clientId, (error) => this.storeFailure(error));
     return this.deliver(actor, event, target, this.appends.push(event, lane), sendingDevice);
@@ -178,10 +187,10 @@ export class Messaging {
       const frame = encode(eventFrame(stored, target.address));
       // The sending device has the event already; every other device of the sender gets it as "sent by you".
       for (const topic of target.topics) this.fanout.publish(topic, frame, sendingDevice);
-      // The first event of a direct conversation makes two people contacts: each learns where the other stands now,
-      // as a group does for its members, rather than at the next change or reconnect. Before the ack, so it comes first.
-      if (result.seq === 1 && target.peer !== undefined) await this.introduce(actor, target.peer);
     }
+    // Writing to someone counts them as a contact; when that makes two contacts, each learns where the other
+    // stands before the ack. Recorded once per pair (the answer is remembered), so the usual send waits for nothing.
+    if (target.peer !== undefined) await this.contacts.wroteTo(actor, target.peer);
     return { conv: target.conv, seq: result.seq, ts: result.sentAt, ...(result.expiresAt === null ? {} : { expiresAt: result.expiresAt }) };
   }
 
@@ -208,13 +217,12 @@ export class Messaging {
       throw new ChatError("account_deactivated", `The account '${recipient.name}' is deactivated: messages to it are refused.`);
     }
     const conv = await this.directory.directConversation(actor.userId, recipient.id);
-    const topics = recipient.id === actor.userId ? [userTopic(actor.userId)] : [userTopic(recipient.id), userTopic(actor.userId)];
-    return { conv, address: recipient.name, topics, ...(recipient.id === actor.userId ? {} : { peer: recipient.id }) };
-  }
-
-  /** Presence is never worth failing a message for: a failed introduction is reported and the next change fixes it. */
-  private async introduce(actor: Actor, peer: UserId): Promise<void> {
-    await this.presence.introduce({ userId: actor.userId, name: actor.name }, [peer]).catch((error) => this.settings.reportProblem("introducing new contacts failed", error));
+    if (recipient.id === actor.userId) return { conv, address: recipient.name, topics: [userTopic(actor.userId)] };
+    // As WhatsApp does, the blocked sender is not told: the event is stored (✓) for them alone, and never reaches the blocker.
+    if (await this.contacts.hasBlocked(recipient.id, actor.userId)) {
+      return { conv, address: recipient.name, topics: [userTopic(actor.userId)], peer: recipient.id, hiddenFrom: recipient.id };
+    }
+    return { conv, address: recipient.name, topics: [userTopic(recipient.id), userTopic(actor.userId)], peer: recipient.id };
   }
 
   /** The append's outcome; a store that cannot be reached becomes a retryable error, never a lost ack. */
@@ -279,8 +287,8 @@ export class Messaging {
       this.store.membersOf(membership.conv),
     ]);
     const events = page.filter((event) => event.seq > membership.joinedSeq);
-    const [readShared, reactions] = await Promise.all([
-      this.readReceiptsShared(actor, members),
+    const [shown, reactions] = await Promise.all([
+      this.marksShown(actor, membership.kind, members, (userId) => this.store.privacyOf(userId).then((privacy) => privacy.readReceipts)),
       this.store.reactionsTo(membership.conv, events.filter((event) => event.body.kind === "message").map((event) => event.seq)),
     ]);
     return {
@@ -288,7 +296,7 @@ export class Messaging {
         historyEntry(
           event,
           addressIn(membership, event.sender, actor.name),
-          statusOf(event.seq, recipientMarks(event, members, readShared)),
+          statusOf(event.seq, recipientMarks(event, members, shown)),
           reactions.filter((reaction) => reaction.seq === event.seq),
         ),
       ),
@@ -316,9 +324,9 @@ export class Messaging {
         let last: ConversationSummary["last"] = null;
         if (event) {
           const members = marksOf.get(membership.conv)?.members ?? [];
-          const me = members.find((member) => member.userId === actor.userId);
-          const readShared = new Map(members.map((member) => [member.userId, membership.kind === "group" || (member.sharesReadReceipts && (me?.sharesReadReceipts ?? true))]));
-          last = historyEntry(event, addressIn(membership, event.sender, actor.name), statusOf(event.seq, recipientMarks(event, members, readShared)), []);
+          const sharesRead = new Map(members.map((member) => [member.userId, member.sharesReadReceipts]));
+          const shown = await this.marksShown(actor, membership.kind, members, async (userId) => sharesRead.get(userId) ?? true);
+          last = historyEntry(event, addressIn(membership, event.sender, actor.name), statusOf(event.seq, recipientMarks(event, members, shown)), []);
         }
         return {
           with: membership.kind === "group" ? `#${membership.title}` : membership.title,
@@ -381,13 +389,21 @@ export class Messaging {
     return membership;
   }
 
-  /** Whether read marks may be shown to the actor: both sides share read receipts (groups always do). */
-  private async readReceiptsShared(actor: Actor, members: Watermarks[]): Promise<Map<number, boolean>> {
-    const shared = new Map<number, boolean>();
-    if (members.length !== 2) return shared;
-    const mine = (await this.store.privacyOf(actor.userId)).readReceipts;
-    for (const member of members) shared.set(member.userId, mine && (await this.store.privacyOf(member.userId)).readReceipts);
-    return shared;
+  /**
+   * How much of each other member's marks the actor may see. In a group, all (as in WhatsApp). In a direct
+   * conversation, nothing unless the two are contacts (a stranger gets ✓ only), and the read mark only
+   * where both share read receipts.
+   */
+  private async marksShown(actor: Actor, kind: ConversationKind, members: Watermarks[], sharesReadReceipts: (userId: UserId) => Promise<boolean>): Promise<Map<UserId, MarksShown>> {
+    const shown = new Map<UserId, MarksShown>();
+    if (kind === "group") return shown;
+    const mine = await sharesReadReceipts(actor.userId);
+    for (const member of members) {
+      if (member.userId === actor.userId) continue;
+      if (!(await this.contacts.areContacts(actor.userId, member.userId))) shown.set(member.userId, "none");
+      else shown.set(member.userId, mine && (await sharesReadReceipts(member.userId)) ? "read" : "delivered");
+    }
+    return shown;
   }
 
   /** Milliseconds since the last event was accepted: how quiet the store's writer is. */
@@ -423,17 +439,24 @@ function notMemberSentence(address: string): string {
   return `You are not in a group named '${address.slice(1)}'.`;
 }
 
+/** Which of a member's marks another may see: both, delivered only (read receipts off), or none (not contacts). */
+type MarksShown = "read" | "delivered" | "none";
+
 /**
  * The marks a message's tick is judged by: in a direct conversation the
- * recipient's, in a group the lowest over everyone but the sender.
+ * recipient's, in a group the lowest over everyone but the sender; absent
+ * from `shown`, a member's marks are all visible.
  */
-function recipientMarks(message: StoredEvent, members: Watermarks[], readShared: Map<number, boolean>): Pick<Watermarks, "delivered" | "read"> | undefined {
+function recipientMarks(message: StoredEvent, members: Watermarks[], shown: Map<UserId, MarksShown>): Pick<Watermarks, "delivered" | "read"> | undefined {
   const others = members.filter((member) => member.userId !== message.senderId);
   if (others.length === 0) return undefined;
-  const hideRead = others.some((member) => readShared.get(member.userId) === false);
+  const visible = (member: Watermarks, mark: "delivered" | "read") => {
+    const level = shown.get(member.userId) ?? "read";
+    return level === "read" || (level === "delivered" && mark === "delivered") ? member[mark] : 0;
+  };
   return {
-    delivered: Math.min(...others.map((member) => member.delivered)),
-    read: hideRead ? 0 : Math.min(...others.map((member) => member.read)),
+    delivered: Math.min(...others.map((member) => visible(member, "delivered"))),
+    read: Math.min(...others.map((member) => visible(member, "read"))),
   };
 }
 

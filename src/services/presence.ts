@@ -48,8 +48,8 @@ export class LocalOnlineRegistry implements OnlineRegistry {
 }
 
 /**
- * Online / offline and last seen, shown only to people who share a
- * conversation with the user. A change is published once it has held for
+ * Online / offline and last seen, shown only to the user's contacts (people
+ * who count each other as contacts, see Contacts). A change is published once it has held for
  * `settleMs` (each change restarts the wait), with the state the whole
  * cluster is in by then, so a flapping connection sends at most one update
  * per settle time.
@@ -112,8 +112,8 @@ export class PresenceService {
   }
 
   /**
-   * Two sides who just became contacts (a group brought them together) learn
-   * where the other stands, without waiting for a change or a reconnect.
+   * Two sides who just became contacts learn where the other stands, without
+   * waiting for a change or a reconnect.
    */
   async introduce(newcomer: { userId: UserId; name: string }, others: UserId[]): Promise<void> {
     const wanted = new Set(others);
@@ -132,6 +132,13 @@ export class PresenceService {
       this.fanout.publish(userTopic(newcomer.userId), JSON.stringify(frameFor(contact, online.has(contact.userId), privacy.hideLastSeen)));
       this.fanout.publish(userTopic(contact.userId), JSON.stringify(frameFor(self, online.has(newcomer.userId), contact.hideLastSeen)));
     }
+  }
+
+  /** Two people stopped being contacts (removed, blocked): each sees the other offline, with no last seen, from now on. */
+  conceal(a: { userId: UserId; name: string }, b: { userId: UserId; name: string }): void {
+    const hidden = (user: string): Presence => ({ type: "presence", user, online: false, lastSeen: null });
+    this.fanout.publish(userTopic(a.userId), JSON.stringify(hidden(b.name)));
+    this.fanout.publish(userTopic(b.userId), JSON.stringify(hidden(a.name)));
   }
 
   private settle(actor: Actor): void {

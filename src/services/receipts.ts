@@ -2,6 +2,7 @@ import type { ReceiptFrame } from "../protocol/index.ts";
 import { groupTopic, userTopic } from "../domain/delivery.ts";
 import type { ConversationId, ConversationMarks, DeviceId, UserId, Watermarks } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
+import type { Contacts } from "./contacts.ts";
 import type { Directory } from "./directory.ts";
 import type { Fanout } from "./fanout.ts";
 import type { ReportProblem } from "./problems.ts";
@@ -13,8 +14,9 @@ const MAX_ANNOUNCED = 100_000;
 
 /**
  * Turns moved watermarks into receipt frames.
- * Direct: the other person gets each move; a read mark goes only where both
- * people share read receipts, and always to the reader's other devices.
+ * Direct: the other person gets each move if the two are contacts (a stranger
+ * learns nothing but ✓); a read mark goes only where both people share read
+ * receipts, and always to the reader's other devices.
  * Group: one frame for the whole group, the lowest mark over its members,
  * at most once per `groupDelayMs`, so a thousand members acking is not a
  * thousand frames to a thousand devices. (As in WhatsApp, group read
@@ -32,6 +34,7 @@ export class Receipts {
     private readonly store: Store,
     private readonly directory: Directory,
     private readonly fanout: Fanout,
+    private readonly contacts: Pick<Contacts, "areContacts">,
     private readonly groupDelayMs: number,
     private readonly reportProblem: ReportProblem,
   ) {}
@@ -50,7 +53,9 @@ export class Receipts {
     if (this.announced.size >= MAX_ANNOUNCED) this.announced.clear();
     this.announced.set(key, seq);
     const frame = encode({ type: "receipt", conv, by: by.name, delivered: seq });
-    for (const member of members) if (member !== by.userId) this.fanout.publish(userTopic(member), frame);
+    for (const member of members) {
+      if (member !== by.userId && (await this.contacts.areContacts(by.userId, member))) this.fanout.publish(userTopic(member), frame);
+    }
   }
 
   /** Delivered marks of these conversations were saved: the groups among them may have a new lowest mark. */
@@ -69,7 +74,7 @@ export class Receipts {
     if ((await this.directory.kindOf(conv)) === "group") return this.scheduleGroup(conv);
     const readerShares = (await this.store.privacyOf(userId)).readReceipts;
     for (const member of members) {
-      if (member.userId === userId) continue;
+      if (member.userId === userId || !(await this.contacts.areContacts(userId, member.userId))) continue;
       const shared = readerShares && (await this.store.privacyOf(member.userId)).readReceipts;
       // Reading implies having received: where the read stays private it still counts as ✓✓.
       this.fanout.publish(userTopic(member.userId), encode({ type: "receipt", conv, by: by.name, ...(shared ? marks : { delivered: by.delivered }) }));
@@ -78,8 +83,16 @@ export class Receipts {
 
   /** The receipts a device that was away should know of, for these conversations of the viewer's (one store read). */
   async snapshot(viewer: UserId, convs: Set<ConversationId>): Promise<ReceiptFrame[]> {
-    const conversations = await this.store.conversationMarksOf(viewer);
-    return conversations.filter((conversation) => convs.has(conversation.conv)).flatMap((conversation) => receiptsIn(conversation, viewer));
+    const conversations = (await this.store.conversationMarksOf(viewer)).filter((conversation) => convs.has(conversation.conv));
+    const frames = await Promise.all(
+      conversations.map(async (conversation) => {
+        // In a direct conversation with someone who is not a contact, only the viewer's own marks (for their other devices).
+        const other = conversation.kind === "direct" ? conversation.members.find((member) => member.userId !== viewer) : undefined;
+        const shown = other === undefined || (await this.contacts.areContacts(viewer, other.userId)) ? conversation : { ...conversation, members: conversation.members.filter((member) => member !== other) };
+        return receiptsIn(shown, viewer);
+      }),
+    );
+    return frames.flat();
   }
 
   private async flushGroups(): Promise<void> {

@@ -2,23 +2,27 @@ import { ChatError, isGroupAddress, type TypingNoticeFrame } from "../protocol/i
 import { groupTopic, userTopic } from "../domain/delivery.ts";
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
+import type { Contacts } from "./contacts.ts";
 import type { Directory } from "./directory.ts";
 import type { Fanout } from "./fanout.ts";
 import type { z } from "zod";
 
-/** Relays "typing" to the other side. Never stored: receivers let it expire on their own. */
+/** Relays "typing" to the other side (a contact, or a group). Never stored: receivers let it expire on their own. */
 export class Typing {
   constructor(
     private readonly store: Store,
     private readonly directory: Directory,
     private readonly fanout: Fanout,
+    private readonly contacts: Pick<Contacts, "areContacts">,
   ) {}
 
   async typing(actor: Actor, to: string): Promise<void> {
     const frame: z.infer<typeof TypingNoticeFrame> = { type: "typing", from: actor.name, to };
     if (!isGroupAddress(to)) {
       const recipient = await this.directory.user(to);
-      return this.fanout.publish(userTopic(recipient.id), JSON.stringify(frame));
+      // Only between contacts: a stranger's typing reaches nobody, and the stranger cannot tell.
+      if (await this.contacts.areContacts(actor.userId, recipient.id)) this.fanout.publish(userTopic(recipient.id), JSON.stringify(frame));
+      return;
     }
     const group = await this.store.groupByName(to.slice(1));
     if (!group || !(await this.store.membership(actor.userId, group.conv))) {

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SQL } from "bun";
+import { MIGRATIONS as POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
+import { MIGRATIONS as SQLITE_MIGRATIONS } from "../../src/store/sqlite/schema.ts";
 import { isolatedStorage, TEST_POSTGRES_URL, TEST_REDIS_URL } from "../helpers/deployments.ts";
 import { ensureBinaries, removeAll, SERVER_BINARY, tempDir } from "./support.ts";
 
@@ -121,7 +123,7 @@ test("a store written by a newer release is refused, SQLite and PostgreSQL", asy
   db.close();
   expect(await run(["--data", data])).toEqual(
     failure(
-      `the database ${join(data, "chat.db")} is at schema version 99, newer than this server knows (6); run the newer chat-server, or restore a backup made by this release (--data or CHAT_DATA_DIR).`,
+      `the database ${join(data, "chat.db")} is at schema version 99, newer than this server knows (${SQLITE_MIGRATIONS.length}); run the newer chat-server, or restore a backup made by this release (--data or CHAT_DATA_DIR).`,
     ),
   );
 
@@ -134,7 +136,7 @@ test("a store written by a newer release is refused, SQLite and PostgreSQL", asy
   await admin.close();
   expect(await run(["--database-url", TEST_POSTGRES_URL, "--database-schema", storage.schema])).toEqual(
     failure(
-      `the database schema "${storage.schema}" is at version 99, newer than this server knows (5); upgrade the server (or choose another with --database-schema or CHAT_DATABASE_SCHEMA).`,
+      `the database schema "${storage.schema}" is at version 99, newer than this server knows (${POSTGRES_MIGRATIONS.length}); upgrade the server (or choose another with --database-schema or CHAT_DATABASE_SCHEMA).`,
     ),
   );
 });

@@ -162,5 +162,14 @@ export async function deploymentWithUsers(kind: DeploymentKind, names: string[],
     return socket;
   };
   const connect = (name: string) => connectSession(users[name]!);
-  return { server, users, api, connect, connectSession };
+  const befriend = (a: string, b: string) => makeContacts(server, users[a]!, users[b]!);
+  return { server, users, api, connect, connectSession, befriend };
+}
+
+/** Makes two users contacts (each adds the other), as two people who wrote to each other are: presence, typing and receipts flow. */
+export async function makeContacts(server: Pick<Deployment, "url">, a: Session, b: Session): Promise<void> {
+  for (const [from, to] of [[a, b], [b, a]] as const) {
+    const answer = await apiAs(server.url, from.token).post("/api/contacts", { user: to.user });
+    if (answer.status !== 200) throw new Error(`${from.user} could not add ${to.user}: ${answer.status}`);
+  }
 }

@@ -1,3 +1,4 @@
+import { makeContacts } from "../helpers/deployments.ts";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -159,6 +160,7 @@ describe("client SDK against a real server", () => {
   test("delivered and read receipts reach the sender, also when it was offline at the time", async () => {
     const alice = await user("alice");
     const bob = await user("bob");
+    await makeContacts(server, alice, bob);
     const aliceDir = stateDir();
     const sender = await device(alice, aliceDir).ready();
     sender.connection.send(bob.user, "did you read this?");
@@ -271,6 +273,6 @@ describe("groups through the client SDK", () => {
     expect(forbidden).toMatchObject({ code: "forbidden", message: `Only admins of #${team} can do that.` });
     await api.removeGroupMember(bob.token, team, bob.user);
     expect((await api.groups(bob.token)).groups).toEqual([]);
-    expect(await api.setPrivacy(bob.token, { hideLastSeen: true })).toEqual({ hideLastSeen: true, readReceipts: true });
+    expect(await api.setPrivacy(bob.token, { hideLastSeen: true })).toEqual({ hideLastSeen: true, readReceipts: true, groupAdds: "everyone" });
   });
 });

@@ -1,3 +1,4 @@
+import { makeContacts } from "../helpers/deployments.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
 import { RawWebSocket } from "../helpers/raw-websocket.ts";
@@ -21,9 +22,10 @@ describe("dead connections", () => {
     cleanups.push(() => server.cleanup());
     const alice = await registerUser(server, "alice");
     const bob = await registerUser(server, "bob");
+    await makeContacts(server, alice, bob);
     const bobSocket = await TestSocket.connectCaughtUp(server.wsUrl, bob.token);
     cleanups.push(() => bobSocket.close());
-    await bobSocket.sendMessage("alice", "we share a conversation, so I see your presence");
+    await bobSocket.sendMessage("alice", "we are contacts, so I see your presence");
 
     // Alice's device: it completes hello, then behaves like a laptop whose lid closed (no pongs, no frames).
     const deadAlice = await RawWebSocket.open(server.wsUrl, alice.token, { answerPings: false });
@@ -52,7 +54,7 @@ describe("dead connections", () => {
     const aliceAgain = await TestSocket.connect(server.wsUrl, alice.token);
     cleanups.push(() => aliceAgain.close());
     const replayed = aliceAgain.pending().flatMap((frame) => (frame.type === "message" ? [frame.text] : []));
-    expect(replayed).toEqual(["we share a conversation, so I see your presence", ...sentWhileDead]);
+    expect(replayed).toEqual(["we are contacts, so I see your presence", ...sentWhileDead]);
   });
 
   test("a client that answers pings stays connected through many ping rounds", async () => {

@@ -5,7 +5,7 @@ import { loginUser, registerUser } from "../helpers/server.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { TestSocket } from "../helpers/socket.ts";
-import { DEPLOYMENT_KINDS, type Deployment } from "../helpers/deployments.ts";
+import { DEPLOYMENT_KINDS, makeContacts, type Deployment } from "../helpers/deployments.ts";
 
 for (const kind of DEPLOYMENT_KINDS) {
 describe(kind.name, () => {
@@ -16,6 +16,8 @@ describe(kind.name, () => {
     defer(() => server.cleanup());
     const users: Record<string, Session> = {};
     for (const name of names) users[name] = await registerUser(server, name);
+    // People who know each other: receipts flow between contacts only.
+    for (const [index, a] of names.entries()) for (const b of names.slice(index + 1)) await makeContacts(server, users[a]!, users[b]!);
     return { server, users };
   }
 

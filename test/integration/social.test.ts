@@ -12,50 +12,57 @@ describe(kind.name, () => {
   const defer = cleanupAfterEach();
   const setup = (names: string[], config = {}) => deploymentWithUsers(kind, names, defer, config);
 
-  const presenceOf = (user: string) => (frame: { type: string; user?: string }) => frame.type === "presence" && frame.user === user;
+  const presenceOf = (user: string, online?: boolean) => (frame: { type: string; user?: string; online?: boolean }) =>
+    frame.type === "presence" && frame.user === user && (online === undefined || frame.online === online);
 
   describe("presence", () => {
     test("contacts see online and offline with last seen; strangers see nothing", async () => {
       const { connect } = await setup(["alice", "bob", "eve"]);
       const alice = await connect("alice");
-      await alice.sendMessage("bob", "we are contacts now");
-      // The first message made them contacts: alice learns at once that bob is not online.
-      expect(await alice.next(presenceOf("bob"))).toMatchObject({ online: false });
+      await alice.sendMessage("bob", "hello bob");
+      const bobFirst = await connect("bob");
+      await bobFirst.sendMessage("alice", "hello alice");
+      // bob's answer made them contacts: alice learns at once where bob stands.
+      expect(await alice.next(presenceOf("bob"))).toMatchObject({ online: true });
+      await bobFirst.close();
+      await alice.next(presenceOf("bob", false));
       const eve = await connect("eve");
 
       const bob = await connect("bob");
-      expect(await alice.next(presenceOf("bob"))).toMatchObject({ online: true });
+      await alice.next(presenceOf("bob", true));
       const before = Date.now();
       await bob.close();
-      const offline = await alice.next(presenceOf("bob"));
+      const offline = await alice.next(presenceOf("bob", false));
       expect(offline).toMatchObject({ online: false });
       expect((offline as { lastSeen: number }).lastSeen).toBeGreaterThanOrEqual(before - 1000);
 
-      // eve shares no conversation with bob: the next frame she gets is a marker, not bob's presence.
+      // eve is no contact of bob's: the next frame she gets is a marker, not bob's presence.
       await alice.sendMessage("eve", "marker");
       expect((await eve.next((f) => f.type === "message" || f.type === "presence"))).toMatchObject({ type: "message", text: "marker" });
     });
 
     test("a device that connects is told where its contacts stand", async () => {
-      const { connect } = await setup(["alice", "bob"]);
-      const bob = await connect("bob");
-      await bob.sendMessage("alice", "hi");
+      const { connect, befriend } = await setup(["alice", "bob"]);
+      await befriend("alice", "bob");
+      await connect("bob");
       const alice = await connect("alice");
       expect(alice.pending().find(presenceOf("bob"))).toMatchObject({ online: true });
     });
 
-    test("people a group brings together learn each other's presence at once", async () => {
+    test("two people who add each other learn each other's presence at once", async () => {
       const { api, connect } = await setup(["alice", "bob"]);
       const [alice, bob] = await Promise.all([connect("alice"), connect("bob")]);
-      expect((await api("alice").post("/api/groups", { name: "team", members: ["bob"] })).status).toBe(201);
+      expect((await api("alice").post("/api/contacts", { user: "bob" })).body).toEqual({ name: "bob", mutual: false });
+      expect(await alice.next((f) => f.type === "contact")).toEqual({ type: "contact", user: "bob", state: "contact" });
+      expect((await api("bob").post("/api/contacts", { user: "alice" })).body).toEqual({ name: "alice", mutual: true });
       expect(await alice.next(presenceOf("bob"))).toMatchObject({ online: true });
       expect(await bob.next(presenceOf("alice"))).toMatchObject({ online: true });
     });
 
     test("a flapping connection is coalesced: one update per server at most", async () => {
-      const { connect, server } = await setup(["alice", "bob"], { presenceSettleMs: 1000 });
+      const { connect, server, befriend } = await setup(["alice", "bob"], { presenceSettleMs: 1000 });
       const alice = await connect("alice");
-      await alice.sendMessage("bob", "hello");
+      await befriend("alice", "bob");
       expect(await alice.next(presenceOf("bob"))).toMatchObject({ online: false }); // the introduction
       const flaps = [];
       for (let i = 0; i < 5; i++) {
@@ -73,10 +80,10 @@ describe(kind.name, () => {
     });
 
     test("hiding last seen hides it both ways", async () => {
-      const { api, connect } = await setup(["alice", "bob"]);
+      const { api, connect, befriend } = await setup(["alice", "bob"]);
       const alice = await connect("alice");
-      await alice.sendMessage("bob", "hi");
-      expect((await api("bob").patch("/api/settings", { hideLastSeen: true })).body).toEqual({ hideLastSeen: true, readReceipts: true });
+      await befriend("alice", "bob");
+      expect((await api("bob").patch("/api/settings", { hideLastSeen: true })).body).toEqual({ hideLastSeen: true, readReceipts: true, groupAdds: "everyone" });
       await (await connect("bob")).close();
       expect(await alice.next((f) => presenceOf("bob")(f) && f.type === "presence" && !f.online)).toMatchObject({ lastSeen: null });
 
@@ -92,7 +99,8 @@ describe(kind.name, () => {
 
   describe("typing", () => {
     test("reaches the person typed to, and a group's other members, never stored", async () => {
-      const { api, connect } = await setup(["alice", "bob", "carol", "eve"]);
+      const { api, connect, befriend } = await setup(["alice", "bob", "carol", "eve"]);
+      await befriend("alice", "bob");
       await api("alice").post("/api/groups", { name: "team", members: ["bob", "carol"] });
       const [alice, bob, carol, eve] = await Promise.all(["alice", "bob", "carol", "eve"].map(connect));
       alice!.send({ type: "typing", to: "bob" });
@@ -156,7 +164,8 @@ describe(kind.name, () => {
 
   describe("read receipts switch", () => {
     test("off: neither side learns the other's reads, live or after reconnecting; one's own devices still sync", async () => {
-      const { server, api, connect, connectSession, users } = await setup(["alice", "bob"]);
+      const { server, api, connect, connectSession, users, befriend } = await setup(["alice", "bob"]);
+      await befriend("alice", "bob");
       await api("bob").patch("/api/settings", { readReceipts: false });
       const bobPhone = await connectSession(await loginUser(server, "bob", undefined, "phone"));
       const [alice, bob] = await Promise.all([connect("alice"), connect("bob")]);

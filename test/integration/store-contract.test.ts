@@ -1062,6 +1062,20 @@ for (const backend of backends) {
         expect(await search(bob, ["lunch"])).toEqual(["b1"]);
         expect(await search(alice, ["lunch"])).toEqual(["b1", "a1"]);
       });
+
+      test("an event stored hidden from a member (they blocked its sender) is hidden from them alone, in the same append", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const results = await append([message(conv, alice, "a1"), { ...message(conv, bob, "b1", "let me in"), hiddenFrom: alice.id }, message(conv, alice, "a2")]);
+        expect(results.map((result) => result.ok && result.seq)).toEqual([1, 2, 3]);
+        expect((await store.eventsAfter(conv, 0, 10, alice.id)).map((event) => [event.clientId, event.hidden])).toEqual([
+          ["a1", false],
+          ["b1", true],
+          ["a2", false],
+        ]);
+        expect((await store.timelineBefore(conv, null, 10, alice.id)).map((event) => event.clientId)).toEqual(["a2", "a1"]);
+        expect((await store.timelineBefore(conv, null, 10, bob.id)).map((event) => event.clientId)).toEqual(["a2", "b1", "a1"]);
+        expect(await search(alice, ["let"])).toEqual([]);
+      });
     });
 
     describe("search", () => {
@@ -1492,18 +1506,20 @@ for (const backend of backends) {
       test("privacy starts with last seen shown and read receipts sent; a change touches only the switches it names", async () => {
         const alice = await user("alice");
         const bob = await user("bob");
-        expect(await store.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: true });
+        expect(await store.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: true, groupAdds: "everyone" });
 
-        expect(await store.setPrivacy(alice.id, { hideLastSeen: true })).toEqual({ hideLastSeen: true, readReceipts: true });
-        expect(await store.setPrivacy(alice.id, { readReceipts: false })).toEqual({ hideLastSeen: true, readReceipts: false });
-        expect(await store.setPrivacy(alice.id, {})).toEqual({ hideLastSeen: true, readReceipts: false });
-        expect(await store.setPrivacy(alice.id, { hideLastSeen: false, readReceipts: true })).toEqual({
+        expect(await store.setPrivacy(alice.id, { hideLastSeen: true })).toEqual({ hideLastSeen: true, readReceipts: true, groupAdds: "everyone" });
+        expect(await store.setPrivacy(alice.id, { readReceipts: false })).toEqual({ hideLastSeen: true, readReceipts: false, groupAdds: "everyone" });
+        expect(await store.setPrivacy(alice.id, {})).toEqual({ hideLastSeen: true, readReceipts: false, groupAdds: "everyone" });
+        expect(await store.setPrivacy(alice.id, { groupAdds: "contacts" })).toEqual({ hideLastSeen: true, readReceipts: false, groupAdds: "contacts" });
+        expect(await store.setPrivacy(alice.id, { hideLastSeen: false, readReceipts: true, groupAdds: "nobody" })).toEqual({
           hideLastSeen: false,
           readReceipts: true,
+          groupAdds: "nobody",
         });
         await store.setPrivacy(alice.id, { readReceipts: false });
-        expect(await store.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: false });
-        expect(await store.privacyOf(bob.id)).toEqual({ hideLastSeen: false, readReceipts: true });
+        expect(await store.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: false, groupAdds: "nobody" });
+        expect(await store.privacyOf(bob.id)).toEqual({ hideLastSeen: false, readReceipts: true, groupAdds: "everyone" });
       });
 
       test("last seen is unknown until recorded, then the time recorded last", async () => {
@@ -1517,13 +1533,19 @@ for (const backend of backends) {
         expect(await store.lastSeenOf(bob.id)).toBeNull();
       });
 
-      test("contacts are everyone sharing a conversation or group, each once, with their last seen and whether they hide it", async () => {
+      test("contacts are people who count each other, each once, with their last seen and whether they hide it; a group makes none", async () => {
         const { alice, bob } = await aliceAndBob();
         const carol = await user("carol");
         const dave = await user("dave");
-        const mallory = await user("mallory");
-        await store.directConversation(alice.id, carol.id, 3_000);
-        const group = (await store.createGroup("team", alice.id, [bob.id, dave.id], 3_000))!;
+        await store.createGroup("team", alice.id, [bob.id, dave.id], 3_000);
+        expect(await store.addContact(alice.id, bob.id, 3_000)).toEqual({ added: true, mutual: false });
+        expect(await store.addContact(alice.id, bob.id, 3_500)).toEqual({ added: false, mutual: false });
+        expect(await store.contactsOf(alice.id)).toEqual([]);
+        expect(await store.areContacts(alice.id, bob.id)).toBe(false);
+        expect(await store.addContact(bob.id, alice.id, 4_000)).toEqual({ added: true, mutual: true });
+        await store.addContact(alice.id, carol.id, 4_000);
+        await store.addContact(carol.id, alice.id, 4_000);
+        await store.addContact(dave.id, alice.id, 4_000);
         await store.setLastSeen(bob.id, 7_000);
         await store.setPrivacy(bob.id, { hideLastSeen: true });
 
@@ -1531,14 +1553,54 @@ for (const backend of backends) {
         expect((await store.contactsOf(alice.id)).sort(byName)).toEqual([
           { userId: bob.id, name: "bob", lastSeen: 7_000, hideLastSeen: true },
           { userId: carol.id, name: "carol", lastSeen: null, hideLastSeen: false },
-          { userId: dave.id, name: "dave", lastSeen: null, hideLastSeen: false },
         ]);
-        expect((await store.contactsOf(dave.id)).map((c) => c.name).sort()).toEqual(["alice", "bob"]);
-        expect(await store.contactsOf(mallory.id)).toEqual([]);
-
-        await store.removeGroupMember(group.conv, dave.id);
-        expect((await store.contactsOf(alice.id)).map((c) => c.name).sort()).toEqual(["bob", "carol"]);
+        expect(await store.areContacts(bob.id, alice.id)).toBe(true);
         expect(await store.contactsOf(dave.id)).toEqual([]);
+        expect(await store.contactListOf(dave.id)).toEqual([{ name: "alice", mutual: false }]);
+        expect(await store.contactListOf(alice.id)).toEqual([
+          { name: "bob", mutual: true },
+          { name: "carol", mutual: true },
+        ]);
+
+        expect(await store.removeContact(alice.id, carol.id)).toBe(true);
+        expect(await store.removeContact(alice.id, carol.id)).toBe(false);
+        expect((await store.contactsOf(alice.id)).map((c) => c.name)).toEqual(["bob"]);
+        expect(await store.contactsOf(carol.id)).toEqual([]);
+      });
+
+      test("blocking someone stops counting them, and is listed until unblocked", async () => {
+        const { alice, bob } = await aliceAndBob();
+        await store.addContact(alice.id, bob.id, 1_000);
+        await store.addContact(bob.id, alice.id, 1_000);
+        expect(await store.block(alice.id, bob.id, 2_000)).toBe(true);
+        expect(await store.block(alice.id, bob.id, 2_500)).toBe(false);
+        expect(await store.hasBlocked(alice.id, bob.id)).toBe(true);
+        expect(await store.hasBlocked(bob.id, alice.id)).toBe(false);
+        expect(await store.areContacts(alice.id, bob.id)).toBe(false);
+        expect(await store.contactsOf(bob.id)).toEqual([]);
+        expect(await store.blockedBy(alice.id)).toEqual(["bob"]);
+        expect(await store.unblock(alice.id, bob.id)).toBe(true);
+        expect(await store.unblock(alice.id, bob.id)).toBe(false);
+        expect(await store.blockedBy(alice.id)).toEqual([]);
+        // Unblocking does not make them contacts again: that takes writing or adding.
+        expect(await store.areContacts(alice.id, bob.id)).toBe(false);
+      });
+
+      test("a group invitation is pending once per person and group, until taken", async () => {
+        const { alice, bob } = await aliceAndBob();
+        const team = (await store.createGroup("team", alice.id, [], 1_000))!;
+        const ops = (await store.createGroup("ops", alice.id, [], 1_000))!;
+        expect(await store.inviteToGroup(team.conv, bob.id, alice.id, 2_000)).toBe(true);
+        expect(await store.inviteToGroup(team.conv, bob.id, alice.id, 2_500)).toBe(false);
+        expect(await store.inviteToGroup(ops.conv, bob.id, alice.id, 3_000)).toBe(true);
+        expect(await store.groupInvitesOf(bob.id)).toEqual([
+          { conv: team.conv, group: "team", inviterId: alice.id, inviter: "alice", at: 2_000 },
+          { conv: ops.conv, group: "ops", inviterId: alice.id, inviter: "alice", at: 3_000 },
+        ]);
+        expect(await store.takeGroupInvite(team.conv, bob.id)).toBe(alice.id);
+        expect(await store.takeGroupInvite(team.conv, bob.id)).toBeNull();
+        expect((await store.groupInvitesOf(bob.id)).map((invite) => invite.group)).toEqual(["ops"]);
+        expect(await store.groupInvitesOf(alice.id)).toEqual([]);
       });
     });
 
@@ -1551,9 +1613,10 @@ for (const backend of backends) {
       expect(alice).toMatchObject({ name: "alice", passwordHash: "hash-of-alice" });
       const conv = await upgraded.directConversation(alice.id, bob.id, 3_000);
       expect(await upgraded.membershipsOf(alice.id)).toEqual([{ conv, kind: "direct", title: "bob", lastSeq: 0, joinedSeq: 0 }]);
-      expect(await upgraded.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: true });
+      expect(await upgraded.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: true, groupAdds: "everyone" });
       expect(await upgraded.lastSeenOf(alice.id)).toBeNull();
-      expect(await upgraded.contactsOf(alice.id)).toEqual([{ userId: bob.id, name: "bob", lastSeen: null, hideLastSeen: false }]);
+      // A conversation nobody wrote in makes no contacts.
+      expect(await upgraded.contactsOf(alice.id)).toEqual([]);
       const group = await upgraded.createGroup("team", bob.id, [alice.id], 4_000);
 
       // a second server starting finds nothing left to migrate
@@ -1588,6 +1651,10 @@ for (const backend of backends) {
       ]);
       expect(asStored(await upgraded.timelineBefore(conv, null, 10, bob!.id)).map(([seq]) => seq)).toEqual([3, 2, 1]);
 
+      // who wrote to each other stays contacts; a group shared with carol makes none
+      expect(await upgraded.areContacts(alice!.id, bob!.id)).toBe(true);
+      expect(await upgraded.contactsOf(carol!.id)).toEqual([]);
+
       // marks, memberships, roles, devices and privacy
       const marksOf = async (of: ConversationId) => (await upgraded.membersOf(of)).map((m) => [m.name, m.delivered, m.read]);
       expect(await marksOf(conv)).toEqual([
@@ -1608,7 +1675,7 @@ for (const backend of backends) {
       const phone = (await upgraded.deviceByTokenHash("token-of-bob"))!;
       expect(phone).toMatchObject({ userId: bob!.id, name: "phone", createdAt: 1500, lastActive: 9000 });
       expect(await upgraded.cursorsOf(phone.id)).toEqual(new Map([[conv, 2], [team, 2]]));
-      expect(await upgraded.privacyOf(bob!.id)).toEqual({ hideLastSeen: false, readReceipts: false });
+      expect(await upgraded.privacyOf(bob!.id)).toEqual({ hideLastSeen: false, readReceipts: false, groupAdds: "everyone" });
 
       // search knows the old messages, from when each reader joined
       const found = async (reader: User, words: string[]) => {
@@ -1667,7 +1734,7 @@ for (const backend of backends) {
         ["bob", "admin"],
         ["alice", "member"],
       ]);
-      expect(await reopened.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: false });
+      expect(await reopened.privacyOf(alice.id)).toEqual({ hideLastSeen: false, readReceipts: false, groupAdds: "everyone" });
       expect(await reopened.lastSeenOf(bob.id)).toBe(7_000);
     });
   });

@@ -76,8 +76,17 @@ describe("slash commands", () => {
       "/group admin <name> <user>",
       "/group rename <name> <new-name>",
       "/group info <name> [seq]",
-      "/privacy [<setting> on|off]",
+      "/privacy [<setting> <value>]",
       "/who [name]",
+      "/contacts",
+      "/contacts add <user>",
+      "/accept <user>",
+      "/block <user>",
+      "/unblock <user>",
+      "/blocked",
+      "/invites",
+      "/join <group>",
+      "/decline <group>",
     ]) {
       expect(printed.some((line) => line.startsWith(`${usage} `))).toBe(true);
     }
@@ -91,7 +100,8 @@ describe("slash commands", () => {
     expect((await run("/group members b!d")).reported[0]).toStartWith("'b!d' is not a group name: a name must be 3 to 32 characters");
     expect((await run("/group rename team new name")).reported[0]).toStartWith("Too many words. Usage: /group rename <name> <new-name>");
     expect((await run("/privacy read-receipts maybe")).reported[0]).toStartWith("'maybe' is not on or off. Usage: /privacy");
-    expect((await run("/privacy colour on")).reported[0]).toStartWith("'colour' is not a setting: last-seen or read-receipts.");
+    expect((await run("/privacy colour on")).reported[0]).toStartWith("'colour' is not a setting: last-seen, read-receipts or group-adds.");
+    expect((await run("/privacy group-adds friends")).reported[0]).toStartWith("'friends' is not everyone, contacts or nobody.");
     expect((await run("/history bob 0")).reported[0]).toStartWith("'0' is not a number of messages from 1 to 200. Usage: /history");
   });
 
@@ -117,7 +127,7 @@ describe("slash commands", () => {
     expect(ctx.printed).toEqual([
       "bob is online",
       "carol is offline (last seen not available)",
-      "No presence for dave: it is shown only for people you share a conversation or group with.",
+      "No presence for dave: it is shown only between contacts (people who wrote to each other, or added each other).",
     ]);
   });
 
@@ -252,7 +262,7 @@ describe("presence and privacy", () => {
   });
 
   test("settings read as switches: last seen on means it is not hidden", () => {
-    expect(privacyLine({ hideLastSeen: false, readReceipts: true })).toBe("Privacy: last seen on, read receipts on");
-    expect(privacyLine({ hideLastSeen: true, readReceipts: false })).toBe("Privacy: last seen off, read receipts off");
+    expect(privacyLine({ hideLastSeen: false, readReceipts: true, groupAdds: "everyone" })).toBe("Privacy: last seen on, read receipts on, group adds from everyone");
+    expect(privacyLine({ hideLastSeen: true, readReceipts: false, groupAdds: "nobody" })).toBe("Privacy: last seen off, read receipts off, group adds from nobody");
   });
 });

@@ -17,6 +17,8 @@ import type { ClientOptions } from "./options.ts";
 import { OwnGroupChanges } from "./own-group-changes.ts";
 import { storedConversation } from "./own-requests.ts";
 import { PresenceNotices } from "./presence-notices.ts";
+import { StrangerNotices } from "./stranger-notices.ts";
+import { inviteLine } from "./contact-commands.ts";
 import { promptText } from "./prompt.ts";
 import { sanitize } from "./sanitize.ts";
 import { PromptScreen } from "./screen.ts";
@@ -56,6 +58,7 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
   const partners = new Set<string>();
   const notices = new PresenceNotices(presence, (user) => partners.has(user), (line) => screen.print(style.dim(`· ${line}`)));
   const label = new ConnectionLabel(() => showPrompt());
+  const strangers = new StrangerNotices(me, (line) => screen.print(style.warn(`· ${line}`)));
 
   const draft = () => pastedText(screen.currentLine);
   const typing = new TypingIndicator(connection, () => conversations.typingTo(draft()), () => showPrompt());
@@ -151,6 +154,7 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
 
     connection.on("event", (frame) => timeline.event(frame));
     connection.on("message", (frame) => {
+      strangers.message(frame);
       exchanged(frame.from, frame.to);
       typing.stopped(frame.from, frame.to);
       // Only messages count as read: a reaction or an edit does not make a chat unread.
@@ -164,6 +168,8 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
     connection.on("hidden", (frame) => timeline.hidden(frame));
     connection.on("typing", (frame) => typing.started(frame.from, frame.to));
     connection.on("presence", (frame) => notices.record(frame));
+    connection.on("contact", (frame) => strangers.changed(frame.user, frame.state));
+    connection.on("groupInvite", (frame) => screen.print(style.accent(`· ${inviteLine(frame.group, frame.from)}`)));
     connection.on("gap", (frame) => {
       const title = connection.titleOf(frame.conv) ?? `conversation ${frame.conv}`;
       screen.print(style.warn(`Some messages with ${title} expired on the server before this device got them.`));
@@ -218,6 +224,7 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
       screen.start();
       // The last messages of the most recent conversations first, rather than an empty screen; unread ones marked.
       const recent = await Promise.race([context.recent().catch(() => []), Bun.sleep(CONTEXT_WAIT_MS).then(() => [])]);
+      api.contacts(session.token).then((list) => strangers.load(list), () => {}); // without the list, no line about strangers
       for (const shown of recent) showEarlier(shown);
       conversations.recent(recent.map((shown) => shown.conversation).reverse());
       for (const entry of connection.outbox) if (entry.type === "send") timeline.typed(entry);

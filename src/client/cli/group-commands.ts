@@ -3,7 +3,7 @@ import { type NoticeChange, type GroupInfo, type MessageReceipts, Name } from ".
 import { argument, type Command, type CommandContext, UsageError } from "./command.ts";
 
 /** A group name as people type it, with or without its `#`. */
-const GroupName = z.string().transform((text) => text.replace(/^#/, "")).pipe(Name);
+export const GroupName = z.string().transform((text) => text.replace(/^#/, "")).pipe(Name);
 const Seq = z.coerce.number().int().positive();
 const A_GROUP = "a group name";
 const A_USER = "a user name";
@@ -33,6 +33,7 @@ export const GROUP_COMMANDS: Command[] = [
       if (members.length === 0) throw new UsageError("Name at least one member besides you.");
       const info = await changing(context, ["created", name], () => context.api.createGroup(context.token, name, members));
       context.print(`Created ${membersLine(info)}`);
+      if (info.invited) context.print(invitedLine(info.invited, info.name));
       return "continue";
     },
   },
@@ -44,7 +45,7 @@ export const GROUP_COMMANDS: Command[] = [
       const name = argument(GroupName, nameText, A_GROUP);
       const user = argument(Name, userText, A_USER);
       const info = await changing(context, ["added", name, user], () => context.api.addGroupMember(context.token, name, user));
-      context.print(`Added ${user} to #${info.name}.`);
+      context.print(info.invited ? invitedLine(info.invited, info.name) : `Added ${user} to #${info.name}.`);
       return "continue";
     },
   },
@@ -155,4 +156,9 @@ async function latestOwnMessage(context: CommandContext, group: string): Promise
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/** People whose `groupAdds` setting turned an add into an invitation. */
+function invitedLine(invited: string[], group: string): string {
+  return `Invited ${invited.join(", ")} to #${group}: their settings let them choose, so they join when they accept.`;
 }

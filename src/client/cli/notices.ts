@@ -15,6 +15,7 @@ export function noticeLine(frame: NoticeFrame, me: string): string {
   const what = {
     created: `${by} created the group`,
     added: `${by} added ${user}`,
+    joined: `${by} joined, invited by ${user}`,
     removed: `${by} removed ${user}`,
     left: `${user} left`,
     promoted: `${by} made ${user} an admin`,

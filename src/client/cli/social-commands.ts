@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Name, type PrivacySettings, type PrivacyUpdate } from "../../protocol/index.ts";
+import { GroupAdds, Name, type PrivacySettings, type PrivacyUpdate } from "../../protocol/index.ts";
 import { argument, type Command } from "./command.ts";
 import type { ContactPresence } from "../sdk/presence-book.ts";
 import { formatTime } from "./format.ts";
@@ -17,14 +17,19 @@ const OnOff = z.enum(["on", "off"]);
 export const SOCIAL_COMMANDS: Command[] = [
   {
     name: "privacy",
-    usage: "/privacy [<setting> on|off]",
-    summary: "show your privacy settings, or turn last-seen or read-receipts on or off",
+    usage: "/privacy [<setting> <value>]",
+    summary: "show your privacy settings; last-seen or read-receipts on|off; group-adds everyone|contacts|nobody",
     async run(context, [switchText, valueText]) {
       if (switchText === undefined) {
         context.print(privacyLine(await context.api.privacy(context.token)));
         return "continue";
       }
-      const change = SWITCHES[argument(Switch, switchText, "a setting: last-seen or read-receipts")];
+      if (switchText === "group-adds") {
+        const groupAdds = argument(GroupAdds, valueText, "everyone, contacts or nobody");
+        context.print(privacyLine(await context.api.setPrivacy(context.token, { groupAdds })));
+        return "continue";
+      }
+      const change = SWITCHES[argument(Switch, switchText, "a setting: last-seen, read-receipts or group-adds")];
       const on = argument(OnOff, valueText, "on or off") === "on";
       context.print(privacyLine(await context.api.setPrivacy(context.token, change(on))));
       return "continue";
@@ -42,19 +47,19 @@ export const SOCIAL_COMMANDS: Command[] = [
       const line = (contact: ContactPresence) => presenceLine(contact, Date.now(), offlineSince);
       if (name === undefined) {
         const contacts = context.presence.all();
-        if (contacts.length === 0) context.print("No contacts yet: people you share a conversation or group with appear here.");
+        if (contacts.length === 0) context.print("No contacts yet: someone becomes one once you have both written to each other (or added each other).");
         for (const contact of contacts) context.print(line(contact));
         return "continue";
       }
       const contact = context.presence.of(name);
-      context.print(contact ? line(contact) : `No presence for ${name}: it is shown only for people you share a conversation or group with.`);
+      context.print(contact ? line(contact) : `No presence for ${name}: it is shown only between contacts (people who wrote to each other, or added each other).`);
       return "continue";
     },
   },
 ];
 
-/** `Privacy: last seen on, read receipts on` */
+/** `Privacy: last seen on, read receipts on, group adds from everyone` */
 export function privacyLine(settings: PrivacySettings): string {
   const onOff = (on: boolean) => (on ? "on" : "off");
-  return `Privacy: last seen ${onOff(!settings.hideLastSeen)}, read receipts ${onOff(settings.readReceipts)}`;
+  return `Privacy: last seen ${onOff(!settings.hideLastSeen)}, read receipts ${onOff(settings.readReceipts)}, group adds from ${settings.groupAdds}`;
 }

@@ -2,11 +2,14 @@ import { z } from "zod";
 import {
   BrowserSession,
   ChatError,
+  ContactEntry,
+  ContactList,
   ConversationList,
   type Credentials,
   DeviceList,
   ErrorBody,
   GroupInfo,
+  GroupInviteList,
   GroupList,
   type HideRequest,
   MessagePlace,
@@ -153,6 +156,40 @@ export class ChatApi {
   /** Which members have message `seq` of the group, and which have read it. */
   groupReceipts(token: string, group: string, seq: number): Promise<MessageReceipts> {
     return this.request("GET", `${groupPath(group)}/receipts?seq=${seq}`, { token, answer: MessageReceipts });
+  }
+
+  /** Everyone this user counts as a contact, and everyone they blocked. */
+  contacts(token: string): Promise<ContactList> {
+    return this.request("GET", "/api/contacts", { token, answer: ContactList });
+  }
+
+  /** Adds a contact, or accepts someone who wrote first. */
+  addContact(token: string, user: string): Promise<ContactEntry> {
+    return this.request("POST", "/api/contacts", { token, body: { user }, answer: ContactEntry });
+  }
+
+  async removeContact(token: string, user: string): Promise<void> {
+    await this.request("DELETE", `/api/contacts/${encodeURIComponent(user)}`, { token });
+  }
+
+  async block(token: string, user: string): Promise<void> {
+    await this.request("POST", "/api/blocks", { token, body: { user } });
+  }
+
+  async unblock(token: string, user: string): Promise<void> {
+    await this.request("DELETE", `/api/blocks/${encodeURIComponent(user)}`, { token });
+  }
+
+  groupInvites(token: string): Promise<GroupInviteList> {
+    return this.request("GET", "/api/group-invites", { token, answer: GroupInviteList });
+  }
+
+  acceptGroupInvite(token: string, group: string): Promise<GroupInfo> {
+    return this.request("POST", `/api/group-invites/${encodeURIComponent(group)}/accept`, { token, answer: GroupInfo });
+  }
+
+  async declineGroupInvite(token: string, group: string): Promise<void> {
+    await this.request("DELETE", `/api/group-invites/${encodeURIComponent(group)}`, { token });
   }
 
   /** Whether the server accepts this token; unreachable servers throw. */

@@ -62,6 +62,10 @@ export interface ConnectionEvents extends Record<string, unknown> {
   gap: ServerFrameOf<"gap">;
   /** This user deleted a message for themselves, on this or another device. */
   hidden: ServerFrameOf<"hidden">;
+  /** How this user stands toward someone changed (added, wrote to, removed, blocked), on any of their devices. */
+  contact: ServerFrameOf<"contact">;
+  /** Someone's add to a group became an invitation (the user's `groupAdds` setting). */
+  groupInvite: ServerFrameOf<"group_invite">;
   /** An error the server sent that is not about one of this device's messages. */
   serverError: ErrorFrame;
 }
@@ -373,6 +377,10 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
         return this.emit("presence", frame);
       case "hidden":
         return this.emit("hidden", frame);
+      case "contact":
+        return this.emit("contact", frame);
+      case "group_invite":
+        return this.emit("groupInvite", frame);
       case "pong":
         return; // any frame shows the server is there
     }

@@ -18,7 +18,8 @@ import { raiseOwnMarks, type SenderState } from "../own-marks.ts";
 
 /**
  * Stores a batch of events. Plain messages, the bulk of the traffic, go in one statement;
- * a batch holding anything else (a reply, edit, delete, reaction or notice) is stored event by
+ * a batch holding anything else (a reply, edit, delete, reaction, notice, or a message hidden from a
+ * recipient who blocked its sender) is stored event by
  * event in one transaction, each judged against its target as the batch's earlier events left it.
  */
 export function appendEvents(sql: SQL, batch: NewEvent[], policy: EventPolicy): Promise<AppendResult[]> {
@@ -137,6 +138,7 @@ async function appendOneByOne(tx: TransactionSQL, batch: NewEvent[], policy: Eve
       INSERT INTO events (conv_id, seq, sender_id, client_id, kind, body, ref_id, sent_at, expires_at)
       VALUES (${event.conv}, ${seq}, ${event.senderId}, ${event.clientId}, ${event.kind}, ${storableText(encodeBody(event))},
               ${targetId ?? null}, ${event.sentAt}, ${expiresAt})`;
+    if (event.hiddenFrom !== undefined) await tx`INSERT INTO hidden (user_id, conv_id, seq) VALUES (${event.hiddenFrom}, ${event.conv}, ${seq})`;
     await applyEffects(tx, event, target === null ? null : Number(target.seq), conversation);
     raiseOwnMarks(sender, seq);
     const quote =

@@ -9,7 +9,9 @@ export const CLIENT_ID_INDEX = "events_by_client_id";
 /** A new message that is no reply: the only kind the one-statement append takes. */
 export type PlainMessage = NewEvent & { kind: "message"; text: string; replyTo?: undefined };
 
-export const isPlainMessage = (event: NewEvent): event is PlainMessage => event.kind === "message" && event.replyTo === undefined;
+/** A message with nothing to judge nor hide: the one-statement append takes it. */
+export const isPlainMessage = (event: NewEvent): event is PlainMessage =>
+  event.kind === "message" && event.replyTo === undefined && event.hiddenFrom === undefined;
 
 interface AppendRow {
   idx: number;

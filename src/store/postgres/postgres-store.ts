@@ -9,6 +9,7 @@ import type {
   Device,
   DeviceId,
   Group,
+  GroupInvite,
   GroupMember,
   Membership,
   Privacy,
@@ -22,6 +23,7 @@ import { groupByConversation } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
 import type { UserSummary } from "../account-store.ts";
 import { appendEvents } from "./append-events.ts";
+import * as contacts from "./contacts.ts";
 import * as events from "./event-log.ts";
 import * as groups from "./groups.ts";
 import * as presence from "./presence.ts";
@@ -251,7 +253,51 @@ class PostgresStore implements Store {
   }
 
   contactsOf(userId: UserId): Promise<Contact[]> {
-    return presence.contactsOf(this.sql, userId);
+    return contacts.contactsOf(this.sql, userId);
+  }
+
+  addContact(owner: UserId, other: UserId, now: number): Promise<{ added: boolean; mutual: boolean }> {
+    return contacts.addContact(this.sql, owner, other, now);
+  }
+
+  removeContact(owner: UserId, other: UserId): Promise<boolean> {
+    return contacts.removeContact(this.sql, owner, other);
+  }
+
+  areContacts(a: UserId, b: UserId): Promise<boolean> {
+    return contacts.areContacts(this.sql, a, b);
+  }
+
+  contactListOf(owner: UserId): Promise<Array<{ name: string; mutual: boolean }>> {
+    return contacts.contactListOf(this.sql, owner);
+  }
+
+  block(owner: UserId, other: UserId, now: number): Promise<boolean> {
+    return contacts.block(this.sql, owner, other, now);
+  }
+
+  unblock(owner: UserId, other: UserId): Promise<boolean> {
+    return contacts.unblock(this.sql, owner, other);
+  }
+
+  hasBlocked(owner: UserId, other: UserId): Promise<boolean> {
+    return contacts.hasBlocked(this.sql, owner, other);
+  }
+
+  blockedBy(owner: UserId): Promise<string[]> {
+    return contacts.blockedBy(this.sql, owner);
+  }
+
+  inviteToGroup(conv: ConversationId, userId: UserId, inviter: UserId, now: number): Promise<boolean> {
+    return contacts.inviteToGroup(this.sql, conv, userId, inviter, now);
+  }
+
+  groupInvitesOf(userId: UserId): Promise<GroupInvite[]> {
+    return contacts.groupInvitesOf(this.sql, userId);
+  }
+
+  takeGroupInvite(conv: ConversationId, userId: UserId): Promise<UserId | null> {
+    return contacts.takeGroupInvite(this.sql, conv, userId);
   }
 
   async directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId> {

@@ -151,6 +151,7 @@ export function sqliteEventLog(db: Database): EventLogMethods {
     `INSERT INTO hidden (user_id, conv_id, seq) SELECT ?1, conv_id, seq FROM events
      WHERE client_id = ?3 AND conv_id = ?2 AND kind = 'message' ON CONFLICT DO NOTHING`,
   );
+  const insertHiddenSeq = q("INSERT INTO hidden (user_id, conv_id, seq) VALUES (?1, ?2, ?3)");
   const selectMessageExists = q<{ one: number }>("SELECT 1 AS one FROM events WHERE client_id = ?2 AND conv_id = ?1 AND kind = 'message'");
   const selectExpired = q<{ id: number; conv: number; seq: number; clientId: string; body: string }>(
     "SELECT id, conv_id AS conv, seq, client_id AS clientId, body FROM events WHERE expires_at <= ?1 AND deleted = 0",
@@ -242,6 +243,7 @@ export function sqliteEventLog(db: Database): EventLogMethods {
           const seq = ++conversation.lastSeq;
           const expiresAt = event.kind === "message" && conversation.timerSeconds > 0 ? event.sentAt + conversation.timerSeconds * 1000 : null;
           insertEvent.run(event.conv, seq, event.senderId, event.clientId, event.kind, encodeBody(event), targetId ?? null, event.sentAt, expiresAt);
+          if (event.hiddenFrom !== undefined) insertHiddenSeq.run(event.hiddenFrom, event.conv, seq);
           applyEffects(event, target, conversation);
           raiseOwnMarks(sender, seq);
           const quote =

@@ -12,14 +12,15 @@ import type {
   Watermarks,
   ConversationKind,
   ConversationMarks,
-  Contact,
   Group,
+  GroupAdds,
   GroupMember,
   Privacy,
   Role,
 } from "../../domain/types.ts";
 import { groupByConversation, type MemberMarksRow } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
+import { sqliteContacts } from "./contacts.ts";
 import { sqliteEventLog } from "./event-log.ts";
 import { MIGRATIONS } from "./schema.ts";
 import { inWriteTransaction } from "./transaction.ts";
@@ -221,19 +222,15 @@ function sqliteStore(db: Database): Store {
      RETURNING read_seq AS read`,
   );
 
-  const selectPrivacy = q<{ hideLastSeen: number; readReceipts: number }>(
-    "SELECT hide_last_seen AS hideLastSeen, read_receipts AS readReceipts FROM users WHERE id = ?1",
+  const selectPrivacy = q<{ hideLastSeen: number; readReceipts: number; groupAdds: GroupAdds }>(
+    "SELECT hide_last_seen AS hideLastSeen, read_receipts AS readReceipts, group_adds AS groupAdds FROM users WHERE id = ?1",
   );
   const updatePrivacy = q(
-    "UPDATE users SET hide_last_seen = coalesce(?2, hide_last_seen), read_receipts = coalesce(?3, read_receipts) WHERE id = ?1",
+    `UPDATE users SET hide_last_seen = coalesce(?2, hide_last_seen), read_receipts = coalesce(?3, read_receipts),
+       group_adds = coalesce(?4, group_adds) WHERE id = ?1`,
   );
   const updateLastSeen = q("UPDATE users SET last_seen = ?2 WHERE id = ?1");
   const selectLastSeen = q<{ lastSeen: number | null }>("SELECT last_seen AS lastSeen FROM users WHERE id = ?1");
-  const selectContacts = q<{ userId: number; name: string; lastSeen: number | null; hideLastSeen: number }>(
-    `SELECT DISTINCT u.id AS userId, u.name, u.last_seen AS lastSeen, u.hide_last_seen AS hideLastSeen
-     FROM members mine JOIN members theirs ON theirs.conv_id = mine.conv_id AND theirs.user_id != ?1
-     JOIN users u ON u.id = theirs.user_id WHERE mine.user_id = ?1`,
-  );
 
   const insertGroup = q<{ id: number }>(
     "INSERT INTO conversations (kind, name, created_at) VALUES ('group', ?1, ?2) ON CONFLICT DO NOTHING RETURNING id",
@@ -263,6 +260,7 @@ function sqliteStore(db: Database): Store {
 
   return {
     ...sqliteEventLog(db),
+    ...sqliteContacts(db),
 
     async createUser(name: string, passwordHash: string, now: number): Promise<User | null> {
       const row = insertUser.get(name, passwordHash, now);
@@ -418,12 +416,12 @@ function sqliteStore(db: Database): Store {
 
     async privacyOf(userId: UserId): Promise<Privacy> {
       const row = selectPrivacy.get(userId)!;
-      return { hideLastSeen: row.hideLastSeen === 1, readReceipts: row.readReceipts === 1 };
+      return { hideLastSeen: row.hideLastSeen === 1, readReceipts: row.readReceipts === 1, groupAdds: row.groupAdds };
     },
 
     async setPrivacy(userId: UserId, update: Partial<Privacy>): Promise<Privacy> {
       const asFlag = (value: boolean | undefined) => (value === undefined ? null : value ? 1 : 0);
-      updatePrivacy.run(userId, asFlag(update.hideLastSeen), asFlag(update.readReceipts));
+      updatePrivacy.run(userId, asFlag(update.hideLastSeen), asFlag(update.readReceipts), update.groupAdds ?? null);
       return this.privacyOf(userId);
     },
 
@@ -433,11 +431,6 @@ function sqliteStore(db: Database): Store {
 
     async lastSeenOf(userId: UserId): Promise<number | null> {
       return selectLastSeen.get(userId)?.lastSeen ?? null;
-    },
-
-    async contactsOf(userId: UserId): Promise<Contact[]> {
-      if (!selectInAnyConversation.get(userId)) return [];
-      return selectContacts.all(userId).map((row) => ({ ...row, hideLastSeen: row.hideLastSeen === 1 }));
     },
 
     async createGroup(name: string, creator: UserId, members: UserId[], now: number): Promise<Group | null> {

@@ -140,4 +140,35 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE users ADD COLUMN deactivated_at INTEGER;
   `,
+  // Contacts, blocks and group invitations (issue 13). Presence, typing and receipts flow only between
+  // people who count each other as contacts, so a stranger learns nothing; those who wrote to each
+  // other before this release stay contacts: whoever sent an event in a direct conversation counts
+  // the other member.
+  `
+  CREATE TABLE contacts (
+    owner_id   INTEGER NOT NULL REFERENCES users(id),
+    contact_id INTEGER NOT NULL REFERENCES users(id),
+    since      INTEGER NOT NULL,
+    PRIMARY KEY (owner_id, contact_id)
+  ) WITHOUT ROWID;
+  INSERT INTO contacts (owner_id, contact_id, since)
+    SELECT e.sender_id, m.user_id, min(e.sent_at)
+    FROM events e JOIN conversations c ON c.id = e.conv_id AND c.kind = 'direct'
+      JOIN members m ON m.conv_id = e.conv_id AND m.user_id != e.sender_id
+    GROUP BY e.sender_id, m.user_id;
+  CREATE TABLE blocks (
+    owner_id   INTEGER NOT NULL REFERENCES users(id),
+    blocked_id INTEGER NOT NULL REFERENCES users(id),
+    since      INTEGER NOT NULL,
+    PRIMARY KEY (owner_id, blocked_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE group_invites (
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    conv_id    INTEGER NOT NULL REFERENCES conversations(id),
+    inviter_id INTEGER NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, conv_id)
+  ) WITHOUT ROWID;
+  ALTER TABLE users ADD COLUMN group_adds TEXT NOT NULL DEFAULT 'everyone' CHECK (group_adds IN ('everyone', 'contacts', 'nobody'));
+  `,
 ];

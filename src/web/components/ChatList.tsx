@@ -92,6 +92,8 @@ export function noticeText(notice: Extract<Item, { kind: "notice" }>["notice"], 
       return `${from} created the group ${notice.group ? `#${notice.group}` : ""}`.trim();
     case "added":
       return `${from} added ${who(notice.user)}`;
+    case "joined":
+      return `${from} joined, invited by ${who(notice.user)}`;
     case "removed":
       return `${from} removed ${who(notice.user)}`;
     case "left":
