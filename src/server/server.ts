@@ -120,7 +120,7 @@ export async function startChatServer(
   const directory = new Directory(store);
   const accounts = new Accounts(store, { maxDevices: config.maxDevices, registration: config.registration }, drivers.hashPassword);
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs, reportProblem);
-  const contacts = new Contacts(store, directory, connections, presence, reportProblem);
+  const contacts = new Contacts(store, directory, connections, presence, (a, b) => receipts.shareMarks(a, b), reportProblem);
   const receipts = new Receipts(store, directory, connections, contacts, config.groupReceiptDelayMs, reportProblem);
   const messaging = new Messaging(store, directory, connections, receipts, contacts, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem });
   const groups = new Groups(store, directory, connections, messaging, contacts, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser, adds: groupAdds });

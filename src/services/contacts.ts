@@ -34,6 +34,8 @@ export class Contacts {
     private readonly directory: Directory,
     private readonly fanout: Fanout,
     private readonly presence: Pick<PresenceService, "introduce" | "conceal">,
+    /** Called when two people become contacts: receipts withheld until then can go out. */
+    private readonly becameContacts: (a: UserId, b: UserId) => Promise<void>,
     private readonly reportProblem: ReportProblem,
     private readonly now: () => number = Date.now,
   ) {}
@@ -104,8 +106,11 @@ export class Contacts {
     if (!added) return mutual;
     this.forget(actor.userId, peer);
     this.announce(actor, peerName ?? (await this.store.userById(peer))?.name, "contact");
-    if (mutual) await this.presence.introduce({ userId: actor.userId, name: actor.name }, [peer]).catch((error) => this.reportProblem("introducing contacts failed", error));
-    return mutual;
+    if (!mutual) return false;
+    await Promise.all([this.presence.introduce({ userId: actor.userId, name: actor.name }, [peer]), this.becameContacts(actor.userId, peer)]).catch((error) =>
+      this.reportProblem("introducing contacts failed", error),
+    );
+    return true;
   }
 
   /** Two people stopped being contacts: each stops seeing the other online. */

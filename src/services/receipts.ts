@@ -95,6 +95,14 @@ export class Receipts {
     return frames.flat();
   }
 
+  /** Two people just became contacts: each learns how far the other got in their direct conversation, withheld until now. */
+  async shareMarks(a: UserId, b: UserId): Promise<void> {
+    const conversations = await this.store.conversationMarksOf(a);
+    const direct = conversations.find((conversation) => conversation.kind === "direct" && conversation.members.some((member) => member.userId === b));
+    if (!direct) return;
+    for (const viewer of [a, b]) for (const frame of receiptsIn(direct, viewer)) this.fanout.publish(userTopic(viewer), encode(frame));
+  }
+
   private async flushGroups(): Promise<void> {
     clearTimeout(this.groupTimer);
     this.groupTimer = undefined;

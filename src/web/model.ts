@@ -7,6 +7,7 @@ import { ChatConnection, type ConnectionStatus } from "../client/sdk/connection.
 import type { OutboxEntry } from "../client/sdk/device-state.ts";
 import { openBrowserDeviceState, type IndexedDbStorage } from "../client/sdk/indexeddb-storage.ts";
 import { parseServerAddress, type ServerAddress } from "../client/sdk/address.ts";
+import { ContactsModel } from "./contacts-model.ts";
 
 /**
  * The web client's state, as signals the components read: who is logged in, the chat list,
@@ -61,6 +62,7 @@ export class ChatApp {
   readonly listReady = signal(false);
   /** Another tab of this browser has the connection (see `claim`). */
   readonly elsewhere = signal(false);
+  readonly contacts: ContactsModel;
   private lockName = "";
   connection: ChatConnection | undefined;
   private storage: IndexedDbStorage | undefined;
@@ -72,6 +74,7 @@ export class ChatApp {
   constructor(origin: string = location.origin) {
     this.server = parseServerAddress(origin);
     this.api = new ChatApi(this.server);
+    this.contacts = new ContactsModel(this.api, (text) => this.notify(text));
   }
 
   summaryOf(peer: string): ChatSummary | undefined {
@@ -140,6 +143,7 @@ export class ChatApp {
       this.listReady.value = true;
     });
     for (const entry of state.data.outbox) if (entry.to !== undefined) this.touch(entry.to, undefined);
+    this.contacts.load().catch(() => undefined); // without the list, nobody is shown as a stranger
     this.lockName = `chat-connection.${key}`;
     window.addEventListener("online", this.onNetwork);
     window.addEventListener("offline", this.onNetwork);
@@ -239,6 +243,8 @@ export class ChatApp {
       presence.set(frame.user, frame);
       this.presence.value = presence;
     });
+    connection.on("contact", (frame) => this.contacts.changed(frame.user, frame.state));
+    connection.on("groupInvite", (frame) => this.contacts.invited({ group: frame.group, from: frame.from, at: frame.at }));
     connection.on("hidden", (frame) => {
       const peer = this.peerOfConv(frame.conv);
       if (peer) this.viewOf(peer)?.hide(frame.target);

@@ -1,3 +1,5 @@
+import { makeContacts } from "../helpers/deployments.ts";
+import { loginUser, type TestServer } from "../helpers/server.ts";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
@@ -106,4 +108,10 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/** Makes two people with the test password contacts, as two who wrote to each other are: ticks and presence flow. */
+export async function befriend(server: Pick<TestServer, "url">, a: string, b: string): Promise<void> {
+  const [first, second] = await Promise.all([loginUser(server, a, PASSWORD), loginUser(server, b, PASSWORD)]);
+  await makeContacts(server, first, second);
 }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
+import { apiAs } from "../helpers/api.ts";
 import { SdkDevice } from "../helpers/sdk-device.ts";
 import { loginUser, registerUser, startTestServer, tempDir, type TestServer } from "../helpers/server.ts";
-import { bubble, chatButton, composer, launchBrowser, openChat, PASSWORD, registeredPerson, screenshot, send, startChat, tick } from "./browser.ts";
+import { befriend, bubble, chatButton, composer, launchBrowser, openChat, PASSWORD, registeredPerson, screenshot, send, startChat, tick } from "./browser.ts";
 
 // page.evaluate callbacks run in the page; this file is type-checked without the DOM's types.
 declare const document: any, window: any, getComputedStyle: any, requestAnimationFrame: any;
@@ -31,17 +32,22 @@ describe("two people chatting in their browsers", () => {
     const bob = await registeredPerson(browser, server.url, "bob");
     await startChat(alice.page, "bob");
     await send(alice.page, "Hello Bob");
-    // Bob's page is connected but not in the conversation: delivered, not read.
-    await tick(alice.page, "Hello Bob", "Delivered").waitFor();
     await chatButton(bob.page, "alice").filter({ hasText: "Hello Bob" }).waitFor();
-    // The first message made them contacts: bob's page learns at once that alice is online.
-    await bob.page.getByRole("button", { name: "alice, 1 unread, online", exact: true }).waitFor();
     expect(await bob.page.title()).toBe("(1) Chat");
 
+    // alice is a stranger to bob: he is asked, and until he accepts she learns nothing but ✓.
     await openChat(bob.page, "alice");
     await bob.page.getByRole("separator").filter({ hasText: "Unread messages" }).waitFor();
-    await tick(alice.page, "Hello Bob", "Read").waitFor();
+    const stranger = bob.page.getByRole("status").filter({ hasText: "alice is not in your contacts" });
+    await stranger.waitFor();
     await bob.page.waitForFunction(() => document.title === "Chat");
+    expect(await tick(alice.page, "Hello Bob", "Sent").count()).toBe(1);
+    await screenshot(bob.page, "stranger");
+    await stranger.getByRole("button", { name: "Accept" }).click();
+    // Accepted: they are contacts, so what bob read and that he is online reach alice at once.
+    await tick(alice.page, "Hello Bob", "Read").waitFor();
+    await alice.page.getByRole("main").getByText("online", { exact: true }).waitFor();
+    await stranger.waitFor({ state: "detached" });
 
     await composer(bob.page).pressSequentially("Fine, thanks");
     await alice.page.getByRole("main").getByText("typing…").waitFor();
@@ -66,6 +72,7 @@ describe("two people chatting in their browsers", () => {
   test("a message sent by keyboard alone keeps its lines; replies quote, reactions and edits show on both sides", async () => {
     const carol = await registeredPerson(browser, server.url, "carol");
     const dave = await registeredPerson(browser, server.url, "dave");
+    await befriend(server, "carol", "dave");
     const { page } = carol;
     // From the chat list, Tab to "New chat" and on: no mouse.
     for (let step = 0; step < 12; step++) {
@@ -115,6 +122,7 @@ describe("a hidden tab", () => {
   test("gets a desktop notification and the unread count in its title, and sends no read receipt until it is shown", async () => {
     const tina = await registeredPerson(browser, server.url, "tina");
     const uma = await registeredPerson(browser, server.url, "uma");
+    await befriend(server, "tina", "uma");
     // The page's visibility and Notification, as the test sets them (headless tabs are always visible).
     await uma.context.addInitScript(() => {
       let hidden = false;
@@ -197,6 +205,26 @@ describe("groups", () => {
   });
 });
 
+describe("contacts", () => {
+  test("an add to a group the person's setting does not allow is an invitation in their chat list; Join opens the group", async () => {
+    await registerUser(server, "nora", PASSWORD);
+    const otto = await registeredPerson(browser, server.url, "otto");
+    await otto.page.getByRole("button", { name: "Settings" }).click();
+    await otto.page.getByLabel("Who may add me to groups").selectOption("contacts");
+    await otto.page.getByRole("button", { name: "Close" }).click();
+    const nora = apiAs(server.url, (await loginUser(server, "nora", PASSWORD)).token);
+    expect((await nora.post("/api/groups", { name: "book-club", members: ["otto"] })).body).toMatchObject({ invited: ["otto"] });
+    const invites = otto.page.getByRole("list", { name: "Group invitations" });
+    await invites.getByText("nora invited you to #book-club").waitFor();
+    await invites.getByRole("button", { name: "Join" }).click();
+    await invites.waitFor({ state: "detached" });
+    await openChat(otto.page, "#book-club");
+    await otto.page.getByRole("log", { name: "Messages" }).getByText("You joined, invited by nora").waitFor();
+    expect(otto.problems).toEqual([]);
+    await otto.context.close();
+  });
+});
+
 describe("history and search", () => {
   test("scrolling up loads older history without moving what is on screen; only the visible rows are rendered", async () => {
     await registerUser(server, "eve", PASSWORD);
@@ -265,6 +293,7 @@ describe("layout", () => {
     await registerUser(server, "gina", PASSWORD);
     const gina = await sdkDevice("gina");
     const hank = await registeredPerson(browser, server.url, "hank", { width: 360, height: 740 });
+    await befriend(server, "gina", "hank");
     gina.connection.send("hank", "A message for the phone");
     await gina.until(() => gina.stored.length === 1, "stored");
     await chatButton(hank.page, "gina").waitFor();
@@ -284,6 +313,7 @@ describe("layout", () => {
     await chatButton(hank.page, "gina").waitFor();
 
     const dark = await registeredPerson(browser, server.url, "ivan", { colorScheme: "dark" });
+    await befriend(server, "gina", "ivan");
     await startChat(dark.page, "gina");
     await send(dark.page, "Good evening from the dark theme");
     await tick(dark.page, "Good evening", "Delivered").waitFor();

@@ -4,7 +4,7 @@ import type { Browser } from "playwright-core";
 import { ensureBinaries, startClient, tempDir as e2eTempDir } from "../e2e/support.ts";
 import { SdkDevice } from "../helpers/sdk-device.ts";
 import { registerUser, startTestServer, tempDir, type TestServer } from "../helpers/server.ts";
-import { bubble, chatButton, composer, launchBrowser, openChat, PASSWORD, registeredPerson, send, startChat, tick } from "./browser.ts";
+import { befriend, bubble, chatButton, composer, launchBrowser, openChat, PASSWORD, registeredPerson, send, startChat, tick } from "./browser.ts";
 
 // page.evaluate callbacks run in the page; this file is type-checked without the DOM's types.
 declare const indexedDB: any;
@@ -39,10 +39,11 @@ describe("the browser and the terminal client", () => {
     await startChat(anna.page, "tom");
     await send(anna.page, "Hello from the browser");
     await terminal.stdout.line("[anna]: Hello from the browser");
-    await tick(anna.page, "Hello from the browser", "Delivered").waitFor();
 
+    // tom's answer makes them contacts: anna's tick and tom's read receipt follow.
     terminal.type("anna Hello from the terminal");
     await bubble(anna.page, "Hello from the terminal").waitFor();
+    await tick(anna.page, "Hello from the browser", "Delivered").waitFor();
     await terminal.stdout.line(/^receipt read anna \d+ anna$/);
     expect(await terminal.finish()).toBe(0);
     expect(terminal.stdout.lines.filter((line) => line.includes("Hello from the browser"))).toHaveLength(1);
@@ -55,6 +56,7 @@ describe("offline, reloads and restarts", () => {
   test("a message typed offline waits with a clock and is delivered exactly once when the network returns, also after the tab was closed", async () => {
     const bert = await sdkDevice("bert");
     const olga = await registeredPerson(browser, server.url, "olga");
+    await befriend(server, "bert", "olga");
     await startChat(olga.page, "bert");
     await send(olga.page, "online first");
     await bert.until(() => bert.texts.includes("online first"), "first message");
@@ -105,6 +107,7 @@ describe("offline, reloads and restarts", () => {
     try {
       const pia = await registeredPerson(browser, local.url, "pia");
       const quinn = await registeredPerson(browser, local.url, "quinn");
+      await befriend(local, "pia", "quinn");
       await startChat(pia.page, "quinn");
       await send(pia.page, "before the restart");
       await chatButton(quinn.page, "pia").waitFor();
@@ -135,6 +138,7 @@ describe("tabs", () => {
   test("two tabs of one browser share one connection: the second says so, takes over with Use here, and either can chat", async () => {
     const rita = await sdkDevice("rita");
     const sam = await registeredPerson(browser, server.url, "sam");
+    await befriend(server, "rita", "sam");
     await startChat(sam.page, "rita");
     await send(sam.page, "from the first tab");
     await tick(sam.page, "from the first tab", "Delivered").waitFor();

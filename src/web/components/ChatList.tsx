@@ -3,6 +3,7 @@ import type { SearchHit } from "../../protocol/index.ts";
 import { shortWhen } from "../format.ts";
 import type { ChatSummary, Item } from "../conversation-view.ts";
 import type { ChatApp } from "../model.ts";
+import { GroupInvites } from "./ContactBar.tsx";
 import { Dialog } from "./Dialog.tsx";
 import { NewChatDialog, NewGroupDialog } from "./NewChat.tsx";
 import { Settings } from "./Settings.tsx";
@@ -58,12 +59,15 @@ export function ChatList({ app }: { app: ChatApp }) {
       {hits ? (
         <SearchResults app={app} hits={hits} />
       ) : (
+        <>
+        <GroupInvites app={app} />
         <ul class="chats" aria-label="Conversations">
           {app.chats.value.map((chat) => (
             <ChatRow key={chat.with} app={app} chat={chat} />
           ))}
           {app.chats.value.length === 0 && <li class="none">No chats yet. Press “New chat” to write to someone.</li>}
         </ul>
+        </>
       )}
       {dialog === "chat" && <NewChatDialog app={app} onClose={() => setDialog(undefined)} />}
       {dialog === "group" && <NewGroupDialog app={app} onClose={() => setDialog(undefined)} />}

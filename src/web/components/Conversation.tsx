@@ -3,6 +3,7 @@ import { lastSeen } from "../format.ts";
 import type { ConversationView, ShownMessage } from "../conversation-view.ts";
 import type { ChatApp } from "../model.ts";
 import { Composer } from "./Composer.tsx";
+import { ContactBar } from "./ContactBar.tsx";
 import { Dialog } from "./Dialog.tsx";
 import { GroupPanel } from "./GroupPanel.tsx";
 import { MessageList } from "./MessageList.tsx";
@@ -28,12 +29,20 @@ export function Conversation({ app, view }: { app: ChatApp; view: ConversationVi
             {status}
           </p>
         </div>
-        {view.isGroup && (
+        {view.isGroup ? (
           <button type="button" class="secondary" onClick={() => setGroupOpen(true)}>
             Group info
           </button>
+        ) : (
+          !app.contacts.blocked.value.has(view.peer) &&
+          !app.contacts.isStranger(view.peer) && (
+            <button type="button" class="secondary" onClick={() => void app.contacts.block(view.peer)}>
+              Block
+            </button>
+          )
         )}
       </header>
+      {!view.isGroup && <ContactBar app={app} peer={view.peer} />}
       <MessageList app={app} view={view} onReply={(message) => setDraft({ mode: "reply", message })} onEdit={(message) => setDraft({ mode: "edit", message })} />
       <Composer app={app} view={view} draft={draft} onDraftDone={() => setDraft(undefined)} />
       {groupOpen && (

@@ -38,6 +38,15 @@ export function Settings({ app }: { app: ChatApp }) {
               <input type="checkbox" role="switch" checked={privacy.readReceipts} onChange={(event) => void change({ readReceipts: event.currentTarget.checked })} />
               Send read receipts
             </label>
+            <label>
+              Who may add me to groups{" "}
+              <select value={privacy.groupAdds} onChange={(event) => void change({ groupAdds: event.currentTarget.value as PrivacySettings["groupAdds"] })}>
+                <option value="everyone">Everyone</option>
+                <option value="contacts">My contacts</option>
+                <option value="nobody">Nobody</option>
+              </select>
+            </label>
+            <p class="hint">Others can only invite you; you join if you accept.</p>
           </>
         )}
       </section>
