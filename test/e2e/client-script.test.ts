@@ -141,6 +141,9 @@ describe("chat-client in script mode, with the compiled binaries", () => {
     await bob.stderr.line("connected");
     const alice = client("alice", { server: chat, configHome: dir("chat-e2e-alice-") }, ["--receipts"]);
     await alice.stderr.line("connected");
+    // Receipts flow between contacts only: bob accepts alice before she writes.
+    bob.type("/accept alice");
+    await bob.stdout.line("Accepted alice: you now share presence, typing and receipts.");
 
     alice.type("bob are you there?", "nobody-at-all hello", "bob");
     const sent = await alice.stdout.line(/^receipt sent bob \d+ \S+$/);

@@ -17,7 +17,9 @@ test("a pasted block of lines is one message, sent on Enter to the recipient of 
   terminal.keys("alice", "second a message typed for second", true);
   expect(await second.stdout.line("[alice]:")).toBe("[alice]: a message typed for second");
 
-  // Strangers until now: their first exchange told each side where the other stands.
+  // Strangers until now: once bob accepts, each side learns where the other stands.
+  bob.type("/accept alice");
+  await bob.stdout.line("Accepted alice: you now share presence, typing and receipts.");
   terminal.keys("alice", "/who bob", true);
   await terminal.waitFor("alice", "bob's presence", (lines) => lines.includes("bob is online"));
 });

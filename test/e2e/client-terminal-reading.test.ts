@@ -17,7 +17,8 @@ test("on start, the last messages of recent conversations, with a separator wher
   // She saw it; then bob writes again while she is away.
   expect((await runClient("bob", { server: suite.server, configHome: bobHome }, ["alice fresh news"])).code).toBe(0);
   const second = await atThePrompt("alice", aliceHome, "again");
-  const context = second.slice(0, second.findIndex((line) => line.startsWith("Connected to")));
+  // (bob is no contact of alice's: one line says so, with the choices.)
+  const context = second.slice(0, second.findIndex((line) => line.startsWith("Connected to"))).filter((line) => !line.startsWith("· bob is not in your contacts"));
   expect(context.map((line) => line.replace(/^\[\d\d:\d\d\] /, ""))).toEqual(["[bob]: old news ^1", "— 1 unread —", "[bob]: fresh news ^2"]);
   // The connection's replay brings "fresh news" too: it is not shown twice.
   expect(second.filter((line) => line.includes("fresh news"))).toHaveLength(1);
@@ -26,6 +27,11 @@ test("on start, the last messages of recent conversations, with a separator wher
 test("a message counts as read when shown while the terminal has focus: not while it is away, at once when focus returns", async () => {
   const dave = await listener("dave", ["--receipts"]);
   await atThePrompt("carol");
+  // Receipts flow between contacts: each accepts the other.
+  dave.type("/accept carol");
+  await dave.stdout.line("Accepted carol: you now share presence, typing and receipts.");
+  terminal.keys("carol", "/accept dave", true);
+  await terminal.waitFor("carol", "the accept", shows("Accepted dave: you now share presence, typing and receipts."));
 
   // The terminal reports that carol went to another window (xterm focus out: ESC [ O).
   terminal.keys("carol", "\x1b[O");

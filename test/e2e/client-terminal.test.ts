@@ -19,10 +19,13 @@ test("the interactive client in a terminal: login screens, prompt, ticks, and pr
   await terminal.waitFor("alice", "the chat prompt", (lines) => lines.some((line) => line.startsWith("Connected to")) && lastLine(lines) === ">");
   await terminal.waitFor("bob", "the chat prompt", (lines) => lastLine(lines) === ">");
 
-  // The seed's example, and the ticks: bob's screen shows it, so it is read.
+  // The seed's example, and the ticks: bob's screen shows it, so it is read; alice learns so once bob accepts her.
   terminal.keys("alice", "bob Hello Bob, how are you?", true);
   const bobScreen = await terminal.waitFor("bob", "alice's message", (lines) => lines.some((line) => line.includes("[alice]: Hello Bob, how are you?")));
   expect(bobScreen.find((line) => line.includes("[alice]:"))).toMatch(/^\[\d\d:\d\d\] \[alice\]: Hello Bob, how are you\? \^1$/);
+  await terminal.waitFor("bob", "the stranger line", (lines) => lines.some((line) => line.includes("· alice is not in your contacts: /accept alice")));
+  expect(terminal.screen("alice").some((line) => line.includes("[you → bob]: Hello Bob, how are you? ✓ ^1"))).toBe(true);
+  terminal.keys("bob", "/accept alice", true);
   const aliceScreen = await terminal.waitFor("alice", "the read mark", (lines) =>
     lines.some((line) => line.includes("[you → bob]: Hello Bob, how are you? ✓✓ read")),
   );
