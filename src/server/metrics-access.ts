@@ -81,7 +81,7 @@ export function startMetricsListener(config: ServerConfig & { metricsPort: numbe
   if (config.metricsToken === undefined && !isLoopbackAddress(config.metricsHost) && config.metricsHost !== "localhost") {
     log.warn(`/metrics is served without a token to anyone who can reach ${config.metricsHost}:${server.port}; set --metrics-token, or keep --metrics-host on loopback`);
   }
-  log.info("metrics served", { host: config.metricsHost, port: server.port, token: config.metricsToken !== undefined });
+  log.info("metrics served", { host: config.metricsHost, port: server.port, access: config.metricsToken === undefined ? "open" : "bearer" });
   const listening = server;
   return { port: listening.port!, stop: () => listening.stop() };
 }
