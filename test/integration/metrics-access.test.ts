@@ -5,16 +5,12 @@
  * machine's own non-loopback address.
  */
 import { describe, expect, test } from "bun:test";
-import { networkInterfaces } from "node:os";
 import { ErrorBody } from "../../src/protocol/index.ts";
 import type { ServerConfig } from "../../src/server/config.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
+import { OUTSIDE_ADDRESS } from "../helpers/outside-address.ts";
 import { parseMetrics } from "../helpers/metrics.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-
-const outsideAddress = Object.values(networkInterfaces())
-  .flat()
-  .find((entry) => entry !== undefined && entry.family === "IPv4" && !entry.internal)?.address;
 
 const TOKEN = "s3cret-metrics-token-for-tests";
 
@@ -54,9 +50,9 @@ describe("by default", () => {
     }
   });
 
-  test.skipIf(outsideAddress === undefined)("a client from another address is refused, also naming loopback in a forged header", async () => {
+  test.skipIf(OUTSIDE_ADDRESS === undefined)("a client from another address is refused, also naming loopback in a forged header", async () => {
     const chat = await server({ host: "0.0.0.0" });
-    const outside = `${chat.url.replace("127.0.0.1", outsideAddress!)}/metrics`;
+    const outside = `${chat.url.replace("127.0.0.1", OUTSIDE_ADDRESS!)}/metrics`;
     expect(await scrape(outside)).toMatchObject({ status: 403, code: "forbidden" });
     expect(await scrape(outside, { "x-forwarded-for": "127.0.0.1" })).toMatchObject({ status: 403, code: "forbidden" });
     // The rest of the server answers it as before.
@@ -102,9 +98,9 @@ describe("--metrics-token", () => {
     expect((await scrape(`${chat.url}/metrics`, bearer(TOKEN))).status).toBe(200);
   });
 
-  test.skipIf(outsideAddress === undefined)("the token lets a scraper on another machine in", async () => {
+  test.skipIf(OUTSIDE_ADDRESS === undefined)("the token lets a scraper on another machine in", async () => {
     const chat = await server({ host: "0.0.0.0", metricsToken: TOKEN });
-    const outside = `${chat.url.replace("127.0.0.1", outsideAddress!)}/metrics`;
+    const outside = `${chat.url.replace("127.0.0.1", OUTSIDE_ADDRESS!)}/metrics`;
     expect(await scrape(outside)).toMatchObject({ status: 401, code: "unauthorized" });
     expect((await scrape(outside, bearer(TOKEN))).status).toBe(200);
   });

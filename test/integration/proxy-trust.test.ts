@@ -6,18 +6,13 @@
  * untrusted peer is this machine's own non-loopback address; the trusted proxy is 127.0.0.1.
  */
 import { describe, expect, test } from "bun:test";
-import { networkInterfaces } from "node:os";
 import { ErrorBody } from "../../src/protocol/index.ts";
 import { createLogger } from "../../src/server/log.ts";
 import { parseCidrList } from "../../src/server/proxy-trust.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
+import { OUTSIDE_ADDRESS } from "../helpers/outside-address.ts";
 import { DEPLOYMENT_KINDS } from "../helpers/deployments.ts";
 import { registerUser, startTestServer, TEST_PASSWORD } from "../helpers/server.ts";
-
-/** An IPv4 address of this machine other than loopback: a peer the servers do not trust. */
-const outsideAddress = Object.values(networkInterfaces())
-  .flat()
-  .find((entry) => entry !== undefined && entry.family === "IPv4" && !entry.internal)?.address;
 
 const LOCAL_PROXY = parseCidrList("127.0.0.1/32");
 
@@ -58,11 +53,11 @@ for (const kind of DEPLOYMENT_KINDS) {
       await expectLockedWhateverClaimed(bases);
     });
 
-    test.skipIf(outsideAddress === undefined)("forged forwarding headers from a peer outside --trust-proxy are ignored", async () => {
+    test.skipIf(OUTSIDE_ADDRESS === undefined)("forged forwarding headers from a peer outside --trust-proxy are ignored", async () => {
       const chat = await kind.start({ host: "0.0.0.0", trustProxy: LOCAL_PROXY, loginFailures: 5, loginNameFailures: 100 });
       defer(() => chat.cleanup());
       await registerUser(chat, "alice");
-      const strangers = chat.servers.map((server) => server.url.replace("127.0.0.1", outsideAddress!));
+      const strangers = chat.servers.map((server) => server.url.replace("127.0.0.1", OUTSIDE_ADDRESS!));
       await guessWithForgedAddresses(strangers);
       await expectLockedWhateverClaimed(strangers);
       // The owner, through the trusted proxy, is not locked out.
