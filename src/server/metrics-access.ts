@@ -51,7 +51,7 @@ export interface MetricsListener {
 }
 
 /** The listener of --metrics-port: GET /metrics (with the token, when one is set) and nothing else. */
-export function startMetricsListener(config: ServerConfig & { metricsPort: number }, metrics: ChatMetrics, log: Logger): MetricsListener {
+export function startMetricsListener(port: number, config: ServerConfig, metrics: ChatMetrics, log: Logger): MetricsListener {
   const answer = (request: Request): Response => {
     try {
       const path = new URL(request.url).pathname;
@@ -67,21 +67,24 @@ export function startMetricsListener(config: ServerConfig & { metricsPort: numbe
       return Response.json(body, { status, headers: { ...SECURITY_HEADERS, ...headers } });
     }
   };
-  let server;
-  try {
-    server = Bun.serve({ port: config.metricsPort, hostname: config.metricsHost, fetch: answer });
-  } catch (error) {
-    const code = (error as { code?: unknown })?.code;
-    const where = `${config.metricsHost}:${config.metricsPort}`;
-    if (code === "EADDRINUSE") throw new StartFailure(`the metrics port ${where} is already in use; choose another with --metrics-port or CHAT_METRICS_PORT.`);
-    if (code === "EADDRNOTAVAIL") throw new StartFailure(`${config.metricsHost} is not an address of this machine; choose another with --metrics-host or CHAT_METRICS_HOST.`);
-    if (code === "EACCES") throw new StartFailure(`no permission to listen on the metrics port ${where}; choose a port above 1023 with --metrics-port or CHAT_METRICS_PORT.`);
-    throw error;
-  }
+  const server = listenOrExplain(port, config.metricsHost, answer);
   if (config.metricsToken === undefined && !isLoopbackAddress(config.metricsHost) && config.metricsHost !== "localhost") {
     log.warn(`/metrics is served without a token to anyone who can reach ${config.metricsHost}:${server.port}; set --metrics-token, or keep --metrics-host on loopback`);
   }
   log.info("metrics served", { host: config.metricsHost, port: server.port, access: config.metricsToken === undefined ? "open" : "bearer" });
-  const listening = server;
-  return { port: listening.port!, stop: () => listening.stop() };
+  return { port: server.port!, stop: () => server.stop() };
+}
+
+/** Bun.serve, with a StartFailure sentence naming the option to change when it cannot listen. */
+function listenOrExplain(port: number, hostname: string, fetch: (request: Request) => Response) {
+  try {
+    return Bun.serve({ port, hostname, fetch });
+  } catch (error) {
+    const code = (error as { code?: unknown })?.code;
+    const where = `${hostname}:${port}`;
+    if (code === "EADDRINUSE") throw new StartFailure(`the metrics port ${where} is already in use; choose another with --metrics-port or CHAT_METRICS_PORT.`);
+    if (code === "EADDRNOTAVAIL") throw new StartFailure(`${hostname} is not an address of this machine; choose another with --metrics-host or CHAT_METRICS_HOST.`);
+    if (code === "EACCES") throw new StartFailure(`no permission to listen on the metrics port ${where}; choose a port above 1023 with --metrics-port or CHAT_METRICS_PORT.`);
+    throw error;
+  }
 }

@@ -136,6 +136,8 @@ export async function startChatServer(
       metricsGuard: mainPortMetricsGuard(config, peerAddress),
     }),
   );
+  // Before the timers start: a metrics port in use stops the start with nothing left running.
+  const metricsListener = config.metricsPort === undefined ? undefined : startMetricsListener(config.metricsPort, config, metrics, log);
   const sweeps = startSweeps(store, config.retentionDays, reportProblem);
   // Devices logged out from another process (chat-server admin deactivate or reset-password, another server)
   // lose their socket here within a sweep: their token is gone from the store.
@@ -154,7 +156,6 @@ export async function startChatServer(
   }, LOGGED_OUT_SWEEP_MS);
   loggedOutSweep.unref();
   const searchIndexer = startSearchIndexer(store, () => messaging.quietForMs, reportProblem);
-  const metricsListener = config.metricsPort === undefined ? undefined : startMetricsListener({ ...config, metricsPort: config.metricsPort }, metrics, log);
 
   const server = Bun.serve({
     ...hotReloadRoutes(),
