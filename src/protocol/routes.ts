@@ -402,8 +402,14 @@ export const ROUTES = {
     method: "get",
     path: "/metrics",
     auth: "none",
-    summary: "Prometheus metrics.",
-    answers: [{ status: 200, mediaType: "text/plain; version=0.0.4", note: "Prometheus text (version 0.0.4)" }],
+    summary:
+      "Prometheus metrics, for the operator only: by default to a client on the server's machine (loopback, not forwarded by a proxy); with --metrics-token to 'Authorization: Bearer <metrics token>'; with --metrics-port only on that port.",
+    answers: [
+      { status: 200, mediaType: "text/plain; version=0.0.4", note: "Prometheus text (version 0.0.4)" },
+      { status: 401, codes: ["unauthorized"], note: "--metrics-token is set and the request does not carry it" },
+      { status: 403, codes: ["forbidden"], note: "neither option is set and the client is not on the server's machine" },
+      { status: 404, codes: ["not_found"], note: "--metrics-port is set: /metrics is served there, not on the main port" },
+    ],
     outsideHono: "src/server/operations.ts, mounted by server.ts",
   }),
   ws: route({

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { REGISTRATION_MODES, type RegistrationMode } from "../services/accounts.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
+import { type Cidr, CidrError, parseCidrList } from "./proxy-trust.ts";
 
 /** Every server option: flag, environment variable, default, and what it means. One table drives parsing and `--help`. */
 const OPTIONS = {
@@ -68,6 +69,18 @@ const OPTIONS = {
   },
   "presence-settle-ms": { env: "CHAT_PRESENCE_SETTLE_MS", default: "1000", help: "how long presence must hold before contacts hear of it" },
   "group-receipt-delay-ms": { env: "CHAT_GROUP_RECEIPT_DELAY_MS", default: "1000", help: "how often a group's ✓✓/read marks are sent at most" },
+  "trust-proxy": {
+    env: "CHAT_TRUST_PROXY",
+    default: "",
+    help: "proxies (addresses or networks, comma-separated: 127.0.0.1/32,10.0.0.0/8) whose X-Forwarded-For or Forwarded name the client; other requests' headers are ignored",
+  },
+  "metrics-port": { env: "CHAT_METRICS_PORT", default: "", help: "serve /metrics on this port only, on --metrics-host (0 picks a free one)" },
+  "metrics-host": { env: "CHAT_METRICS_HOST", default: "127.0.0.1", help: "address of --metrics-port" },
+  "metrics-token": {
+    env: "CHAT_METRICS_TOKEN",
+    default: "",
+    help: "/metrics requires 'Authorization: Bearer <token>' (16 characters or more); without it and --metrics-port, /metrics answers loopback only",
+  },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -81,6 +94,7 @@ const SECRET_FILES: Partial<Record<OptionName, { variable: string; isPath: boole
   "database-url": { variable: "DATABASE_URL_FILE", isPath: false },
   "redis-url": { variable: "REDIS_URL_FILE", isPath: false },
   "tls-key": { variable: "CHAT_TLS_KEY_FILE", isPath: true },
+  "metrics-token": { variable: "CHAT_METRICS_TOKEN_FILE", isPath: false },
 };
 
 /** The value of a `*_FILE` variable's file, without its trailing newline. */
@@ -129,6 +143,21 @@ const ConfigSchema = z.object({
   "group-adds-per-hour": z.coerce.number().int().min(0).max(1_000_000),
   "presence-settle-ms": z.coerce.number().int().min(0).max(60_000),
   "group-receipt-delay-ms": z.coerce.number().int().min(0).max(60_000),
+  "trust-proxy": z.string().transform((list, context): Cidr[] => {
+    try {
+      return parseCidrList(list);
+    } catch (error) {
+      if (!(error instanceof CidrError)) throw error;
+      context.addIssue({ code: "custom", message: error.message });
+      return z.NEVER;
+    }
+  }),
+  "metrics-port": z
+    .string()
+    .refine((port) => port === "" || (/^\d{1,5}$/.test(port) && Number(port) <= 65535), { message: "a port from 0 to 65535, or empty for none" })
+    .transform((port) => (port === "" ? undefined : Number(port))),
+  "metrics-host": z.string().min(1),
+  "metrics-token": z.string().refine((token) => token === "" || /^\S{16,}$/.test(token), { message: "16 characters or more, without spaces" }),
 });
 
 export interface ServerConfig {
@@ -175,6 +204,13 @@ export interface ServerConfig {
   groupAddsPerHour: number;
   presenceSettleMs: number;
   groupReceiptDelayMs: number;
+  /** Peers whose forwarding headers name the client; none: the headers are ignored. */
+  trustProxy: Cidr[];
+  /** A listener of its own for /metrics (then the main port does not serve it); none: the main port serves it. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** Required as a bearer token by /metrics wherever it is served, when set. */
+  metricsToken: string | undefined;
 }
 
 export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; config: ServerConfig };
@@ -232,6 +268,9 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
   if ((values["tls-cert"] === "") !== (values["tls-key"] === "")) {
     throw new ConfigError("TLS needs both --tls-cert (CHAT_TLS_CERT) and --tls-key (CHAT_TLS_KEY), or neither.");
   }
+  if (values["metrics-port"] !== undefined && values["metrics-port"] !== 0 && values["metrics-port"] === values.port) {
+    throw new ConfigError(`--metrics-port (CHAT_METRICS_PORT) must differ from --port (PORT): both are ${values.port}.`);
+  }
   return {
     kind: "run",
     config: {
@@ -268,6 +307,10 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       groupAddsPerHour: values["group-adds-per-hour"],
       presenceSettleMs: values["presence-settle-ms"],
       groupReceiptDelayMs: values["group-receipt-delay-ms"],
+      trustProxy: values["trust-proxy"],
+      metricsPort: values["metrics-port"],
+      metricsHost: values["metrics-host"],
+      metricsToken: values["metrics-token"] || undefined,
     },
   };
 }
@@ -303,6 +346,6 @@ export function serverUsage(): string {
     `  ${"--version".padEnd(nameWidth + 2)} ${"".padEnd(envWidth)} print the version and the commit it was built from`,
     `  ${"--help".padEnd(nameWidth + 2)} ${"".padEnd(envWidth)} show this help`,
     "",
-    "Secrets may come from files instead, kept out of ps and the environment: DATABASE_URL_FILE, REDIS_URL_FILE, CHAT_TLS_KEY_FILE.",
+    "Secrets may come from files instead, kept out of ps and the environment: DATABASE_URL_FILE, REDIS_URL_FILE, CHAT_TLS_KEY_FILE, CHAT_METRICS_TOKEN_FILE.",
   ].join("\n");
 }

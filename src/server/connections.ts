@@ -10,6 +10,8 @@ import type { ReportProblem } from "../services/problems.ts";
 /** What the server keeps on each socket. */
 export interface SocketState {
   actor: Actor;
+  /** The client's address (behind a trusted proxy, the one it names), for logs. */
+  address: string;
   /** Set once `hello` has been answered; other frames wait for it. */
   ready: boolean;
   /** Topics this socket is subscribed to, watched on the bus while it lives (a few: an array is the smallest). */

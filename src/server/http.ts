@@ -31,7 +31,7 @@ export interface HttpDeps {
   logins: LoginThrottle;
   metrics: ChatMetrics;
   log: Logger;
-  /** The address of the peer that sent the request, for per-address limits. */
+  /** The address of the client that sent the request (the peer, or the one a trusted proxy names), for per-address limits and logs. */
   clientAddress: (request: Request) => string;
   /** Served over TLS: session cookies are `Secure`. */
   secure: boolean;
@@ -53,7 +53,13 @@ export function httpApp({ accounts, messaging, groups, contacts, connections, lo
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
-    log.debug("http request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+    log.debug("http request", {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+      address: clientAddress(c.req.raw),
+    });
   });
 
   app.onError((error, c) => {

@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   try {
     server = await startChatServer(config, drivers, log);
   } catch (error) {
-    const sentence = cannotListen(error, config);
+    const sentence = error instanceof StartFailure ? error.message : cannotListen(error, config);
     if (sentence === undefined) throw error;
     console.error(`chat-server: ${sentence}`);
     await Promise.allSettled([drivers.bus.close(), drivers.store.close(), closeShared()]);

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { ChatMetrics } from "./chat-metrics.ts";
 import type { Logger } from "./log.ts";
-import { PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
+import { metricsAnswer, type MetricsGuard } from "./metrics-access.ts";
 import { checkReadiness, type ReadinessProbe } from "./readiness.ts";
 
 /** A readiness probe that has not answered in this long counts as unreachable. */
@@ -12,10 +12,12 @@ export interface OperationsDeps {
   /** What must answer for the server to be ready (the store, the bus). */
   probes: Record<string, ReadinessProbe>;
   log: Logger;
+  /** Throws the refusal when the request may not read /metrics here. */
+  metricsGuard: MetricsGuard;
 }
 
 /** Routes for the people and machines running the server: readiness and metrics. */
-export function operationsRoutes({ metrics, probes, log }: OperationsDeps): Hono {
+export function operationsRoutes({ metrics, probes, log, metricsGuard }: OperationsDeps): Hono {
   const app = new Hono();
 
   app.get("/readyz", async (c) => {
@@ -24,7 +26,10 @@ export function operationsRoutes({ metrics, probes, log }: OperationsDeps): Hono
     return c.json({ ready, checks }, ready ? 200 : 503);
   });
 
-  app.get("/metrics", (c) => c.body(metrics.registry.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE }));
+  app.get("/metrics", (c) => {
+    metricsGuard(c.req.raw);
+    return metricsAnswer(metrics);
+  });
 
   return app;
 }

@@ -27,6 +27,8 @@ import { isStoreUnavailable, STORE_WRITE_METHODS } from "../store/unavailable.ts
 import { bearerToken, httpApp } from "./http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { operationsRoutes } from "./operations.ts";
+import { mainPortMetricsGuard, startMetricsListener } from "./metrics-access.ts";
+import { clientAddress } from "./proxy-trust.ts";
 import { TrafficLimits } from "./traffic-limits.ts";
 import { webSocketHandler } from "./websocket.ts";
 import { webSocketCookieToken } from "./browser-session.ts";
@@ -37,6 +39,8 @@ const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 export interface ChatServer {
   port: number;
+  /** The port of --metrics-port, when set. */
+  metricsPort: number | undefined;
   /** Stops accepting, closes every socket with "going away", commits pending writes, closes the drivers. */
   stop(): Promise<void>;
 }
@@ -126,8 +130,21 @@ export async function startChatServer(
   const groups = new Groups(store, directory, connections, messaging, contacts, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser, adds: groupAdds });
   const typing = new Typing(store, directory, connections, contacts);
   const activity = new DeviceActivity(store, ACTIVITY_FLUSH_MS, reportProblem);
-  const app = httpApp({ accounts, messaging, groups, contacts, connections, logins, metrics, log, clientAddress: (request): string => server.requestIP(request)?.address ?? "unknown", secure: config.tls !== undefined });
-  app.route("/", operationsRoutes({ metrics, log, probes: { store: writeHealth.probe(() => store.ping()), bus: () => bus.ping() } }));
+  const peerAddress = (request: Request): string | undefined => server.requestIP(request)?.address;
+  // Per-address limits and logs count the client, not a trusted proxy in front of it.
+  const requestClient = (request: Request): string => clientAddress(peerAddress(request) ?? "unknown", request.headers, config.trustProxy);
+  const app = httpApp({ accounts, messaging, groups, contacts, connections, logins, metrics, log, clientAddress: requestClient, secure: config.tls !== undefined });
+  app.route(
+    "/",
+    operationsRoutes({
+      metrics,
+      log,
+      probes: { store: writeHealth.probe(() => store.ping()), bus: () => bus.ping() },
+      metricsGuard: mainPortMetricsGuard(config, peerAddress),
+    }),
+  );
+  // Before the timers start: a metrics port in use stops the start with nothing left running.
+  const metricsListener = config.metricsPort === undefined ? undefined : startMetricsListener(config.metricsPort, config, metrics, log);
   const sweeps = startSweeps(store, config.retentionDays, reportProblem);
   // Devices logged out from another process (chat-server admin deactivate or reset-password, another server)
   // lose their socket here within a sweep: their token is gone from the store.
@@ -161,7 +178,7 @@ export async function startChatServer(
         const token = bearerToken(request.headers.get("authorization")) ?? webSocketCookieToken(request);
         if (!token) throw new ChatError("unauthorized", "The WebSocket needs 'Authorization: Bearer <token>' from login (or a browser's session cookie).");
         const actor = await accounts.authenticate(token);
-        const state: SocketState = { actor, ready: false, topics: [] };
+        const state: SocketState = { actor, ready: false, topics: [], address: requestClient(request) };
         if (server.upgrade(request, { data: state })) return undefined;
         throw new ChatError("bad_request", "This path takes WebSocket upgrades only.");
       } catch (error) {
@@ -178,6 +195,7 @@ export async function startChatServer(
 
   return {
     port: server.port!,
+    metricsPort: metricsListener?.port,
     async stop() {
       log.info("server stopping: closing connections with 'going away'", { connections: heartbeat.size });
       sweeps.stop();
@@ -186,7 +204,7 @@ export async function startChatServer(
       heartbeat.stop();
       presence.stop();
       connections.closeAll("server shutting down");
-      await server.stop();
+      await Promise.all([server.stop(), metricsListener?.stop()]);
       await presence.drained();
       await activity.stop();
       await messaging.flush();

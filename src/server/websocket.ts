@@ -186,7 +186,7 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
 
     async open(ws) {
       heartbeat.add(ws);
-      log.debug("connection opened", { user: ws.data.actor.name, device: ws.data.actor.deviceId, address: ws.remoteAddress });
+      log.debug("connection opened", { user: ws.data.actor.name, device: ws.data.actor.deviceId, address: ws.data.address });
       await connections.add(ws);
       activity.deviceConnected(ws.data.actor.deviceId);
       await presence.deviceConnected(ws.data.actor);

@@ -42,6 +42,26 @@ test("a port already in use stops the server with one sentence and status 1, and
   expect(run(SERVER_BINARY, ["--port", "abc"], data)).toEqual({ code: 2, stdout: "", stderr: 'chat-server: Invalid --port "abc": not a number.' });
 });
 
+test("a bad --trust-proxy network and a metrics port in use each stop the server with one sentence", () => {
+  const data = tempDir("chat-e2e-proxy-metrics-");
+  dirs.push(data);
+  expect(run(SERVER_BINARY, ["--trust-proxy", "127.0.0.1/32,10.0.0.0/33"], data)).toEqual({
+    code: 2,
+    stdout: "",
+    stderr: `chat-server: Invalid --trust-proxy "127.0.0.1/32,10.0.0.0/33": '10.0.0.0/33' has a prefix length outside 0 to 32.`,
+  });
+  const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  try {
+    expect(run(SERVER_BINARY, ["--port", "0", "--host", "127.0.0.1", "--data", data, "--metrics-port", String(taken.port)], data)).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `chat-server: the metrics port 127.0.0.1:${taken.port} is already in use; choose another with --metrics-port or CHAT_METRICS_PORT.`,
+    });
+  } finally {
+    taken.stop(true);
+  }
+});
+
 test("the server logs its release at start, and /metrics has chat_build_info and the standard process metrics", async () => {
   const data = tempDir("chat-e2e-metrics-");
   dirs.push(data);

@@ -15,6 +15,8 @@ export interface TestServer {
   url: string;
   wsUrl: string;
   port: number;
+  /** The /metrics of --metrics-port, when the config sets one. */
+  metricsUrl: string | undefined;
   dataDir: string;
   /** Stops the server; the data directory stays until `cleanup`. */
   stop(): Promise<void>;
@@ -74,6 +76,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url: `${config.tls ? "https" : "http"}://127.0.0.1:${server.port}`,
     wsUrl: `${config.tls ? "wss" : "ws"}://127.0.0.1:${server.port}/ws`,
     port: server.port,
+    metricsUrl: server.metricsPort === undefined ? undefined : `http://127.0.0.1:${server.metricsPort}/metrics`,
     dataDir,
     stop,
     async cleanup() {

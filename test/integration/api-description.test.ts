@@ -45,7 +45,7 @@ describe("/openapi.json", () => {
   test("documents every route of the HTTP app, and the app has no route it does not document", () => {
     // The app as server.ts builds it: the chat routes and the operations routes (/ws is taken by Bun.serve before it).
     const app = httpApp({} as never);
-    app.route("/", operationsRoutes({ metrics: {} as never, probes: {}, log: {} as never }));
+    app.route("/", operationsRoutes({ metrics: {} as never, probes: {}, log: {} as never, metricsGuard: () => {} }));
     const answered = new Set(app.routes.filter((route) => route.method !== "ALL").map((route) => `${route.method} ${route.path}`));
     const documented = new Set(ROUTE_LIST.filter((route) => route.path !== "/ws").map((route) => `${route.method.toUpperCase()} ${route.honoPath ?? route.path}`));
     expect([...answered].sort()).toEqual([...documented].sort());
