@@ -1,9 +1,32 @@
 import { Name } from "../../protocol/index.ts";
-import { argument, type Command } from "./command.ts";
+import { argument, type Command, type CommandContext } from "./command.ts";
 import { GroupName } from "./group-commands.ts";
 
-const A_USER = "a user name";
-const A_GROUP = "a group name";
+/** A command on one user (`/block bob`): asks the server, then prints the sentence `act` answers. */
+function onUser(name: string, summary: string, act: (context: CommandContext, user: string) => Promise<string>): Command {
+  return {
+    name,
+    usage: `/${name} <user>`,
+    summary,
+    async run(context, [userText]) {
+      context.print(await act(context, argument(Name, userText, "a user name")));
+      return "continue";
+    },
+  };
+}
+
+/** A command on one invitation (`/join team`), likewise. */
+function onInvitation(name: string, summary: string, act: (context: CommandContext, group: string) => Promise<string>): Command {
+  return {
+    name,
+    usage: `/${name} <group>`,
+    summary,
+    async run(context, [groupText]) {
+      context.print(await act(context, argument(GroupName, groupText, "a group name")));
+      return "continue";
+    },
+  };
+}
 
 /** Contacts, blocks and group invitations: thin wrappers over `/api/contacts`, `/api/blocks` and `/api/group-invites`. */
 export const CONTACT_COMMANDS: Command[] = [
@@ -18,59 +41,26 @@ export const CONTACT_COMMANDS: Command[] = [
       return "continue";
     },
   },
-  {
-    name: "contacts add",
-    usage: "/contacts add <user>",
-    summary: "add someone as a contact",
-    async run(context, [userText]) {
-      const { name, mutual } = await context.api.addContact(context.token, argument(Name, userText, A_USER));
-      context.print(mutual ? `${name} and you are contacts.` : `Added ${name}; you become contacts once they write to you or add you too.`);
-      return "continue";
-    },
-  },
-  {
-    name: "contacts remove",
-    usage: "/contacts remove <user>",
-    summary: "stop sharing presence, typing and receipts with someone",
-    async run(context, [userText]) {
-      const user = argument(Name, userText, A_USER);
-      await context.api.removeContact(context.token, user);
-      context.print(`${user} is no longer a contact.`);
-      return "continue";
-    },
-  },
-  {
-    name: "accept",
-    usage: "/accept <user>",
-    summary: "accept someone who wrote to you: they become a contact",
-    async run(context, [userText]) {
-      const { name } = await context.api.addContact(context.token, argument(Name, userText, A_USER));
-      context.print(`Accepted ${name}: you now share presence, typing and receipts.`);
-      return "continue";
-    },
-  },
-  {
-    name: "block",
-    usage: "/block <user>",
-    summary: "block someone: nothing they write reaches you, they learn nothing about you",
-    async run(context, [userText]) {
-      const user = argument(Name, userText, A_USER);
-      await context.api.block(context.token, user);
-      context.print(`Blocked ${user}. /unblock ${user} undoes it.`);
-      return "continue";
-    },
-  },
-  {
-    name: "unblock",
-    usage: "/unblock <user>",
-    summary: "unblock someone",
-    async run(context, [userText]) {
-      const user = argument(Name, userText, A_USER);
-      await context.api.unblock(context.token, user);
-      context.print(`Unblocked ${user}.`);
-      return "continue";
-    },
-  },
+  onUser("contacts add", "add someone as a contact", async (context, user) => {
+    const { name, mutual } = await context.api.addContact(context.token, user);
+    return mutual ? `${name} and you are contacts.` : `Added ${name}; you become contacts once they write to you or add you too.`;
+  }),
+  onUser("contacts remove", "stop sharing presence, typing and receipts with someone", async (context, user) => {
+    await context.api.removeContact(context.token, user);
+    return `${user} is no longer a contact.`;
+  }),
+  onUser("accept", "accept someone who wrote to you: they become a contact", async (context, user) => {
+    const { name } = await context.api.addContact(context.token, user);
+    return `Accepted ${name}: you now share presence, typing and receipts.`;
+  }),
+  onUser("block", "block someone: nothing they write reaches you, they learn nothing about you", async (context, user) => {
+    await context.api.block(context.token, user);
+    return `Blocked ${user}. /unblock ${user} undoes it.`;
+  }),
+  onUser("unblock", "unblock someone", async (context, user) => {
+    await context.api.unblock(context.token, user);
+    return `Unblocked ${user}.`;
+  }),
   {
     name: "blocked",
     usage: "/blocked",
@@ -92,28 +82,14 @@ export const CONTACT_COMMANDS: Command[] = [
       return "continue";
     },
   },
-  {
-    name: "join",
-    usage: "/join <group>",
-    summary: "accept an invitation to a group",
-    async run(context, [groupText]) {
-      const group = argument(GroupName, groupText, A_GROUP);
-      const info = await context.api.acceptGroupInvite(context.token, group);
-      context.print(`You joined #${info.name}.`);
-      return "continue";
-    },
-  },
-  {
-    name: "decline",
-    usage: "/decline <group>",
-    summary: "decline an invitation to a group (nobody is told)",
-    async run(context, [groupText]) {
-      const group = argument(GroupName, groupText, A_GROUP);
-      await context.api.declineGroupInvite(context.token, group);
-      context.print(`Declined the invitation to #${group}.`);
-      return "continue";
-    },
-  },
+  onInvitation("join", "accept an invitation to a group", async (context, group) => {
+    const info = await context.api.acceptGroupInvite(context.token, group);
+    return `You joined #${info.name}.`;
+  }),
+  onInvitation("decline", "decline an invitation to a group (nobody is told)", async (context, group) => {
+    await context.api.declineGroupInvite(context.token, group);
+    return `Declined the invitation to #${group}.`;
+  }),
 ];
 
 /** `carol invited you to #team: /join team or /decline team` */
