@@ -119,10 +119,7 @@ export class Messaging {
     }
     let target: Target;
     try {
-      // A device whose account was deactivated elsewhere is refused until the sweep closes its socket.
-      if (await this.directory.isDeactivated(actor.userId)) {
-        throw new ChatError("account_deactivated", `Your account '${actor.name}' is deactivated: ask the server's operator.`);
-      }
+      await this.directory.checkMayAct(actor);
       target = request.type === "send" || request.type === "timer" || request.to !== undefined
         ? await this.resolve(actor, request.to!)
         : await this.conversationOf(actor, request.target);
