@@ -54,7 +54,7 @@ export const DataExport = z
       {
         exportedAt: 1764100000000,
         user: "alice",
-        settings: { hideLastSeen: false, readReceipts: true },
+        settings: { hideLastSeen: false, readReceipts: true, groupAdds: "everyone" },
         devices: [{ id: 3, name: "laptop", createdAt: 1764093600000, lastActive: 1764093700000, current: true }],
         groups: [{ name: "team", role: "admin", members: ["alice", "bob"] }],
         conversations: [
