@@ -138,6 +138,41 @@ for (const store of STORES) {
       expect(chosen.status).toBe(200);
       await server.stop();
     });
+
+    test("admin delete-user deletes an account on a running server as its owner could, and names it 'deleted account' to the others", async () => {
+      const options = await store.options();
+      const data = options[0] === "--data" ? options[1]! : dir("chat-e2e-admin-unused-");
+      const server = await startServerBinary(data, 0, options);
+      servers.push(server);
+      const mallory = (await (await register(server, "mallory")).json()) as { token: string };
+      const bob = (await (await register(server, "bob")).json()) as { token: string };
+      const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: `Bearer ${mallory.token}` } } as never);
+      const closed = new Promise<number>((resolve) => socket.addEventListener("close", (event) => resolve(event.code)));
+      await new Promise((resolve) => socket.addEventListener("open", resolve));
+      const frame = (type: string) => new Promise<void>((resolve) => socket.addEventListener("message", (event) => JSON.parse(String(event.data)).type === type && resolve()));
+      const ready = frame("ready");
+      socket.send(JSON.stringify({ type: "hello", id: "h1" }));
+      await ready;
+      const sent = frame("sent");
+      socket.send(JSON.stringify({ type: "send", id: "m-1", to: "bob", text: "remember me" }));
+      await sent;
+
+      expect(await runServerCommand(["admin", "delete-user", "mallory", ...options])).toEqual({
+        code: 0,
+        stdout: "Deleted mallory: 1 device logged out, left every group; their messages stay as 'deleted account', and the name is free after the server's --name-reuse-days.",
+        stderr: "",
+      });
+      expect(await closed).toBe(4001);
+      expect((await fetch(`${server.url}/api/devices`, { headers: { authorization: `Bearer ${mallory.token}` } })).status).toBe(401);
+      const history = (await (await fetch(`${server.url}/api/history?with=deleted%20account`, { headers: { authorization: `Bearer ${bob.token}` } })).json()) as {
+        messages: Array<{ from: string; text: string }>;
+      };
+      expect(history.messages.map((message) => [message.from, message.text])).toEqual([["deleted account", "remember me"]]);
+      expect((await ErrorBody.parse(await (await register(server, "mallory")).json())).error.code).toBe("name_taken");
+      expect(lastLine((await runServerCommand(["admin", "users", ...options])).stdout)).toBe("1 user.");
+      expect(await runServerCommand(["admin", "delete-user", "mallory", ...options])).toEqual({ code: 1, stdout: "", stderr: "chat-server: There is no user named 'mallory'." });
+      await server.stop();
+    });
   });
 }
 
@@ -146,7 +181,7 @@ test("admin refuses an unknown command, a bad --uses or --expires, and a data di
   expect(await runServerCommand(["admin", "frobnicate", "--data", empty])).toEqual({
     code: 2,
     stdout: "",
-    stderr: 'chat-server: admin has no command "frobnicate": invite, users, deactivate, reactivate, reset-password. Run chat-server --help.',
+    stderr: 'chat-server: admin has no command "frobnicate": invite, users, deactivate, reactivate, reset-password, delete-user. Run chat-server --help.',
   });
   expect(await runServerCommand(["admin", "invite", "--data", empty])).toEqual({
     code: 1,
