@@ -362,6 +362,11 @@ for (const backend of backends) {
         const group = (await store.createGroup("team", bob.id, [alice.id, carol.id], 2_000))!;
         await append([message(conv, bob, "m1", "hello alice"), message(conv, alice, "m2"), react(conv, bob, "r1", "m2", "👍"), reply(conv, alice, "m3", "m1")]);
         await append([message(group.conv, bob, "g1", "hi team")]);
+        await store.addContact(alice.id, bob.id, 3_000);
+        await store.addContact(bob.id, alice.id, 3_000);
+        await store.addContact(alice.id, carol.id, 3_000);
+        await store.addContact(carol.id, alice.id, 3_000);
+        await store.block(carol.id, bob.id, 3_000);
         expect(await store.nameRetiredAt("bob")).toBeNull();
 
         const other = await openAnother();
@@ -382,7 +387,10 @@ for (const backend of backends) {
         expect(await store.reactionsTo(conv, [2])).toEqual([{ seq: 2, emoji: "👍", user: DELETED_ACCOUNT }]);
         expect((await store.membershipsOf(alice.id)).find((membership) => membership.conv === conv)?.title).toBe(DELETED_ACCOUNT);
         expect((await store.membersOf(conv)).map((member) => member.name).sort()).toEqual(["alice", DELETED_ACCOUNT].sort());
+        // Nobody keeps it as a contact or blocked, so nothing of it reaches the next owner of the name.
         expect((await store.contactsOf(alice.id)).map((contact) => contact.name)).toEqual(["carol"]);
+        expect((await store.contactListOf(alice.id)).map((contact) => contact.name)).toEqual(["carol"]);
+        expect(await store.hasBlocked(carol.id, bob.id)).toBe(false);
 
         // The name may be taken again, by a new account that shares nothing with the old one.
         const newBob = await user("bob");
