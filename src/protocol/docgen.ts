@@ -4,7 +4,7 @@ import { CLIENT_FRAMES, EVENT_FRAMES, frameType, SERVER_FRAMES } from "./asyncap
 import * as frames from "./frames.ts";
 import { HTTP_SCHEMAS, schemaName } from "./openapi.ts";
 import { openApiPath, ROUTE_LIST, type RouteAnswer, type RouteSpec } from "./routes.ts";
-import { ID_RULES, NAME_RULES } from "./names.ts";
+import { DELETED_ACCOUNT, ID_RULES, NAME_RULES } from "./names.ts";
 
 /**
  * Renders docs/protocol.md from the schemas, so the document cannot drift from
@@ -21,13 +21,29 @@ function metaOf(schema: z.ZodType): Meta {
   return (z.globalRegistry.get(schema) ?? {}) as Meta;
 }
 
+interface JsonProperty {
+  description?: string;
+  type?: unknown;
+  const?: unknown;
+  enum?: unknown[];
+  anyOf?: JsonProperty[];
+}
+
+/** A field's type in words: its constant, its choices, its JSON type, or the alternatives of a union (`"deleted account" \| string`). */
+function typeOf(property: JsonProperty): string {
+  if (property.const !== undefined) return JSON.stringify(property.const);
+  if (property.enum) return property.enum.map((v) => JSON.stringify(v)).join(" \\| ");
+  if (property.anyOf) return property.anyOf.map(typeOf).join(" \\| ");
+  return String(property.type ?? "object");
+}
+
 function fieldsTable(schema: z.ZodType): string {
   const json = z.toJSONSchema(schema, { unrepresentable: "any", io: "input" }) as {
-    properties?: Record<string, { description?: string; type?: unknown; const?: unknown; enum?: unknown[] }>;
+    properties?: Record<string, JsonProperty>;
     required?: string[];
   };
   const rows = Object.entries(json.properties ?? {}).map(([name, property]) => {
-    const type = property.const !== undefined ? JSON.stringify(property.const) : property.enum ? property.enum.map((v) => JSON.stringify(v)).join(" \\| ") : String(property.type ?? "object");
+    const type = typeOf(property);
     const required = json.required?.includes(name) ? "yes" : "no";
     return `| \`${name}\` | ${type} | ${required} | ${property.description ?? ""} |`;
   });
@@ -87,6 +103,13 @@ export function renderProtocolDoc(): string {
     "conversation: a retry with the same id is stored once, the same id in another conversation is another event, and an id",
     "another member already used in the conversation is refused with `id_taken`. Message lengths count characters (Unicode code",
     "points), so an emoji is one character.",
+    "",
+    `A deleted account (\`POST /api/account/delete\`, or \`chat-server admin delete-user\`) is named \`${DELETED_ACCOUNT}\` wherever its`,
+    "name stood: the `from` of the messages, reactions and notices it left, a quote's `from`, the `to` of what was sent to it,",
+    "the `with` of a direct conversation with it, and read marks. It is not a valid name, so nobody can register or address it",
+    `(\`GET /api/history?with=${DELETED_ACCOUNT}\` finds your direct conversation with a deleted account while you have one only).`,
+    "Sending to it, by its old name or as `deleted account`, is refused with `account_deleted`. Its old name may be registered",
+    "again after the server's `--name-reuse-days` (`name_taken` until then), as a new account that sees nothing of the old one.",
     "",
     "## HTTP",
     "",

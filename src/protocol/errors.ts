@@ -21,6 +21,11 @@ export const ERROR_CODES = {
     meaning: "The account was deactivated by the server's operator (`chat-server admin deactivate`): it cannot log in, send, or be written to.",
   },
   blocked: { retryable: false, meaning: "You blocked that user: unblock them (`DELETE /api/blocks/:name`) to write to them or add them." },
+  account_deleted: {
+    retryable: false,
+    meaning:
+      "The account was deleted (by its owner, or `chat-server admin delete-user`): nothing can be sent to it, and its own devices are logged out. Its name may be registered again after the server's --name-reuse-days.",
+  },
   unknown_conversation: { retryable: false, meaning: "The conversation does not exist or is not yours." },
   not_member: {
     retryable: false,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MessageId, Name, Recipient } from "./names.ts";
+import { MessageId, Name, Recipient, UserLabel } from "./names.ts";
 
 /**
  * A conversation is one stream of typed events with dense `seq` numbers: messages, and what
@@ -36,7 +36,7 @@ const EventFields = {
   conv: ConversationId,
   seq: Seq,
   id: MessageId.meta({ description: "the event's id: chosen by the client that sent it, unique in its conversation" }),
-  from: Name.meta({ description: "who sent it" }),
+  from: UserLabel.meta({ description: "who sent it: their name, or `deleted account` once their account was deleted" }),
   to: Recipient.meta({ description: "the recipient user, or the `#group`" }),
   ts: Timestamp,
 };
@@ -44,7 +44,7 @@ const EventFields = {
 export const Quote = z
   .object({
     id: MessageId,
-    from: Name,
+    from: UserLabel,
     text: z.string().meta({ description: "the start of the quoted message's current text; empty once it was deleted" }),
     deleted: z.boolean().optional(),
   })
@@ -122,7 +122,7 @@ export const NoticeFrame = z
     type: z.literal("notice"),
     ...EventFields,
     change: NoticeChange,
-    user: Name.optional().meta({ description: "who was added, removed, promoted, or left; for `joined`, whose invitation `from` accepted" }),
+    user: UserLabel.optional().meta({ description: "who was added, removed, promoted, or left; for `joined`, whose invitation `from` accepted" }),
     group: Name.optional().meta({ description: "the group's name when the notice was made (after a rename: the new one)" }),
     previousName: Name.optional().meta({ description: "the name before a rename" }),
     seconds: z.number().int().optional().meta({ description: "the disappearing-message timer set by `timer` (0: off)" }),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ERROR_CODE_LIST } from "./errors.ts";
 import { ConversationId, Emoji, NoticeFrame, Quote, Seq, Timestamp } from "./events.ts";
-import { AccountName, DeviceName, MessageId, Name, Password, Recipient } from "./names.ts";
+import { AccountName, DeviceName, MessageId, Name, Password, Recipient, UserLabel } from "./names.ts";
 
 /** HTTP request and response bodies. Authenticated routes take `Authorization: Bearer <token>`. */
 
@@ -57,14 +57,14 @@ export const HistoryQuery = z
 export const MessageStatus = z.enum(["sent", "delivered", "read"]);
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
-export const ReactionCount = z.object({ emoji: Emoji, by: z.array(Name).meta({ description: "who reacted with it" }) });
+export const ReactionCount = z.object({ emoji: Emoji, by: z.array(UserLabel).meta({ description: "who reacted with it" }) });
 
 export const HistoryMessage = z.object({
   type: z.literal("message"),
   conv: ConversationId,
   seq: Seq,
   id: MessageId,
-  from: Name,
+  from: UserLabel,
   to: Recipient,
   text: z.string().meta({ description: "the current text; empty when deleted" }),
   ts: Timestamp,
@@ -157,7 +157,7 @@ export const SearchHit = z.object({
   conv: ConversationId,
   seq: Seq,
   id: MessageId,
-  from: Name,
+  from: UserLabel,
   with: Recipient.meta({ description: "the conversation, as in `GET /api/history?with=`: the other user, or the `#group`" }),
   ts: Timestamp,
   snippet: z.string().meta({ description: "the words around the match (the whole text when short)" }),

@@ -7,3 +7,4 @@ export * from "./validation.ts";
 export * from "./groups.ts";
 export * from "./routes.ts";
 export * from "./contacts.ts";
+export * from "./account.ts";

@@ -30,15 +30,27 @@ export const AccountName = z
   })
   .pipe(Name);
 
+/**
+ * How a deleted account appears wherever its name would (the sender of the messages it left, the other
+ * side of a direct conversation, reactions, read marks): not a valid name, so nobody registers or addresses it.
+ */
+export const DELETED_ACCOUNT = "deleted account";
+
+/** A user as the server names them to others: their name, or `deleted account` once the account was deleted. */
+export const UserLabel = z.union([z.literal(DELETED_ACCOUNT), Name]);
+
 /** Groups are addressed with a leading `#` (`#team`) wherever a user name could also stand. */
 export const GROUP_PREFIX = "#";
 
-/** A recipient: a user name, or a group name with its `#`. */
+/**
+ * A recipient: a user name, or a group name with its `#`; or `deleted account`, the other side of a direct
+ * conversation whose account was deleted (in frames; sending there is refused with `account_deleted`).
+ */
 export const Recipient = z
   .string()
   .trim()
   .toLowerCase()
-  .refine((value) => NAME_PATTERN.test(value.startsWith(GROUP_PREFIX) ? value.slice(1) : value), {
+  .refine((value) => value === DELETED_ACCOUNT || NAME_PATTERN.test(value.startsWith(GROUP_PREFIX) ? value.slice(1) : value), {
     message: `a recipient is a user name or #group, each ${NAME_RULES}`,
   });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODES } from "./errors.ts";
+import * as account from "./account.ts";
 import * as contacts from "./contacts.ts";
 import * as groups from "./groups.ts";
 import * as http from "./http.ts";
@@ -24,6 +25,10 @@ export const HTTP_SCHEMAS: Record<string, z.ZodType> = {
   MessagePlace: http.MessagePlace,
   HideRequest: http.HideRequest,
   DeviceList: http.DeviceList,
+  PasswordChange: account.PasswordChange,
+  PasswordChanged: account.PasswordChanged,
+  AccountDeletion: account.AccountDeletion,
+  DataExport: account.DataExport,
   PrivacySettings: groups.PrivacySettings,
   CreateGroup: groups.CreateGroup,
   GroupUser: groups.GroupUser,

@@ -17,6 +17,7 @@ import {
 } from "./http.ts";
 import { ContactEntry, ContactList, ContactUser, GroupInviteList } from "./contacts.ts";
 import { MessageId, Name } from "./names.ts";
+import { AccountDeletion, DataExport, PasswordChange, PasswordChanged } from "./account.ts";
 
 /**
  * Every HTTP route the server answers, in one table: the server registers its handlers from it
@@ -222,6 +223,38 @@ export const ROUTES = {
     body: PrivacyUpdate,
     bodyName: "part of PrivacySettings",
     answers: [{ status: 200, schema: PrivacySettings }],
+  }),
+  changePassword: route({
+    method: "post",
+    path: "/api/password",
+    auth: "bearer",
+    summary: "Changes your password (needs the current one); this device stays logged in, the others too unless you choose otherwise.",
+    body: PasswordChange,
+    answers: [
+      { status: 200, schema: PasswordChanged, note: "other devices logged out have their sockets closed with 4001" },
+      { status: 401, codes: ["wrong_password"], note: "the current password is not right" },
+      { status: 429, codes: [RATE], note: "too many wrong passwords for this name, as for login" },
+    ],
+  }),
+  deleteAccount: route({
+    method: "post",
+    path: "/api/account/delete",
+    auth: "bearer",
+    summary:
+      "Deletes your account (needs the password): every device is logged out at once, you leave every group, your messages stay for the others as sent by `deleted account`, and your name is free for others after the server's --name-reuse-days.",
+    body: AccountDeletion,
+    answers: [
+      { status: 204, note: "every socket of the account closes with 4001" },
+      { status: 401, codes: ["wrong_password"], note: "the password is not right" },
+      { status: 429, codes: [RATE], note: "too many wrong passwords for this name, as for login" },
+    ],
+  }),
+  exportData: route({
+    method: "get",
+    path: "/api/export",
+    auth: "bearer",
+    summary: "Your data as one JSON file: account, settings, devices, groups, and the messages of your conversations that you can see.",
+    answers: [{ status: 200, schema: DataExport, note: "as a download (Content-Disposition: attachment)" }],
   }),
   createGroup: route({
     method: "post",

@@ -84,7 +84,7 @@ const COMMANDS: Record<string, AdminCommand> = {
     async run(store, _flags, now, name) {
       const user = await existingUser(store, name);
       const devices = (await store.devicesOf(user.id)).length;
-      if (await store.isDeactivated(user.id)) return [`${name} is deactivated already.`];
+      if ((await store.accountState(user.id)) === "deactivated") return [`${name} is deactivated already.`];
       await store.setDeactivated(name, now);
       return [`Deactivated ${name}: ${devices} device${devices === 1 ? "" : "s"} logged out; logins, sends and messages to ${name} are refused.`];
     },
@@ -94,7 +94,7 @@ const COMMANDS: Record<string, AdminCommand> = {
     takesName: true,
     async run(store, _flags, _now, name) {
       const user = await existingUser(store, name);
-      if (!(await store.isDeactivated(user.id))) return [`${name} is active already.`];
+      if ((await store.accountState(user.id)) !== "deactivated") return [`${name} is active already.`];
       await store.setDeactivated(name, null);
       return [`Reactivated ${name}: ${name} may log in again (with the same password).`];
     },
@@ -114,6 +114,18 @@ const COMMANDS: Record<string, AdminCommand> = {
       await store.setPasswordHash(name, await ARGON2ID(password));
       if (flags.stdin !== undefined) return [`Set a new password for ${name}; every device of ${name} was logged out.`];
       return [`New password for ${name} (every device of ${name} was logged out; give it to them privately):`, password];
+    },
+  },
+  "delete-user": {
+    flags: [],
+    takesName: true,
+    async run(store, _flags, now, name) {
+      const user = await existingUser(store, name);
+      const devices = (await store.devicesOf(user.id)).length;
+      await store.deleteAccount(name, now);
+      return [
+        `Deleted ${name}: ${devices} device${devices === 1 ? "" : "s"} logged out, left every group; their messages stay as 'deleted account', and the name is free after the server's --name-reuse-days.`,
+      ];
     },
   },
 };

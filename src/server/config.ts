@@ -14,6 +14,11 @@ const OPTIONS = {
     default: "open",
     help: "who may register: open (anyone), invite (with a code from `chat-server admin invite`; use this on the internet) or closed",
   },
+  "name-reuse-days": {
+    env: "CHAT_NAME_REUSE_DAYS",
+    default: "30",
+    help: "days before the name of a deleted account may be registered again, as a new account (0: at once)",
+  },
   data: { env: "CHAT_DATA_DIR", default: "./data", help: "directory of the SQLite database (unused with --database-url)" },
   "database-url": { env: "DATABASE_URL", default: "", help: "postgres://… : keep everything in PostgreSQL instead of SQLite (for several servers)" },
   "database-schema": { env: "CHAT_DATABASE_SCHEMA", default: "public", help: "PostgreSQL schema of the tables (created if missing)" },
@@ -112,6 +117,7 @@ const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   host: z.string().min(1),
   registration: z.enum(REGISTRATION_MODES),
+  "name-reuse-days": z.coerce.number().int().min(0).max(36500),
   data: z.string().min(1),
   "database-url": z.string().refine((url) => url === "" || /^postgres(ql)?:\/\//.test(url), { message: "must start with postgres://" }),
   "database-schema": z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { message: "lower-case letters, digits and '_', up to 63" }),
@@ -165,6 +171,8 @@ export interface ServerConfig {
   host: string;
   /** Who may register. */
   registration: RegistrationMode;
+  /** Days before a deleted account's name may be registered again. */
+  nameReuseDays: number;
   dataDir: string;
   /** PostgreSQL instead of SQLite when set. */
   databaseUrl?: string;
@@ -277,6 +285,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       port: values.port,
       host: values.host,
       registration: values.registration,
+      nameReuseDays: values["name-reuse-days"],
       dataDir: values.data,
       databaseUrl: values["database-url"] || undefined,
       databaseSchema: values["database-schema"],
@@ -339,6 +348,7 @@ export function serverUsage(): string {
     "       chat-server admin deactivate <name>       log out every device of <name> and refuse its logins, sends and messages to it",
     "       chat-server admin reactivate <name>       let a deactivated account log in again",
     "       chat-server admin reset-password <name> [--stdin]   set a new random password (printed) or one read from stdin; logs every device out",
+    "       chat-server admin delete-user <name>      delete the account as its owner can: devices out, groups left, messages kept as 'deleted account'",
     "       (admin takes the server's --data, or --database-url and --database-schema, and works while the server runs)",
     "",
     "Options (flag, environment variable, meaning):",

@@ -15,6 +15,7 @@ export const HTTP_STATUS: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 413 | 
   unknown_user: 404,
   account_deactivated: 403,
   blocked: 403,
+  account_deleted: 404,
   unknown_conversation: 404,
   not_member: 403,
   unknown_message: 404,

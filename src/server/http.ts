@@ -7,6 +7,7 @@ import type { Contacts } from "../services/contacts.ts";
 import type { Groups } from "../services/groups.ts";
 import type { Messaging } from "../services/messaging.ts";
 import type { LoginThrottle } from "../services/login-throttle.ts";
+import { selfServiceRoutes } from "./self-service-routes.ts";
 import type { ChatMetrics } from "./chat-metrics.ts";
 import type { Connections } from "./connections.ts";
 import { asChatError, errorAnswer } from "./errors.ts";
@@ -190,6 +191,8 @@ export function httpApp({ accounts, messaging, groups, contacts, connections, lo
 
   handle(authenticated, "/api", ROUTES.settings, async (c) => c.json(await accounts.privacy(c.get("actor"))));
   handle(authenticated, "/api", ROUTES.updateSettings, async (c) => c.json(await accounts.setPrivacy(c.get("actor"), c.req.valid("json"))));
+
+  selfServiceRoutes(authenticated, { accounts, groups, connections, logins, clientAddress, secure });
 
   handle(authenticated, "/api", ROUTES.createGroup, async (c) => {
     const body = c.req.valid("json");

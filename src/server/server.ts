@@ -122,7 +122,7 @@ export async function startChatServer(
   const connections = metrics.meterFanout(new Connections(bus, reportProblem));
   const { limits, logins, groupAdds } = abuseLimits(config, drivers.rateLimiter, log);
   const directory = new Directory(store);
-  const accounts = new Accounts(store, { maxDevices: config.maxDevices, registration: config.registration }, drivers.hashPassword);
+  const accounts = new Accounts(store, { maxDevices: config.maxDevices, registration: config.registration, nameReuseDays: config.nameReuseDays }, drivers.hashPassword);
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs, reportProblem);
   const contacts = new Contacts(store, directory, connections, presence, (a, b) => receipts.shareMarks(a, b), reportProblem);
   const receipts = new Receipts(store, directory, connections, contacts, config.groupReceiptDelayMs, reportProblem);

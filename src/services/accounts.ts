@@ -2,6 +2,7 @@ import { ChatError, type Credentials } from "../protocol/index.ts";
 import { hashSessionToken, newSessionToken } from "../domain/tokens.ts";
 import type { Device, DeviceId, Privacy, User } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
+import { exportData } from "./data-export.ts";
 
 /** Who is acting: established from a session token, never from anything the client claims. */
 export interface Actor {
@@ -42,7 +43,12 @@ export interface AccountLimits {
   maxDevices: number;
   /** Open when left out. */
   registration?: RegistrationMode;
+  /** Days before a deleted account's name may be registered again (30 when left out; 0: at once). */
+  nameReuseDays?: number;
 }
+
+const DAY_MS = 86_400_000;
+const DEFAULT_NAME_REUSE_DAYS = 30;
 
 /** Hashes a new password for storage; login verifies with the parameters the hash carries. */
 export type PasswordHasher = (password: string) => Promise<string>;
@@ -67,6 +73,7 @@ export class Accounts {
     if (mode === "invite" && !credentials.invite) {
       throw new ChatError("invite_invalid", "This server registers by invitation only: give the invite code you were sent (chat-client --invite CODE).");
     }
+    await this.checkNameReusable(credentials.name);
     const hash = await this.hashPassword(credentials.password);
     const user =
       mode === "invite"
@@ -86,10 +93,49 @@ export class Accounts {
       throw new ChatError("wrong_password", "The name and password do not match.");
     }
     // Told only to whoever knows the password, so guessing learns nothing of it.
-    if (await this.store.isDeactivated(user.id)) {
+    if ((await this.store.accountState(user.id)) === "deactivated") {
       throw new ChatError("account_deactivated", `The account '${user.name}' is deactivated: ask the server's operator.`);
     }
     return this.issue(user, credentials.device);
+  }
+
+  /**
+   * The actor's own password change, after the current password. With `logOutOtherDevices` every other
+   * device is logged out (the caller closes their sockets: their ids are returned); this one stays.
+   */
+  async changePassword(actor: Actor, currentPassword: string, newPassword: string, logOutOtherDevices: boolean): Promise<DeviceId[]> {
+    await this.checkPassword(actor, currentPassword);
+    return this.store.changePassword(actor.userId, await this.hashPassword(newPassword), logOutOtherDevices ? actor.deviceId : "all");
+  }
+
+  /** Deletes the actor's account; the caller has checked the password (checkPassword) and closes the sockets. */
+  async deleteAccount(actor: Actor): Promise<void> {
+    await this.store.deleteAccount(actor.name, this.now());
+  }
+
+  /** The name of a deleted account is kept from others for `nameReuseDays`, so nobody passes for its owner. */
+  private async checkNameReusable(name: string): Promise<void> {
+    const retiredAt = await this.store.nameRetiredAt(name);
+    const reusableAt = retiredAt === null ? null : retiredAt + (this.limits.nameReuseDays ?? DEFAULT_NAME_REUSE_DAYS) * DAY_MS;
+    if (reusableAt !== null && reusableAt > this.now()) {
+      throw new ChatError(
+        "name_taken",
+        `The name '${name}' belonged to an account deleted recently: it may be registered again from ${new Date(reusableAt).toISOString().slice(0, 10)}.`,
+      );
+    }
+  }
+
+  /** The actor's data, as the pieces of one JSON document (see exportData). */
+  exportData(actor: Actor): AsyncGenerator<string> {
+    return exportData(this.store, actor, this.now());
+  }
+
+  /** Refuses with `wrong_password` unless `password` is the actor's. */
+  async checkPassword(actor: Actor, password: string): Promise<void> {
+    const user = await this.store.userById(actor.userId);
+    if (!user || !(await Bun.password.verify(password, user.passwordHash))) {
+      throw new ChatError("wrong_password", "That password is not right.");
+    }
   }
 
   /** The actor behind a session token; throws `unauthorized` for an unknown or revoked one. */

@@ -1,4 +1,4 @@
-import { ChatError, isGroupAddress, type ConversationList, type ConversationSummary, type EventRequest, type HistoryPage, type MessagePlace, type SearchPage, type ServerFrame } from "../protocol/index.ts";
+import { ChatError, DELETED_ACCOUNT, isGroupAddress, type ConversationList, type ConversationSummary, type EventRequest, type HistoryPage, type MessagePlace, type SearchPage, type ServerFrame } from "../protocol/index.ts";
 import { groupTopic, resumeCursor, statusOf, userTopic } from "../domain/delivery.ts";
 import {
   characterCount,
@@ -119,10 +119,7 @@ export class Messaging {
     }
     let target: Target;
     try {
-      // A device whose account was deactivated elsewhere is refused until the sweep closes its socket.
-      if (await this.directory.isDeactivated(actor.userId)) {
-        throw new ChatError("account_deactivated", `Your account '${actor.name}' is deactivated: ask the server's operator.`);
-      }
+      await this.directory.checkMayAct(actor);
       target = request.type === "send" || request.type === "timer" || request.to !== undefined
         ? await this.resolve(actor, request.to!)
         : await this.conversationOf(actor, request.target);
@@ -381,12 +378,20 @@ export class Messaging {
 
   /** The actor's membership of the conversation with a user or a #group; non-members learn nothing. */
   private async membershipWith(actor: Actor, peer: string): Promise<Membership> {
+    if (peer === DELETED_ACCOUNT) return this.membershipWithDeleted(actor);
     let conv: ConversationId | undefined;
     if (isGroupAddress(peer)) conv = (await this.store.groupByName(peer.slice(1)))?.conv;
     else conv = await this.directory.directConversation(actor.userId, (await this.directory.user(peer)).id);
     const membership = conv === undefined ? null : await this.store.membership(actor.userId, conv);
     if (!membership) throw new ChatError("not_member", notMemberSentence(peer));
     return membership;
+  }
+
+  /** The direct conversation with a deleted account, while there is one only: with several, `deleted account` names none. */
+  private async membershipWithDeleted(actor: Actor): Promise<Membership> {
+    const found = (await this.store.membershipsOf(actor.userId)).filter((membership) => membership.kind === "direct" && membership.title === DELETED_ACCOUNT);
+    if (found.length === 1) return found[0]!;
+    throw new ChatError("account_deleted", found.length === 0 ? "You have no conversation with a deleted account." : "Several of your conversations are with deleted accounts: 'deleted account' cannot say which.");
   }
 
   /**

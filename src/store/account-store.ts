@@ -10,6 +10,9 @@ export interface UserSummary {
   deactivated: boolean;
 }
 
+/** Whether an account may act: deactivated by the operator, or deleted (by its owner or the operator). */
+export type AccountState = "active" | "deactivated" | "deleted";
+
 /** Accounts and their devices (sessions). */
 export interface AccountStore {
   createUser(name: string, passwordHash: string, now: number): Promise<User | null>;
@@ -34,16 +37,30 @@ export interface AccountStore {
   /** Deletes the device and its token; false when the user has no such device. */
   revokeDevice(userId: UserId, deviceId: DeviceId): Promise<boolean>;
   touchDevices(deviceIds: DeviceId[], now: number): Promise<void>;
-  /** Every account, by name. */
+  /** Every account not deleted, by name. */
   listUsers(): Promise<UserSummary[]>;
   /**
    * Deactivates (at `now`) or, with null, reactivates the named account; deactivating also deletes every
    * device and its token in the same transaction. The user's id, or null when no account has the name.
    */
   setDeactivated(name: string, deactivatedAt: number | null): Promise<UserId | null>;
-  isDeactivated(userId: UserId): Promise<boolean>;
+  accountState(userId: UserId): Promise<AccountState>;
   /** A new password hash for the named account, and every device logged out; false when no account has the name. */
   setPasswordHash(name: string, passwordHash: string): Promise<boolean>;
+  /**
+   * The user's own password change: a new hash, and with `keep` every other device logged out (the one
+   * making the change stays); with "all" every device stays. The ids of the devices logged out.
+   */
+  changePassword(userId: UserId, passwordHash: string, keep: DeviceId | "all"): Promise<DeviceId[]>;
+  /**
+   * Deletes the named account at `now`, in one transaction: every device and token, its hidden marks and
+   * group memberships go (a group it leaves without an admin gets its longest-standing member as admin);
+   * its messages and direct conversations stay and show it as "deleted account"; its name is free and
+   * retired at `now`. The user's id, or null when no account has the name.
+   */
+  deleteAccount(name: string, now: number): Promise<UserId | null>;
+  /** When a deleted account last had this name; null when none did. */
+  nameRetiredAt(name: string): Promise<number | null>;
   /** Those of `deviceIds` that still exist (not logged out, nor their user deactivated). */
   existingDevices(deviceIds: DeviceId[]): Promise<DeviceId[]>;
 }

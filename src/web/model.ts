@@ -96,9 +96,10 @@ export class ChatApp {
     }
   }
 
-  async login(name: string, password: string, register: boolean): Promise<void> {
+  /** `invite`: the code a server with `--registration invite` asks for when registering. */
+  async login(name: string, password: string, register: boolean, invite?: string): Promise<void> {
     const device = browserDeviceName();
-    const credentials = { name, password, device };
+    const credentials = { name, password, device, ...(register && invite ? { invite } : {}) };
     await this.start(register ? await this.api.browserRegister(credentials) : await this.api.browserLogin(credentials));
   }
 
@@ -106,10 +107,21 @@ export class ChatApp {
     try {
       await this.api.logout("");
     } finally {
-      await this.storage?.clear().catch(() => undefined);
-      this.stop();
-      location.reload();
+      await this.leave();
     }
+  }
+
+  /** Deletes the account for good (the server checks the password), then leaves as a logout does. */
+  async deleteAccount(password: string): Promise<void> {
+    await this.api.deleteAccount("", password);
+    await this.leave();
+  }
+
+  /** Forgets this browser's copy of the account and goes back to the login form. */
+  private async leave(): Promise<void> {
+    await this.storage?.clear().catch(() => undefined);
+    this.stop();
+    location.reload();
   }
 
   private stop(): void {

@@ -35,6 +35,23 @@ function register(server: ServerProcess, name: string, invite?: string) {
 
 const lastLine = (text: string) => text.split("\n").at(-1)!;
 
+/** A server binary on the store the options name (SQLite: their --data directory), stopped after the file. */
+async function serverOn(options: string[], args: string[] = []): Promise<ServerProcess> {
+  const data = options[0] === "--data" ? options[1]! : dir("chat-e2e-admin-unused-");
+  const server = await startServerBinary(data, 0, [...options, ...args]);
+  servers.push(server);
+  return server;
+}
+
+/** A device's open WebSocket, with the close code it will get and a way to wait for a frame of a type. */
+async function openSocket(server: ServerProcess, token: string) {
+  const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: `Bearer ${token}` } } as never);
+  const closed = new Promise<number>((resolve) => socket.addEventListener("close", (event) => resolve(event.code)));
+  await new Promise((resolve) => socket.addEventListener("open", resolve));
+  const frame = (type: string) => new Promise<void>((resolve) => socket.addEventListener("message", (event) => JSON.parse(String(event.data)).type === type && resolve()));
+  return { socket, closed, frame };
+}
+
 /** The two stores, each with the options that name it, as an operator would type them. */
 const STORES = [
   {
@@ -57,9 +74,7 @@ for (const store of STORES) {
   describe(store.name, () => {
     test("admin invite makes a code a running --registration invite server accepts once", async () => {
       const options = await store.options();
-      const data = options[0] === "--data" ? options[1]! : dir("chat-e2e-admin-unused-");
-      const server = await startServerBinary(data, 0, [...options, "--registration", "invite"]);
-      servers.push(server);
+      const server = await serverOn(options, ["--registration", "invite"]);
       expect((await ErrorBody.parse(await (await register(server, "mallory")).json())).error.code).toBe("invite_invalid");
 
       const made = await runServerCommand(["admin", "invite", ...options]);
@@ -89,14 +104,10 @@ for (const store of STORES) {
 
     test("admin users, deactivate, reactivate and reset-password change a running server's accounts", async () => {
       const options = await store.options();
-      const data = options[0] === "--data" ? options[1]! : dir("chat-e2e-admin-unused-");
-      const server = await startServerBinary(data, 0, options);
-      servers.push(server);
+      const server = await serverOn(options);
       const session = (await (await register(server, "mallory")).json()) as { token: string };
       expect((await register(server, "bob")).status).toBe(201);
-      const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { authorization: `Bearer ${session.token}` } } as never);
-      const closed = new Promise<number>((resolve) => socket.addEventListener("close", (event) => resolve(event.code)));
-      await new Promise((resolve) => socket.addEventListener("open", resolve));
+      const { closed } = await openSocket(server, session.token);
 
       const listed = await runServerCommand(["admin", "users", ...options]);
       expect(listed.code).toBe(0);
@@ -138,6 +149,36 @@ for (const store of STORES) {
       expect(chosen.status).toBe(200);
       await server.stop();
     });
+
+    test("admin delete-user deletes an account on a running server as its owner could, and names it 'deleted account' to the others", async () => {
+      const options = await store.options();
+      const server = await serverOn(options);
+      const mallory = (await (await register(server, "mallory")).json()) as { token: string };
+      const bob = (await (await register(server, "bob")).json()) as { token: string };
+      const { socket, closed, frame } = await openSocket(server, mallory.token);
+      const ready = frame("ready");
+      socket.send(JSON.stringify({ type: "hello", id: "h1" }));
+      await ready;
+      const sent = frame("sent");
+      socket.send(JSON.stringify({ type: "send", id: "m-1", to: "bob", text: "remember me" }));
+      await sent;
+
+      expect(await runServerCommand(["admin", "delete-user", "mallory", ...options])).toEqual({
+        code: 0,
+        stdout: "Deleted mallory: 1 device logged out, left every group; their messages stay as 'deleted account', and the name is free after the server's --name-reuse-days.",
+        stderr: "",
+      });
+      expect(await closed).toBe(4001);
+      expect((await fetch(`${server.url}/api/devices`, { headers: { authorization: `Bearer ${mallory.token}` } })).status).toBe(401);
+      const history = (await (await fetch(`${server.url}/api/history?with=deleted%20account`, { headers: { authorization: `Bearer ${bob.token}` } })).json()) as {
+        messages: Array<{ from: string; text: string }>;
+      };
+      expect(history.messages.map((message) => [message.from, message.text])).toEqual([["deleted account", "remember me"]]);
+      expect((await ErrorBody.parse(await (await register(server, "mallory")).json())).error.code).toBe("name_taken");
+      expect(lastLine((await runServerCommand(["admin", "users", ...options])).stdout)).toBe("1 user.");
+      expect(await runServerCommand(["admin", "delete-user", "mallory", ...options])).toEqual({ code: 1, stdout: "", stderr: "chat-server: There is no user named 'mallory'." });
+      await server.stop();
+    });
   });
 }
 
@@ -146,7 +187,7 @@ test("admin refuses an unknown command, a bad --uses or --expires, and a data di
   expect(await runServerCommand(["admin", "frobnicate", "--data", empty])).toEqual({
     code: 2,
     stdout: "",
-    stderr: 'chat-server: admin has no command "frobnicate": invite, users, deactivate, reactivate, reset-password. Run chat-server --help.',
+    stderr: 'chat-server: admin has no command "frobnicate": invite, users, deactivate, reactivate, reset-password, delete-user. Run chat-server --help.',
   });
   expect(await runServerCommand(["admin", "invite", "--data", empty])).toEqual({
     code: 1,

@@ -149,6 +149,8 @@ export interface ClientEnvironment {
   /** The client's HOME and XDG_CONFIG_HOME; its XDG_STATE_HOME is `stateHome(configHome)`. */
   configHome: string;
   password?: string;
+  /** More of the client's environment (CHAT_NEW_PASSWORD, say). */
+  env?: Record<string, string>;
 }
 
 /** The client's XDG_STATE_HOME: inside its home, and not the default ~/.local/state, so the variable is seen to count. */
@@ -165,7 +167,7 @@ function clientEnv(environment: ClientEnvironment): Record<string, string> {
     CHAT_SERVER: `127.0.0.1:${environment.server.port}`,
   };
   if (environment.password !== undefined) env.CHAT_PASSWORD = environment.password;
-  return env;
+  return { ...env, ...environment.env };
 }
 
 /** Starts `./chat-client <name> [args]` in script mode (standard input is a pipe). */

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:tes
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ErrorCode } from "../../src/protocol/index.ts";
+import { DELETED_ACCOUNT, type ErrorCode } from "../../src/protocol/index.ts";
 import { decodeBody, quoteOf, textOf, type AppendResult, type EventPolicy, type NewEvent, type Notice, type StoredEvent } from "../../src/domain/events.ts";
 import type { ConversationId, User } from "../../src/domain/types.ts";
 import postgresFirstMigration from "../../src/store/postgres/001_init.sql" with { type: "text" };
@@ -307,10 +307,10 @@ for (const backend of backends) {
         const laptop = await store.createDevice(alice.id, "laptop", "token-a1", 2_000, 10);
         const phone = await store.createDevice(alice.id, "phone", "token-a2", 2_000, 10);
         const bobs = await store.createDevice(bob.id, "phone", "token-b1", 2_000, 10);
-        expect(await store.isDeactivated(alice.id)).toBe(false);
+        expect(await store.accountState(alice.id)).toBe("active");
         const other = await openAnother();
         expect(await other.setDeactivated("alice", 3_000)).toBe(alice.id);
-        expect(await store.isDeactivated(alice.id)).toBe(true);
+        expect(await store.accountState(alice.id)).toBe("deactivated");
         expect(await store.deviceByTokenHash("token-a1")).toBeNull();
         expect(await store.deviceByTokenHash("token-a2")).toBeNull();
         expect(await store.devicesOf(alice.id)).toEqual([]);
@@ -319,7 +319,7 @@ for (const backend of backends) {
         expect(await store.setDeactivated("nobody", 3_000)).toBeNull();
 
         expect(await store.setDeactivated("alice", null)).toBe(alice.id);
-        expect(await store.isDeactivated(alice.id)).toBe(false);
+        expect(await store.accountState(alice.id)).toBe("active");
         expect(await store.createDevice(alice.id, "laptop", "token-a3", 4_000, 10)).not.toBeNull();
       });
 
@@ -338,6 +338,69 @@ for (const backend of backends) {
         expect(await store.deviceByTokenHash("token-a1")).toBeNull();
         expect(await store.devicesOf(alice.id)).toEqual([]);
         expect(await store.setPasswordHash("nobody", "h")).toBe(false);
+      });
+    });
+
+    describe("the user's own account changes", () => {
+      test("a password change keeps the changing device and, as chosen, logs the others out or keeps them", async () => {
+        const alice = await user("alice");
+        const laptop = (await store.createDevice(alice.id, "laptop", "token-a1", 2_000, 10))!;
+        const phone = (await store.createDevice(alice.id, "phone", "token-a2", 2_000, 10))!;
+        expect(await store.changePassword(alice.id, "kept hash", "all")).toEqual([]);
+        expect(await store.existingDevices([laptop.id, phone.id])).toEqual([laptop.id, phone.id]);
+        const other = await openAnother();
+        expect(await other.changePassword(alice.id, "new hash", laptop.id)).toEqual([phone.id]);
+        expect(await store.userByName("alice")).toMatchObject({ passwordHash: "new hash" });
+        expect(await store.deviceByTokenHash("token-a1")).toMatchObject({ id: laptop.id });
+        expect(await store.deviceByTokenHash("token-a2")).toBeNull();
+      });
+
+      test("a deleted account loses devices and groups, keeps its messages as 'deleted account', and frees its name", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        await store.createDevice(bob.id, "phone", "token-b1", 2_000, 10);
+        const group = (await store.createGroup("team", bob.id, [alice.id, carol.id], 2_000))!;
+        await append([message(conv, bob, "m1", "hello alice"), message(conv, alice, "m2"), react(conv, bob, "r1", "m2", "👍"), reply(conv, alice, "m3", "m1")]);
+        await append([message(group.conv, bob, "g1", "hi team")]);
+        await store.addContact(alice.id, bob.id, 3_000);
+        await store.addContact(bob.id, alice.id, 3_000);
+        await store.addContact(alice.id, carol.id, 3_000);
+        await store.addContact(carol.id, alice.id, 3_000);
+        await store.block(carol.id, bob.id, 3_000);
+        expect(await store.nameRetiredAt("bob")).toBeNull();
+
+        const other = await openAnother();
+        expect(await other.deleteAccount("bob", 5_000)).toBe(bob.id);
+        expect(await store.deleteAccount("bob", 5_001)).toBeNull();
+        expect(await store.accountState(bob.id)).toBe("deleted");
+        expect(await store.deviceByTokenHash("token-b1")).toBeNull();
+        expect(await store.userByName("bob")).toBeNull();
+        expect(await store.nameRetiredAt("bob")).toBe(5_000);
+        expect((await store.listUsers()).map((row) => row.name)).toEqual(["alice", "carol"]);
+        // The group goes on without them, with an admin (its longest-standing member).
+        expect(await store.groupMembers(group.conv)).toEqual([{ userId: alice.id, name: "alice", role: "admin" }, { userId: carol.id, name: "carol", role: "member" }]);
+        // alice keeps the conversation and everything in it, with the sender shown as deleted.
+        const events = await eventsById(conv, alice.id);
+        expect(events.get("m1")).toMatchObject({ sender: DELETED_ACCOUNT, body: { kind: "message", text: "hello alice" } });
+        expect(events.get("m3")?.quote).toMatchObject({ from: DELETED_ACCOUNT });
+        expect((await eventsById(group.conv, alice.id)).get("g1")).toMatchObject({ sender: DELETED_ACCOUNT });
+        expect(await store.reactionsTo(conv, [2])).toEqual([{ seq: 2, emoji: "👍", user: DELETED_ACCOUNT }]);
+        expect((await store.membershipsOf(alice.id)).find((membership) => membership.conv === conv)?.title).toBe(DELETED_ACCOUNT);
+        expect((await store.membersOf(conv)).map((member) => member.name).sort()).toEqual(["alice", DELETED_ACCOUNT].sort());
+        // Nobody keeps it as a contact or blocked, so nothing of it reaches the next owner of the name.
+        expect((await store.contactsOf(alice.id)).map((contact) => contact.name)).toEqual(["carol"]);
+        expect((await store.contactListOf(alice.id)).map((contact) => contact.name)).toEqual(["carol"]);
+        expect(await store.hasBlocked(carol.id, bob.id)).toBe(false);
+
+        // The name may be taken again, by a new account that shares nothing with the old one.
+        const newBob = await user("bob");
+        expect(newBob.id).not.toBe(bob.id);
+        expect(await store.accountState(newBob.id)).toBe("active");
+        expect((await store.membershipsOf(newBob.id))).toEqual([]);
+        expect(await store.directConversation(alice.id, newBob.id, 6_000)).not.toBe(conv);
+        // Deleting the new one too keeps the later date.
+        expect(await store.deleteAccount("bob", 7_000)).toBe(newBob.id);
+        expect(await store.nameRetiredAt("bob")).toBe(7_000);
       });
     });
 

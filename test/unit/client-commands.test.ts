@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { runCommand, type CommandContext } from "../../src/client/cli/commands.ts";
+import { environmentQuestions } from "../../src/client/cli/account-questions.ts";
 import { formatTime, PLAIN } from "../../src/client/cli/format.ts";
 import { membersLine, receiptsLine } from "../../src/client/cli/group-commands.ts";
 import { MessageBook } from "../../src/client/cli/message-book.ts";
@@ -37,6 +38,7 @@ function context(shortRefs = false): CommandContext & { printed: string[]; repor
     print: (line) => printed.push(line),
     report: (line) => reported.push(line),
     loggingOut: { now: false },
+    secrets: environmentQuestions({ password: undefined }),
     printed,
     reported,
     sent,

@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
-import { registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
+import { readFileSync } from "node:fs";
+import { DataExport } from "../../src/protocol/index.ts";
+import { hashInviteCode, newInviteCode } from "../../src/services/accounts.ts";
+import { openSqliteStore } from "../../src/store/sqlite/threaded-store.ts";
+import { loginUser, registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
 import { selfSignedCertificate } from "../helpers/tls-cert.ts";
 import { bubble, composer, launchBrowser, newPerson, PASSWORD, registeredPerson, send, signIn, startChat } from "./browser.ts";
 
 let browser: Browser;
 let server: TestServer;
+const NEW_PASSWORD = "a new password for willa";
 
 beforeAll(async () => {
   [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
@@ -206,5 +211,66 @@ describe("text stays text", () => {
     expect([...mallory.problems, ...reader.problems]).toEqual([]);
     await mallory.context.close();
     await reader.context.close();
+  });
+});
+
+describe("the account: an invite code to register, and in Settings a new password, a copy of the data, deletion", () => {
+  test("on an invite-only server the register form takes the invite code", async () => {
+    const invited = await startTestServer({ config: { registration: "invite" } });
+    try {
+      const store = await openSqliteStore(invited.dataDir);
+      const code = newInviteCode();
+      await store.createInvite(hashInviteCode(code), 1, null, Date.now());
+      await store.close();
+
+      const person = await newPerson(browser, invited.url, "irene");
+      const { page } = person;
+      await page.goto("/");
+      await page.getByLabel("Name", { exact: true }).fill("irene");
+      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+      await page.getByRole("button", { name: "Register" }).click();
+      await expect(page.getByRole("alert").textContent()).resolves.toContain("by invitation only");
+      await page.getByLabel("Invite code").fill(` ${code} `);
+      await page.getByRole("button", { name: "Register" }).click();
+      await page.getByRole("button", { name: "New chat" }).waitFor();
+      expect(person.problems).toEqual([]);
+      await person.context.close();
+    } finally {
+      await invited.cleanup();
+    }
+  });
+
+  test("Settings: a new password logs the other devices out, the data downloads as a file, and the account can be deleted", async () => {
+    const person = await registeredPerson(browser, server.url, "willa");
+    const { page } = person;
+    const phone = await loginUser(server, "willa", PASSWORD, "phone");
+    await page.getByRole("button", { name: "Settings" }).click();
+
+    await page.getByLabel("Current password").fill("not the password");
+    await page.getByLabel("New password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByRole("alert").textContent()).resolves.toContain("not right");
+    await page.getByLabel("Current password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Password changed" }).textContent()).resolves.toBe("Password changed; 1 other device was logged out.");
+    expect((await fetch(`${server.url}/api/devices`, { headers: { authorization: `Bearer ${phone.token}` } })).status).toBe(401);
+
+    const downloading = page.waitForEvent("download");
+    await page.getByRole("link", { name: "Download my data" }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe("chat-export-willa.json");
+    const exported = DataExport.parse(JSON.parse(readFileSync((await download.path())!, "utf8")));
+    expect(exported.user).toBe("willa");
+    expect(exported.devices.map((device) => device.current)).toEqual([true]);
+
+    await page.getByLabel("Password to confirm").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Delete my account" }).click();
+    await page.getByRole("button", { name: "Log in", exact: true }).waitFor();
+    await page.getByLabel("Name", { exact: true }).fill("willa");
+    await page.getByLabel("Password", { exact: true }).fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    await expect(page.getByRole("alert").textContent()).resolves.toContain("There is no user named 'willa'");
+    expect(person.problems).toEqual([]);
+    await person.context.close();
   });
 });

@@ -4,6 +4,7 @@ import { ChatApi } from "../sdk/api.ts";
 import type { ConnectionStatus } from "../sdk/connection.ts";
 import { PresenceBook } from "../sdk/presence-book.ts";
 import type { DeviceState, SavedSession } from "../sdk/state-file.ts";
+import { terminalQuestions } from "./account-questions.ts";
 import { Attention } from "./attention.ts";
 import { COMMANDS, type CommandContext, runCommand } from "./commands.ts";
 import { tabCompleter } from "./completion.ts";
@@ -106,6 +107,17 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
     conversations: switcher,
     offlineSince: () => label.offlineSince,
     loggingOut: { now: false },
+    secrets: terminalQuestions({
+      release: () => {
+        terminal.stop();
+        screen.clear();
+      },
+      takeBack: () => {
+        terminal.start();
+        terminal.input.setRawMode(true); // the question's prompt left the terminal in cooked mode
+        screen.refresh();
+      },
+    }),
   };
 
   return new Promise<ChatOutcome>((resolve) => {

@@ -41,8 +41,22 @@ export interface CommandContext {
   offlineSince?(): number | undefined;
   /** Set while this device logs itself out, so that the server closing its connection for it is not news. */
   loggingOut: { now: boolean };
+  /** How `/password` and `/delete-account` get passwords and a yes: asked, or from the environment in script mode. */
+  secrets: AccountQuestions;
   /** Script mode with `--json`: results given as records (search hits) rather than lines. */
   record?(record: JsonRecord): void;
+}
+
+/**
+ * The interactive client asks these at the keyboard (passwords hidden as they are typed); script mode
+ * cannot ask: it takes CHAT_PASSWORD and CHAT_NEW_PASSWORD, and a choice must come with the command.
+ * Undefined when there is no answer (cancelled, or not in the environment).
+ */
+export interface AccountQuestions {
+  currentPassword(): Promise<string | undefined>;
+  /** Asked twice in a terminal, to catch a typing mistake. */
+  newPassword(): Promise<string | undefined>;
+  yesOrNo(question: string): Promise<boolean | undefined>;
 }
 
 /** The conversation plain lines go to, and the numbered list the keyboard switches among. */

@@ -7,6 +7,7 @@ import { CONVERSATION_COMMANDS, numberedSwitch } from "./conversation-commands.t
 import { GROUP_COMMANDS } from "./group-commands.ts";
 import { MESSAGE_COMMANDS } from "./message-commands.ts";
 import { sanitize } from "./sanitize.ts";
+import { SELF_SERVICE_COMMANDS } from "./self-service-commands.ts";
 import { SOCIAL_COMMANDS } from "./social-commands.ts";
 
 export type { CommandContext, CommandOutcome } from "./command.ts";
@@ -23,7 +24,7 @@ const HELP: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [HELP, ...CONVERSATION_COMMANDS, ...MESSAGE_COMMANDS, ...ACCOUNT_COMMANDS, ...GROUP_COMMANDS, ...SOCIAL_COMMANDS, ...CONTACT_COMMANDS];
+export const COMMANDS: Command[] = [HELP, ...CONVERSATION_COMMANDS, ...MESSAGE_COMMANDS, ...ACCOUNT_COMMANDS, ...SELF_SERVICE_COMMANDS, ...GROUP_COMMANDS, ...SOCIAL_COMMANDS, ...CONTACT_COMMANDS];
 
 /** Runs `/name args`; an unknown command, unfit arguments or a failed request is reported, never thrown. */
 export async function runCommand(context: CommandContext, name: string, args: string[]): Promise<CommandOutcome> {

@@ -10,6 +10,8 @@ export interface ClientOptions {
   /** The certificate authorities for an https:// or wss:// server, when --ca or CHAT_CA_FILE adds one. */
   trust: TlsTrust | undefined;
   password: string | undefined;
+  /** Script mode's `/password`: the new password (CHAT_NEW_PASSWORD). */
+  newPassword?: string | undefined;
   deviceName: string | undefined;
   /** The invite code sent when registering (--invite or CHAT_INVITE). */
   invite?: string | undefined;
@@ -62,6 +64,7 @@ Environment:
   CHAT_SERVER       server address when --server is not given
   CHAT_CA_FILE      CA certificate file when --ca is not given
   CHAT_PASSWORD     password (otherwise asked for in a terminal; needed in script mode for the first login)
+  CHAT_NEW_PASSWORD script mode's /password: the new password (CHAT_PASSWORD is the current one)
   CHAT_INVITE       invite code when --invite is not given (registering on a server with --registration invite)
   XDG_CONFIG_HOME   config directory base (default ~/.config); the session is kept in <base>/chat/
   XDG_STATE_HOME    state directory base (default ~/.local/state); cursors and unsent messages
@@ -128,6 +131,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       server,
       trust,
       password: env.CHAT_PASSWORD || undefined,
+      newPassword: env.CHAT_NEW_PASSWORD || undefined,
       deviceName,
       invite: (parsed.values.invite ?? env.CHAT_INVITE)?.trim() || undefined,
       receipts: parsed.values.receipts,

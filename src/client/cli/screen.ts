@@ -64,6 +64,11 @@ export class PromptScreen {
     this.remember(undefined, this.lineEditor.getPrompt() + entered);
   }
 
+  /** Takes the prompt and the unfinished line off the screen while a question has the terminal; `refresh` brings them back. */
+  clear(): void {
+    this.clearInputArea();
+  }
+
   /** Draws the prompt again, e.g. after a line was entered and nothing else was printed. */
   refresh(): void {
     this.clearInputArea();

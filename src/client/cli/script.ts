@@ -18,6 +18,7 @@ import { sanitize } from "./sanitize.ts";
 import { showableSender } from "./sending.ts";
 import { firstContact, forgetSession, openConnection, SESSION_ENDED } from "./session.ts";
 import { WatermarkDedupe } from "./watermark-dedupe.ts";
+import { environmentQuestions } from "./account-questions.ts";
 
 /** After end of input, how long to wait for the server to acknowledge what was sent. */
 const ACK_WAIT_MS = 5_000;
@@ -79,6 +80,7 @@ export async function runScript(options: ClientOptions, state: DeviceState): Pro
     print: output.print,
     report: err,
     loggingOut,
+    secrets: environmentQuestions(options),
     ...(output.record && { record: output.record }),
   };
   const ended = await Promise.race([readInput(connection, context), fatal]);

@@ -20,6 +20,8 @@ import {
   PrivacySettings,
   type PrivacyUpdate,
   Session,
+  type PasswordChange,
+  PasswordChanged,
 } from "../../protocol/index.ts";
 import type { ServerAddress } from "./address.ts";
 import { networkReason, ServerUnreachableError } from "./errors.ts";
@@ -122,6 +124,24 @@ export class ChatApi {
     return this.request("PATCH", "/api/settings", { token, body: update, answer: PrivacySettings });
   }
 
+  /** Changes the password (the current one is checked); this device stays logged in. */
+  changePassword(token: string, change: PasswordChange): Promise<PasswordChanged> {
+    return this.request("POST", "/api/password", { token, body: change, answer: PasswordChanged });
+  }
+
+  /** Deletes the account for good (the password is checked); every device, this one too, is logged out. */
+  async deleteAccount(token: string, password: string): Promise<void> {
+    await this.request("POST", "/api/account/delete", { token, body: { password } });
+  }
+
+  /** The user's data (a DataExport) as the server streams it, to be written to a file as it comes. */
+  async exportData(token: string): Promise<ReadableStream<Uint8Array>> {
+    // A long history takes a while: no time limit for the whole download, only the server's answer is awaited.
+    const response = await this.fetch("GET", "/api/export", { token }, undefined);
+    if (!response.ok) throw errorFromResponse(response.status, await response.text().catch(() => ""));
+    return response.body ?? new Response("").body!;
+  }
+
   /** Creates a group; the creator is its first admin. */
   createGroup(token: string, name: string, members: string[]): Promise<GroupInfo> {
     return this.request("POST", "/api/groups", { token, body: { name, members }, answer: GroupInfo });
@@ -208,6 +228,18 @@ export class ChatApi {
     path: string,
     options: { body?: unknown; token?: string; answer?: z.ZodType<T> },
   ): Promise<T> {
+    const response = await this.fetch(method, path, options, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+    const text = await response.text().catch(() => "");
+    if (!response.ok) throw errorFromResponse(response.status, text);
+    if (!options.answer) return undefined as T;
+    const parsed = options.answer.safeParse(parseJson(text));
+    if (!parsed.success) {
+      throw new ChatError("internal", `The server sent an answer to ${method} ${path.split("?")[0]} that this client does not understand.`);
+    }
+    return parsed.data;
+  }
+
+  private async fetch(method: string, path: string, options: { body?: unknown; token?: string }, signal: AbortSignal | undefined): Promise<Response> {
     // Without a token (a browser), the session cookie authenticates, and the CSRF header shows the request is the page's own.
     const headers: Record<string, string> = { "x-chat-csrf": "1" };
     if (options.body !== undefined) headers["content-type"] = "application/json";
@@ -217,23 +249,14 @@ export class ChatApi {
       method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal,
       tls: this.trust,
     };
-    let response: Response;
     try {
-      response = await fetch(`${this.server.http}${path}`, init);
+      return await fetch(`${this.server.http}${path}`, init);
     } catch (error) {
       throw new ServerUnreachableError(this.server.display, networkReason(error));
     }
-    const text = await response.text().catch(() => "");
-    if (!response.ok) throw errorFromResponse(response.status, text);
-    if (!options.answer) return undefined as T;
-    const parsed = options.answer.safeParse(parseJson(text));
-    if (!parsed.success) {
-      throw new ChatError("internal", `The server sent an answer to ${method} ${path.split("?")[0]} that this client does not understand.`);
-    }
-    return parsed.data;
   }
 }
 

@@ -1,3 +1,4 @@
+import { SHOWN_NAME } from "../shown-name.ts";
 import type { SQL, TransactionSQL } from "bun";
 import {
   encodeBody,
@@ -94,7 +95,7 @@ async function appendOneByOne(tx: TransactionSQL, batch: NewEvent[], policy: Eve
   for (const event of batch) {
     const targetId = targetOf(event);
     const found = await tx<StoredRow[]>`
-      SELECT e.client_id, e.seq, e.sender_id, u.name AS sender, e.kind, e.body, e.sent_at, e.deleted, e.expires_at
+      SELECT e.client_id, e.seq, e.sender_id, ${tx.unsafe(SHOWN_NAME)} AS sender, e.kind, e.body, e.sent_at, e.deleted, e.expires_at
       FROM events e JOIN users u ON u.id = e.sender_id
       WHERE e.conv_id = ${event.conv} AND e.client_id = ANY(${targetId === undefined ? [event.clientId] : [event.clientId, targetId]}::text[])`;
     const original = found.find((row) => row.client_id === event.clientId);

@@ -2,6 +2,7 @@
  * Reading the conversation log of the PostgreSQL store, search, hiding, disappearing messages and
  * retention. Appending is in append-events.ts.
  */
+import { SHOWN_NAME, shownName } from "../shown-name.ts";
 import type { SQL } from "bun";
 import type { EventKind, Reaction, StoredEvent } from "../../domain/events.ts";
 import type { ConversationId, UserId } from "../../domain/types.ts";
@@ -49,9 +50,9 @@ const toEvent = (row: EventRow): StoredEvent =>
 
 /** Each event `e` with its sender's name, the quoted message of a reply, and whether `viewer` hid it. */
 const eventColumns = (sql: SQL, viewer: UserId) => sql`
-  e.id, e.conv_id AS conv, e.seq, e.client_id AS "clientId", e.sender_id AS "senderId", u.name AS sender,
+  e.id, e.conv_id AS conv, e.seq, e.client_id AS "clientId", e.sender_id AS "senderId", ${sql.unsafe(SHOWN_NAME)} AS sender,
   e.kind, e.body, e.ref_id AS "refId", e.sent_at AS "sentAt", e.edited_at AS "editedAt", e.deleted, e.expires_at AS "expiresAt",
-  qu.name AS "quoteFrom", substr(q.body, 1, 400) AS "quoteText", q.deleted AS "quoteDeleted",
+  ${sql.unsafe(shownName("qu"))} AS "quoteFrom", substr(q.body, 1, 400) AS "quoteText", q.deleted AS "quoteDeleted",
   EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = ${viewer} AND h.conv_id = e.conv_id AND h.seq = e.seq) AS hidden`;
 
 /** Joined after `events e`: the sender, and for a reply the message it quotes and its sender. */
@@ -116,7 +117,7 @@ export async function searchMessages(sql: SQL, userId: UserId, words: string[], 
 export async function reactionsTo(sql: SQL, conv: ConversationId, seqs: number[]): Promise<Reaction[]> {
   if (seqs.length === 0) return [];
   const rows = await sql<{ seq: Int8; emoji: string; user: string }[]>`
-    SELECT r.seq, r.emoji, u.name AS "user" FROM reactions r JOIN users u ON u.id = r.user_id
+    SELECT r.seq, r.emoji, ${sql.unsafe(SHOWN_NAME)} AS "user" FROM reactions r JOIN users u ON u.id = r.user_id
     WHERE r.conv_id = ${conv} AND r.seq = ANY(${seqs}::bigint[])
     ORDER BY r.seq, u.name COLLATE "C"`;
   return rows.map((row) => ({ seq: Number(row.seq), emoji: row.emoji, user: row.user }));

@@ -21,7 +21,8 @@ import type {
 import type { ConversationSummaryRow } from "../conversation-log.ts";
 import { groupByConversation } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
-import type { UserSummary } from "../account-store.ts";
+import type { AccountState, UserSummary } from "../account-store.ts";
+import { SHOWN_NAME, shownName } from "../shown-name.ts";
 import { appendEvents } from "./append-events.ts";
 import * as contacts from "./contacts.ts";
 import * as events from "./event-log.ts";
@@ -188,7 +189,7 @@ class PostgresStore implements Store {
   async listUsers(): Promise<UserSummary[]> {
     const rows = await this.sql<{ name: string; created_at: string; last_active: string | null; devices: number; deactivated_at: string | null }[]>`
       SELECT u.name, u.created_at, max(d.last_active) AS last_active, count(d.id)::int AS devices, u.deactivated_at
-      FROM users u LEFT JOIN devices d ON d.user_id = u.id GROUP BY u.id ORDER BY u.name`;
+      FROM users u LEFT JOIN devices d ON d.user_id = u.id WHERE u.deleted_at IS NULL GROUP BY u.id ORDER BY u.name`;
     return rows.map((row) => ({
       name: row.name,
       createdAt: Number(row.created_at),
@@ -207,9 +208,57 @@ class PostgresStore implements Store {
     });
   }
 
-  async isDeactivated(userId: UserId): Promise<boolean> {
-    const [row] = await this.sql<{ deactivated_at: string | null }[]>`SELECT deactivated_at FROM users WHERE id = ${userId}`;
-    return (row?.deactivated_at ?? null) !== null;
+  async accountState(userId: UserId): Promise<AccountState> {
+    const [row] = await this.sql<{ deactivated_at: string | null; deleted_at: string | null }[]>`
+      SELECT deactivated_at, deleted_at FROM users WHERE id = ${userId}`;
+    if (!row || row.deleted_at !== null) return "deleted";
+    return row.deactivated_at === null ? "active" : "deactivated";
+  }
+
+  async changePassword(userId: UserId, passwordHash: string, keep: DeviceId | "all"): Promise<DeviceId[]> {
+    return this.sql.begin(async (tx) => {
+      await tx`UPDATE users SET password_hash = ${passwordHash} WHERE id = ${userId}`;
+      if (keep === "all") return [];
+      const gone = await tx<{ id: string }[]>`DELETE FROM devices WHERE user_id = ${userId} AND id <> ${keep} RETURNING id`;
+      return gone.map((row) => Number(row.id));
+    });
+  }
+
+  async deleteAccount(name: string, now: number): Promise<UserId | null> {
+    return this.sql.begin(async (tx) => {
+      // The row lock orders this after any login of the user in flight (createDevice takes it too).
+      const [user] = await tx<{ id: string }[]>`SELECT id FROM users WHERE name = ${name.toLowerCase()} AND deleted_at IS NULL FOR UPDATE`;
+      if (!user) return null;
+      await tx`DELETE FROM devices WHERE user_id = ${user.id}`;
+      await tx`DELETE FROM hidden WHERE user_id = ${user.id}`;
+      // Nobody counts a deleted account as a contact, blocked or inviting, nor does it count anyone.
+      await tx`DELETE FROM contacts WHERE owner_id = ${user.id} OR contact_id = ${user.id}`;
+      await tx`DELETE FROM blocks WHERE owner_id = ${user.id} OR blocked_id = ${user.id}`;
+      await tx`DELETE FROM group_invites WHERE user_id = ${user.id} OR inviter_id = ${user.id}`;
+      const left = await tx<{ conv_id: string }[]>`
+        DELETE FROM members m USING conversations c
+        WHERE m.user_id = ${user.id} AND c.id = m.conv_id AND c.kind = 'group'
+        RETURNING m.conv_id`;
+      // A group left without an admin gets its longest-standing member (lowest id), as when its last admin leaves.
+      for (const { conv_id } of left) {
+        await tx`
+          UPDATE members SET role = 'admin'
+          WHERE conv_id = ${conv_id} AND user_id = (SELECT min(user_id) FROM members WHERE conv_id = ${conv_id})
+            AND NOT EXISTS (SELECT 1 FROM members WHERE conv_id = ${conv_id} AND role = 'admin')`;
+      }
+      await tx`
+        UPDATE users SET name = '~' || id, password_hash = '', deleted_at = ${now}, last_seen = NULL, hide_last_seen = true
+        WHERE id = ${user.id}`;
+      await tx`
+        INSERT INTO retired_names (name, retired_at) VALUES (${name.toLowerCase()}, ${now})
+        ON CONFLICT (name) DO UPDATE SET retired_at = excluded.retired_at`;
+      return Number(user.id);
+    });
+  }
+
+  async nameRetiredAt(name: string): Promise<number | null> {
+    const [row] = await this.sql<{ retired_at: string }[]>`SELECT retired_at FROM retired_names WHERE name = ${name.toLowerCase()}`;
+    return row ? Number(row.retired_at) : null;
   }
 
   async setPasswordHash(name: string, passwordHash: string): Promise<boolean> {
@@ -338,7 +387,7 @@ class PostgresStore implements Store {
   private async memberships(userId: UserId, conv: ConversationId | null): Promise<Membership[]> {
     const rows = await this.sql<{ conv_id: Int8; kind: ConversationKind; title: string; last_seq: Int8; joined_seq: Int8 }[]>`
       SELECT c.id AS conv_id, c.kind, c.last_seq, m.joined_seq,
-             CASE c.kind WHEN 'direct' THEN other.name ELSE c.name END AS title
+             CASE c.kind WHEN 'direct' THEN ${this.sql.unsafe(shownName("other"))} ELSE c.name END AS title
       FROM members m
       JOIN conversations c ON c.id = m.conv_id
       LEFT JOIN users other
@@ -362,7 +411,7 @@ class PostgresStore implements Store {
 
   async conversationMarksOf(userId: UserId): Promise<ConversationMarks[]> {
     const rows = await this.sql<{ conv_id: Int8; kind: ConversationKind; name: string | null; user_id: Int8; member_name: string; delivered: Int8; read: Int8; read_receipts: boolean }[]>`
-      SELECT c.id AS conv_id, c.kind, c.name, u.id AS user_id, u.name AS member_name, m.delivered, m.read, u.read_receipts
+      SELECT c.id AS conv_id, c.kind, c.name, u.id AS user_id, ${this.sql.unsafe(SHOWN_NAME)} AS member_name, m.delivered, m.read, u.read_receipts
       FROM members mine JOIN conversations c ON c.id = mine.conv_id AND c.last_seq > 0
         JOIN members m ON m.conv_id = c.id JOIN users u ON u.id = m.user_id
       WHERE mine.user_id = ${userId}
@@ -383,7 +432,7 @@ class PostgresStore implements Store {
 
   async membersOf(conv: ConversationId): Promise<Watermarks[]> {
     const rows = await this.sql<{ user_id: Int8; name: string; delivered: Int8; read: Int8 }[]>`
-      SELECT m.user_id, u.name, m.delivered, m.read
+      SELECT m.user_id, ${this.sql.unsafe(SHOWN_NAME)} AS name, m.delivered, m.read
       FROM members m JOIN users u ON u.id = m.user_id
       WHERE m.conv_id = ${conv}
       ORDER BY u.name COLLATE "C" -- byte order, as SQLite sorts, whatever the database's collation`;

@@ -15,6 +15,7 @@ import type { ConversationId, ConversationKind, UserId } from "../../domain/type
 import type { ConversationLog, ConversationSummaryRow } from "../conversation-log.ts";
 import { toStoredEvent, type EventRow } from "../event-rows.ts";
 import { inWriteTransaction } from "./transaction.ts";
+import { SHOWN_NAME, shownName } from "../shown-name.ts";
 import { raiseOwnMarks, type SenderState } from "../own-marks.ts";
 
 type EventLogMethods = Pick<
@@ -56,9 +57,9 @@ const toEvent = (row: RawEventRow): StoredEvent =>
   toStoredEvent({ ...row, deleted: row.deleted === 1, quoteDeleted: row.quoteDeleted === null ? null : row.quoteDeleted === 1, hidden: row.hidden === 1 });
 
 /** Each event with its sender's name, the quoted message of a reply, and whether $viewer hid it. */
-const EVENT_SELECT = `SELECT e.id, e.conv_id AS conv, e.seq, e.client_id AS clientId, e.sender_id AS senderId, u.name AS sender,
+const EVENT_SELECT = `SELECT e.id, e.conv_id AS conv, e.seq, e.client_id AS clientId, e.sender_id AS senderId, ${SHOWN_NAME} AS sender,
     e.kind, e.body, e.ref_id AS refId, e.sent_at AS sentAt, e.edited_at AS editedAt, e.deleted, e.expires_at AS expiresAt,
-    qu.name AS quoteFrom, substr(q.body, 1, 400) AS quoteText, q.deleted AS quoteDeleted,
+    ${shownName("qu")} AS quoteFrom, substr(q.body, 1, 400) AS quoteText, q.deleted AS quoteDeleted,
     EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = $viewer AND h.conv_id = e.conv_id AND h.seq = e.seq) AS hidden
   FROM events e JOIN users u ON u.id = e.sender_id
     LEFT JOIN events q ON e.kind = 'message' AND q.client_id = e.ref_id AND q.conv_id = e.conv_id
@@ -83,7 +84,7 @@ export function sqliteEventLog(db: Database): EventLogMethods {
     "SELECT last_seq AS lastSeq, timer_seconds AS timerSeconds, kind FROM conversations WHERE id = ?1",
   );
   const selectTarget = q<TargetRow>(
-    `SELECT e.id, e.seq, e.sender_id AS senderId, u.name AS sender, e.kind, e.body, e.sent_at AS sentAt, e.deleted
+    `SELECT e.id, e.seq, e.sender_id AS senderId, ${SHOWN_NAME} AS sender, e.kind, e.body, e.sent_at AS sentAt, e.deleted
      FROM events e JOIN users u ON u.id = e.sender_id WHERE e.client_id = ?1 AND e.conv_id = ?2`,
   );
   const insertEvent = q(
@@ -141,7 +142,7 @@ export function sqliteEventLog(db: Database): EventLogMethods {
      FROM members m WHERE m.user_id = ?1`,
   );
   const selectReactions = q<Reaction>(
-    `SELECT r.seq, r.emoji, u.name AS user FROM reactions r JOIN users u ON u.id = r.user_id
+    `SELECT r.seq, r.emoji, ${SHOWN_NAME} AS user FROM reactions r JOIN users u ON u.id = r.user_id
      WHERE r.conv_id = ?1 AND r.seq IN (SELECT value FROM json_each(?2)) ORDER BY r.seq, u.name`,
   );
   const selectConversationsWith = q<{ conv: number }>(

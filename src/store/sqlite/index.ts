@@ -24,7 +24,8 @@ import { sqliteContacts } from "./contacts.ts";
 import { sqliteEventLog } from "./event-log.ts";
 import { MIGRATIONS } from "./schema.ts";
 import { inWriteTransaction } from "./transaction.ts";
-import type { UserSummary } from "../account-store.ts";
+import type { AccountState, UserSummary } from "../account-store.ts";
+import { SHOWN_NAME } from "../shown-name.ts";
 
 export const SQLITE_FILE_NAME = "chat.db";
 
@@ -128,6 +129,7 @@ function sqliteStore(db: Database): Store {
     "UPDATE invites SET uses_left = uses_left - 1 WHERE code_hash = ?1 AND uses_left > 0 AND (expires_at IS NULL OR expires_at > ?2) RETURNING 1 AS used",
   );
   const insertInvite = q("INSERT INTO invites (code_hash, uses_left, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)");
+  // A deleted account's row is renamed '~<id>', which no valid name matches.
   const selectUserByName = q<User>("SELECT id, name, password_hash AS passwordHash FROM users WHERE name = ?1");
   const selectUserById = q<User>("SELECT id, name, password_hash AS passwordHash FROM users WHERE id = ?1");
 
@@ -147,11 +149,35 @@ function sqliteStore(db: Database): Store {
   const deleteDeviceCursors = q("DELETE FROM device_cursors WHERE device_id = ?1");
   const selectUserSummaries = q<{ name: string; createdAt: number; lastActive: number | null; devices: number; deactivatedAt: number | null }>(
     `SELECT u.name, u.created_at AS createdAt, max(d.last_active) AS lastActive, count(d.id) AS devices, u.deactivated_at AS deactivatedAt
-     FROM users u LEFT JOIN devices d ON d.user_id = u.id GROUP BY u.id ORDER BY u.name`,
+     FROM users u LEFT JOIN devices d ON d.user_id = u.id WHERE u.deleted_at IS NULL GROUP BY u.id ORDER BY u.name`,
   );
   const updateDeactivated = q<{ id: number }>("UPDATE users SET deactivated_at = ?2 WHERE name = ?1 RETURNING id");
   const updatePasswordHash = q<{ id: number }>("UPDATE users SET password_hash = ?2 WHERE name = ?1 RETURNING id");
-  const selectDeactivated = q<{ deactivatedAt: number | null }>("SELECT deactivated_at AS deactivatedAt FROM users WHERE id = ?1");
+  const selectAccountState = q<{ deactivatedAt: number | null; deletedAt: number | null }>(
+    "SELECT deactivated_at AS deactivatedAt, deleted_at AS deletedAt FROM users WHERE id = ?1",
+  );
+  const updateOwnPasswordHash = q("UPDATE users SET password_hash = ?2 WHERE id = ?1");
+  const deleteOtherDevices = q<{ id: number }>("DELETE FROM devices WHERE user_id = ?1 AND id != ?2 RETURNING id");
+  const deleteOtherCursors = q("DELETE FROM device_cursors WHERE device_id IN (SELECT id FROM devices WHERE user_id = ?1 AND id != ?2)");
+  const selectLiveUserByName = q<{ id: number }>("SELECT id FROM users WHERE name = ?1 AND deleted_at IS NULL");
+  const selectGroupsOf = q<{ conv: number }>("SELECT m.conv_id AS conv FROM members m JOIN conversations c ON c.id = m.conv_id AND c.kind = 'group' WHERE m.user_id = ?1");
+  const deleteHiddenOf = q("DELETE FROM hidden WHERE user_id = ?1");
+  // Nobody counts a deleted account as a contact, blocked or inviting, nor does it count anyone.
+  const deleteTiesOf = [
+    q("DELETE FROM contacts WHERE owner_id = ?1 OR contact_id = ?1"),
+    q("DELETE FROM blocks WHERE owner_id = ?1 OR blocked_id = ?1"),
+    q("DELETE FROM group_invites WHERE user_id = ?1 OR inviter_id = ?1"),
+  ];
+  // A group left without an admin gets its longest-standing member (lowest id), as when its last admin leaves.
+  const promoteHeir = q(
+    `UPDATE members SET role = 'admin' WHERE conv_id = ?1 AND user_id = (SELECT min(user_id) FROM members WHERE conv_id = ?1)
+       AND NOT EXISTS (SELECT 1 FROM members WHERE conv_id = ?1 AND role = 'admin')`,
+  );
+  const markDeleted = q(
+    "UPDATE users SET name = '~' || id, password_hash = '', deleted_at = ?2, last_seen = NULL, hide_last_seen = 1 WHERE id = ?1",
+  );
+  const retireName = q("INSERT INTO retired_names (name, retired_at) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET retired_at = excluded.retired_at");
+  const selectRetiredAt = q<{ retiredAt: number }>("SELECT retired_at AS retiredAt FROM retired_names WHERE name = ?1");
   const deleteCursorsOfUser = q("DELETE FROM device_cursors WHERE device_id IN (SELECT id FROM devices WHERE user_id = ?1)");
   const deleteDevicesOfUser = q("DELETE FROM devices WHERE user_id = ?1");
   const selectExistingDevices = q<{ id: number }>("SELECT id FROM devices WHERE id IN (SELECT value FROM json_each(?1))");
@@ -181,19 +207,19 @@ function sqliteStore(db: Database): Store {
   const selectMemberships = q<Membership>(
     `SELECT c.id AS conv, c.kind, c.last_seq AS lastSeq, m.joined_seq AS joinedSeq,
        CASE c.kind WHEN 'group' THEN c.name ELSE coalesce(
-         (SELECT u.name FROM members o JOIN users u ON u.id = o.user_id WHERE o.conv_id = c.id AND o.user_id != ?1),
+         (SELECT ${SHOWN_NAME} FROM members o JOIN users u ON u.id = o.user_id WHERE o.conv_id = c.id AND o.user_id != ?1),
          (SELECT name FROM users WHERE id = ?1)) END AS title
      FROM members m JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ?1 AND (?2 IS NULL OR m.conv_id = ?2)`,
   );
   const selectConversationMarks = q<Omit<MemberMarksRow, "sharesReadReceipts"> & { sharesReadReceipts: number }>(
-    `SELECT c.id AS conv, c.kind, c.name, u.id AS userId, u.name AS memberName, m.delivered_seq AS delivered,
+    `SELECT c.id AS conv, c.kind, c.name, u.id AS userId, ${SHOWN_NAME} AS memberName, m.delivered_seq AS delivered,
        m.read_seq AS read, u.read_receipts AS sharesReadReceipts
      FROM members mine JOIN conversations c ON c.id = mine.conv_id AND c.last_seq > 0
        JOIN members m ON m.conv_id = c.id JOIN users u ON u.id = m.user_id
      WHERE mine.user_id = ?1 ORDER BY c.id, u.name`,
   );
   const selectMembers = q<Watermarks>(
-    `SELECT m.user_id AS userId, u.name, m.delivered_seq AS delivered, m.read_seq AS read
+    `SELECT m.user_id AS userId, ${SHOWN_NAME} AS name, m.delivered_seq AS delivered, m.read_seq AS read
      FROM members m JOIN users u ON u.id = m.user_id WHERE m.conv_id = ?1 ORDER BY u.name`,
   );
 
@@ -342,8 +368,41 @@ function sqliteStore(db: Database): Store {
       });
     },
 
-    async isDeactivated(userId: UserId): Promise<boolean> {
-      return (selectDeactivated.get(userId)?.deactivatedAt ?? null) !== null;
+    async accountState(userId: UserId): Promise<AccountState> {
+      const row = selectAccountState.get(userId);
+      if (!row || row.deletedAt !== null) return "deleted";
+      return row.deactivatedAt === null ? "active" : "deactivated";
+    },
+
+    async changePassword(userId: UserId, passwordHash: string, keep: DeviceId | "all"): Promise<DeviceId[]> {
+      return inWriteTransaction(db, () => {
+        updateOwnPasswordHash.run(userId, passwordHash);
+        if (keep === "all") return [];
+        deleteOtherCursors.run(userId, keep);
+        return deleteOtherDevices.all(userId, keep).map((row) => row.id);
+      });
+    },
+
+    async deleteAccount(name: string, now: number): Promise<UserId | null> {
+      return inWriteTransaction(db, () => {
+        const user = selectLiveUserByName.get(name);
+        if (!user) return null;
+        deleteCursorsOfUser.run(user.id);
+        deleteDevicesOfUser.run(user.id);
+        deleteHiddenOf.run(user.id);
+        for (const statement of deleteTiesOf) statement.run(user.id);
+        for (const { conv } of selectGroupsOf.all(user.id)) {
+          deleteMember.run(conv, user.id);
+          promoteHeir.run(conv);
+        }
+        markDeleted.run(user.id, now);
+        retireName.run(name, now);
+        return user.id;
+      });
+    },
+
+    async nameRetiredAt(name: string): Promise<number | null> {
+      return selectRetiredAt.get(name)?.retiredAt ?? null;
     },
 
     async setPasswordHash(name: string, passwordHash: string): Promise<boolean> {

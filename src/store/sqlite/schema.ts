@@ -171,4 +171,14 @@ export const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   ALTER TABLE users ADD COLUMN group_adds TEXT NOT NULL DEFAULT 'everyone' CHECK (group_adds IN ('everyone', 'contacts', 'nobody'));
   `,
+  // Accounts deleted by their owner or the operator (issue 13): the row stays, renamed '~<id>' so its name is
+  // free, and shows as "deleted account" beside the messages it sent; the name waits in retired_names for
+  // --name-reuse-days before anyone may register it again.
+  `
+  ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+  CREATE TABLE retired_names (
+    name       TEXT PRIMARY KEY,
+    retired_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -18,6 +18,8 @@ export const WRITE_METHODS = [
   "touchDevices",
   "setDeactivated",
   "setPasswordHash",
+  "changePassword",
+  "deleteAccount",
   "setPrivacy",
   "addContact",
   "removeContact",

@@ -6,6 +6,7 @@ import type { ChatApp } from "../model.ts";
 export function Login({ app }: { app: ChatApp }) {
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
+  const [invite, setInvite] = useState("");
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
 
@@ -17,7 +18,7 @@ export function Login({ app }: { app: ChatApp }) {
     setBusy(true);
     setError(undefined);
     try {
-      await app.login(checkedName.data, checkedPassword.data, register);
+      await app.login(checkedName.data, checkedPassword.data, register, invite.trim() || undefined);
     } catch (failure) {
       const code = (failure as { code?: string }).code;
       const message = (failure as Error).message;
@@ -44,6 +45,10 @@ export function Login({ app }: { app: ChatApp }) {
         <label>
           Password
           <input name="password" type="password" autocomplete="current-password" required value={password} onInput={(event) => setPassword(event.currentTarget.value)} />
+        </label>
+        <label>
+          Invite code <small>(to register, when the server asks for one)</small>
+          <input name="invite" autocomplete="off" autocapitalize="off" spellcheck={false} value={invite} onInput={(event) => setInvite(event.currentTarget.value)} />
         </label>
         <p class="hint">Names: 3 to 32 letters a-z, digits, _ - or ., starting with a letter. Passwords: at least 8 characters.</p>
         {error && (

@@ -2,8 +2,9 @@ import { useEffect, useState } from "preact/hooks";
 import type { DeviceList, PrivacySettings } from "../../protocol/index.ts";
 import { shortWhen } from "../format.ts";
 import type { ChatApp } from "../model.ts";
+import { AccountSettings } from "./AccountSettings.tsx";
 
-/** Privacy switches, the account's devices (each can be logged out), and logging out. */
+/** Privacy switches, the account's devices (each can be logged out), the account itself, and logging out. */
 export function Settings({ app }: { app: ChatApp }) {
   const [privacy, setPrivacy] = useState<PrivacySettings>();
   const [devices, setDevices] = useState<DeviceList["devices"]>([]);
@@ -76,6 +77,7 @@ export function Settings({ app }: { app: ChatApp }) {
           ))}
         </ul>
       </section>
+      <AccountSettings app={app} devicesChanged={() => void refresh()} />
       <button type="button" class="danger" onClick={() => void app.logout()}>
         Log out
       </button>
