@@ -24,6 +24,8 @@ const FULL_ONE_TO_ONE: OneToOneParams = {
   stallMs: 1000,
   drainTimeoutMs: 20_000,
   search: { startRate: 2000, growth: 1.5, refineSteps: 3, maxRate: 1_000_000, minRate: 50 },
+  // About a third of what the app sustains on this 2-core machine, a sixth of the relays.
+  cpuStep: { ratePerSec: 20_000, seconds: 5 },
 };
 
 export const FULL: Plan = {
@@ -53,6 +55,7 @@ const QUICK_ONE_TO_ONE: OneToOneParams = {
   pairs: 20,
   stepSeconds: 1,
   halfRateSeconds: 1.5,
+  cpuStep: { ratePerSec: 20_000, seconds: 2 },
   stallMs: 400,
   drainTimeoutMs: 3000,
   search: { startRate: 8000, growth: 2, refineSteps: 2, maxRate: 1_000_000, minRate: 250 },
@@ -63,5 +66,5 @@ export const QUICK: Plan = {
   // Cross-server is not in the quick run; `--quick --only=cross-server` gets the same short steps.
   scenarios: { ...FULL.scenarios, "one-to-one": QUICK_ONE_TO_ONE, "cross-server": QUICK_ONE_TO_ONE },
   run: ["one-to-one"],
-  jobTimeoutSeconds: 25,
+  jobTimeoutSeconds: 35,
 };

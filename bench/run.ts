@@ -10,7 +10,7 @@
  *   bun run bench:quick      one-to-one only, within 60 s
  * Options: --only=one-to-one,cross-server,connections,fanout,catchup  --targets=app,ceiling,peer
  *          --binary (run ./chat-server)  --profile (CPU profile of the app over each scenario's measured phase)
- *          --connections=N (scenario 2 size)
+ *          --connections=N (scenario 2 size)  --cpu-only (one-to-one: only the CPU step at a fixed rate, no search)
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -38,11 +38,15 @@ const { values: options } = parseArgs({
     binary: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     connections: { type: "string" },
+    "cpu-only": { type: "boolean", default: false },
   },
 });
 
 const plan: Plan = options.quick ? QUICK : FULL;
 if (options.connections) plan.scenarios.connections = { ...plan.scenarios.connections, connections: Number(options.connections) };
+if (options["cpu-only"]) {
+  for (const name of ["one-to-one", "cross-server"] as const) plan.scenarios[name] = { ...plan.scenarios[name], cpuOnly: true };
+}
 const scenarios = (options.only?.split(",") ?? plan.run) as ScenarioName[];
 const targets = (options.targets?.split(",") ?? ALL_TARGETS) as TargetName[];
 for (const name of scenarios) if (!(name in plan.scenarios)) fail(`unknown scenario '${name}'`);
