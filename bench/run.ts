@@ -11,6 +11,7 @@
  * Options: --only=one-to-one,cross-server,connections,fanout,catchup  --targets=app,ceiling,peer
  *          --binary (run ./chat-server)  --profile (CPU profile of the app over each scenario's measured phase)
  *          --connections=N (scenario 2 size)  --cpu-only (one-to-one: only the CPU step at a fixed rate, no search)
+ *          --cpu-rate=N (that step's offered msgs/s, default 20,000)
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -39,18 +40,22 @@ const { values: options } = parseArgs({
     profile: { type: "boolean", default: false },
     connections: { type: "string" },
     "cpu-only": { type: "boolean", default: false },
+    "cpu-rate": { type: "string" },
   },
 });
 
 const plan: Plan = options.quick ? QUICK : FULL;
 if (options.connections) plan.scenarios.connections = { ...plan.scenarios.connections, connections: Number(options.connections) };
-if (options["cpu-only"]) {
-  for (const name of ["one-to-one", "cross-server"] as const) plan.scenarios[name] = { ...plan.scenarios[name], cpuOnly: true };
+for (const name of ["one-to-one", "cross-server"] as const) {
+  const params = plan.scenarios[name];
+  const ratePerSec = options["cpu-rate"] ? Number(options["cpu-rate"]) : params.cpuStep.ratePerSec;
+  plan.scenarios[name] = { ...params, cpuOnly: options["cpu-only"], cpuStep: { ...params.cpuStep, ratePerSec } };
 }
 const scenarios = (options.only?.split(",") ?? plan.run) as ScenarioName[];
 const targets = (options.targets?.split(",") ?? ALL_TARGETS) as TargetName[];
 for (const name of scenarios) if (!(name in plan.scenarios)) fail(`unknown scenario '${name}'`);
 for (const name of targets) if (!ALL_TARGETS.includes(name)) fail(`unknown target '${name}'`);
+if (!(Number(options["cpu-rate"] ?? 1) > 0)) fail("--cpu-rate must be a number of messages per second");
 if (options.profile && options.binary) fail("--profile needs the app from its sources (it preloads bench/profile/on-signal.ts); drop --binary");
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
