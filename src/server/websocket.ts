@@ -153,7 +153,8 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
         const { stored } = await (ws.data.sendOrder ??= new InOrder()).run(async () => {
           order.admit("any", frame.id);
           try {
-            await limits.admitMessage(actor.userId);
+            const admitted = limits.admitMessage(actor.userId);
+            if (admitted) await admitted;
           } catch (error) {
             order.refuse("any", frame.id, error);
             throw error;
