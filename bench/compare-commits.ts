@@ -9,7 +9,7 @@
  *          search; about 3 times as long)  --profile (pass --profile on; the profiles are kept in
  *          bench/results/ as compare-<time>-<before|after>-<n>.cpuprofile)
  *          --cpu (only the CPU step at a fixed rate, no search: compares CPU per message, all threads
- *          and the writer thread; about 20 s a run)  --cpu-rate=N (that step's offered msgs/s)
+ *          and the writer thread; about 20 s a run)  --cpu-rate=N, --cpu-seconds=S (that step's offered msgs/s and length)
  *          --quiet-wait=S (before each run, wait up to S seconds, default 120, for the machine to be
  *          idle: other processes under a quarter of a core for 3 s; 0: do not wait)
  *
@@ -39,6 +39,7 @@ const { values: options, positionals } = parseArgs({
     profile: { type: "boolean", default: false },
     cpu: { type: "boolean", default: false },
     "cpu-rate": { type: "string" },
+    "cpu-seconds": { type: "string" },
     "quiet-wait": { type: "string", default: "120" },
   },
 });
@@ -236,6 +237,7 @@ async function runOnce(tree: Tree, n: number, order: number): Promise<RunResult>
   if (options.profile) args.push("--profile");
   if (options.cpu) args.push("--cpu-only");
   if (options["cpu-rate"]) args.push(`--cpu-rate=${options["cpu-rate"]}`);
+  if (options["cpu-seconds"]) args.push(`--cpu-seconds=${options["cpu-seconds"]}`);
   const waited = await waitForQuiet(quietWaitSeconds);
   progress(`run ${order}/${runs * 2}: ${tree.label} #${n}: ${args.slice(1).join(" ")}${waited > 0 ? ` (waited ${waited} s for the machine to be idle)` : ""}`);
   const t0 = performance.now();
