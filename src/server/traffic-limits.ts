@@ -32,14 +32,9 @@ export class TrafficLimits {
   }
 
   /** Throws `rate_limited` when the user sends messages faster than allowed, from all devices together. */
-  /** Undefined when users are not limited, so that the caller has nothing to wait for. */
-  admitMessage(userId: number): Promise<void> | undefined {
-    if (!this.userMessages) return undefined;
-    return this.takeMessage(this.userMessages, userId);
-  }
-
-  private async takeMessage(limiter: RateLimiter, userId: number): Promise<void> {
-    const waitMs = await limiter.take(`messages:${userId}`);
+  async admitMessage(userId: number): Promise<void> {
+    if (!this.userMessages) return;
+    const waitMs = await this.userMessages.take(`messages:${userId}`);
     if (waitMs > 0) throw new ChatError("rate_limited", `You are sending messages too fast: wait ${waitMs} ms, then send again.`, waitMs);
   }
 }

@@ -153,8 +153,7 @@ export function webSocketHandler(deps: WebSocketDeps): WebSocketHandler<SocketSt
         const { stored } = await (ws.data.sendOrder ??= new InOrder()).run(async () => {
           order.admit("any", frame.id);
           try {
-            const admitted = limits.admitMessage(actor.userId);
-            if (admitted) await admitted;
+            await limits.admitMessage(actor.userId);
           } catch (error) {
             order.refuse("any", frame.id, error);
             throw error;

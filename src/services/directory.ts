@@ -23,49 +23,29 @@ export class Directory {
     private readonly now: () => number = Date.now,
   ) {}
 
-  // A cache hit answers at once, without a promise: these run for every message sent.
-
-  user(name: string): User | Promise<User> {
-    return this.usersByName.get(name) ?? this.loadUser(name);
-  }
-
-  /** Whether the operator deactivated the account; at most DEACTIVATION_CACHE_MS old. */
-  isDeactivated(userId: UserId): boolean | Promise<boolean> {
-    const now = this.now();
-    const cached = this.deactivated.get(userId);
-    if (cached && cached.until > now) return cached.deactivated;
-    return this.loadDeactivated(userId, now);
-  }
-
-  directConversation(a: UserId, b: UserId): ConversationId | Promise<ConversationId> {
-    const key = a < b ? `${a}:${b}` : `${b}:${a}`;
-    return this.directByPair.get(key) ?? this.loadDirectConversation(a, b, key);
-  }
-
-  /** The members of a direct conversation (one or two users; fixed once it exists). */
-  directMembers(conv: ConversationId): UserId[] | Promise<UserId[]> {
-    return this.directMembersByConv.get(conv) ?? this.loadDirectMembers(conv);
-  }
-
-  /** Direct or group: fixed for the life of a conversation. */
-  kindOf(conv: ConversationId): ConversationKind | null | Promise<ConversationKind | null> {
-    return this.kinds.get(conv) ?? this.loadKind(conv);
-  }
-
-  private async loadUser(name: string): Promise<User> {
+  async user(name: string): Promise<User> {
+    const cached = this.usersByName.get(name);
+    if (cached) return cached;
     const user = await this.store.userByName(name);
     if (!user) throw new ChatError("unknown_user", `There is no user named '${name}'.`);
     remember(this.usersByName, name, user);
     return user;
   }
 
-  private async loadDeactivated(userId: UserId, now: number): Promise<boolean> {
+  /** Whether the operator deactivated the account; at most DEACTIVATION_CACHE_MS old. */
+  async isDeactivated(userId: UserId): Promise<boolean> {
+    const now = this.now();
+    const cached = this.deactivated.get(userId);
+    if (cached && cached.until > now) return cached.deactivated;
     const deactivated = await this.store.isDeactivated(userId);
     remember(this.deactivated, userId, { deactivated, until: now + DEACTIVATION_CACHE_MS });
     return deactivated;
   }
 
-  private async loadDirectConversation(a: UserId, b: UserId, key: string): Promise<ConversationId> {
+  async directConversation(a: UserId, b: UserId): Promise<ConversationId> {
+    const key = a < b ? `${a}:${b}` : `${b}:${a}`;
+    const cached = this.directByPair.get(key);
+    if (cached !== undefined) return cached;
     const conv = await this.store.directConversation(a, b, this.now());
     remember(this.directByPair, key, conv);
     remember(this.kinds, conv, "direct");
@@ -73,13 +53,19 @@ export class Directory {
     return conv;
   }
 
-  private async loadDirectMembers(conv: ConversationId): Promise<UserId[]> {
+  /** The members of a direct conversation (one or two users; fixed once it exists). */
+  async directMembers(conv: ConversationId): Promise<UserId[]> {
+    const cached = this.directMembersByConv.get(conv);
+    if (cached) return cached;
     const members = (await this.store.membersOf(conv)).map((member) => member.userId);
     remember(this.directMembersByConv, conv, members);
     return members;
   }
 
-  private async loadKind(conv: ConversationId): Promise<ConversationKind | null> {
+  /** Direct or group: fixed for the life of a conversation. */
+  async kindOf(conv: ConversationId): Promise<ConversationKind | null> {
+    const cached = this.kinds.get(conv);
+    if (cached) return cached;
     const kind = (await this.store.conversationInfo(conv))?.kind ?? null;
     if (kind) remember(this.kinds, conv, kind);
     return kind;
