@@ -65,7 +65,7 @@ export function summarizeProfile(profile: CpuProfile, limit = 12): string[] {
       .slice(0, limit)
       .map(([name, samples]) => `  ${share(samples)}  ${name}`);
   return [
-    `${total} samples, about ${((total * interval) / 1e6).toFixed(1)} s of CPU at the median interval of ${interval} µs, over ${(wall / 1e6).toFixed(1)} s`,
+    `${total} samples, about ${((total * interval) / 1e6).toFixed(2)} s of CPU at the median interval of ${interval} µs, over ${(wall / 1e6).toFixed(1)} s`,
     "Self time by function:",
     ...top(selfByFrame),
     "Inclusive time of our code (src/):",
