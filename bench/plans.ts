@@ -1,6 +1,6 @@
 import type { CatchupParams, ConnectionsParams, FanoutParams, OneToOneParams, ScenarioName } from "./loadgen/job.ts";
 
-/** What each scenario runs with, for the full run and for the 60-second quick run. */
+/** What each scenario runs with, for the full run and for the quick run (about a minute). */
 export interface Plan {
   scenarios: {
     "one-to-one": OneToOneParams;
@@ -49,7 +49,7 @@ export const FULL: Plan = {
   jobTimeoutSeconds: 900,
 };
 
-/** One-to-one only, with short steps and a coarser search, to fit three targets in 60 s. */
+/** One-to-one only, with short steps and a coarser search, to fit three targets in about a minute. */
 const QUICK_ONE_TO_ONE: OneToOneParams = {
   ...FULL_ONE_TO_ONE,
   pairs: 20,

@@ -7,7 +7,7 @@
  * prints the headline figures as one JSON object on the last line.
  *
  *   bun run bench            every scenario (minutes)
- *   bun run bench:quick      one-to-one only, within 60 s
+ *   bun run bench:quick      one-to-one only, about a minute
  * Options: --only=one-to-one,cross-server,connections,fanout,catchup  --targets=app,ceiling,peer
  *          --binary (run ./chat-server)  --profile (CPU profile of the app over each scenario's measured phase)
  *          --connections=N (scenario 2 size)  --cpu-only (one-to-one: only the CPU step at a fixed rate, no search)
