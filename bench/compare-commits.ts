@@ -8,6 +8,8 @@
  * Options: --runs=N (runs of each, default 3)  --full (the full run's one-to-one: 3 s steps, finer
  *          search; about 3 times as long)  --profile (pass --profile on; the profiles are kept in
  *          bench/results/ as compare-<time>-<before|after>-<n>.cpuprofile)
+ *          --cpu (only the CPU step at a fixed rate, no search: compares CPU per message, all threads
+ *          and the writer thread; about 20 s a run)  --cpu-rate=N, --cpu-seconds=S (that step's offered msgs/s and length)
  *          --quiet-wait=S (before each run, wait up to S seconds, default 120, for the machine to be
  *          idle: other processes under a quarter of a core for 3 s; 0: do not wait)
  *
@@ -35,6 +37,9 @@ const { values: options, positionals } = parseArgs({
     runs: { type: "string", default: "3" },
     full: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    cpu: { type: "boolean", default: false },
+    "cpu-rate": { type: "string" },
+    "cpu-seconds": { type: "string" },
     "quiet-wait": { type: "string", default: "120" },
   },
 });
@@ -71,6 +76,9 @@ interface RunResult {
    * The climb offers the same rates in both trees, so these compare the cost of a message at equal load.
    */
   cpu_us_per_msg_by_rate: Record<string, number>;
+  /** At the fixed-rate CPU step (every run offers the same rate): the app's CPU per message, all threads and the writer's. */
+  cpu_us_per_msg: number | null;
+  writer_cpu_us_per_msg: number | null;
 }
 
 const started = performance.now();
@@ -142,6 +150,19 @@ const cpuRate = commonRates.length > 0 ? commonRates.sort((a, b) => Number(b) - 
 const cpuAt = (run: RunResult) => (cpuRate === null ? null : (run.cpu_us_per_msg_by_rate[cpuRate] ?? null));
 const cpuBefore = median(figures("before", cpuAt));
 const cpuAfter = median(figures("after", cpuAt));
+// Runs alternate, so each after run has a before run next to it: the ratio of each pair follows the machine's pace less than medians do.
+const pairRatios = (pick: (run: RunResult) => number | null) => {
+  const ratios: number[] = [];
+  for (let i = 0; i + 1 < results.length; i += 2) {
+    const [a, b] = [pick(results[i]!), pick(results[i + 1]!)];
+    if (a && b) ratios.push(round(b / a, 3));
+  }
+  return ratios;
+};
+const fixedBefore = median(figures("before", (run) => run.cpu_us_per_msg));
+const fixedAfter = median(figures("after", (run) => run.cpu_us_per_msg));
+const cpuPairRatios = pairRatios((run) => run.cpu_us_per_msg);
+const writerPairRatios = pairRatios((run) => run.writer_cpu_us_per_msg);
 const conclusive = results.length === runs * 2 && results.every((run) => !run.noisy && run.app_msgs_per_s !== null);
 const summary = {
   before: trees[0]?.describe ?? positionals[0],
@@ -160,6 +181,15 @@ const summary = {
   before_cpu_us_per_msg: cpuBefore,
   after_cpu_us_per_msg: cpuAfter,
   cpu_ratio_after_to_before: cpuBefore && cpuAfter ? round(cpuAfter / cpuBefore, 3) : null,
+  fixed_rate_before_cpu_us_per_msg: figures("before", (run) => run.cpu_us_per_msg),
+  fixed_rate_after_cpu_us_per_msg: figures("after", (run) => run.cpu_us_per_msg),
+  fixed_rate_before_writer_cpu_us_per_msg: figures("before", (run) => run.writer_cpu_us_per_msg),
+  fixed_rate_after_writer_cpu_us_per_msg: figures("after", (run) => run.writer_cpu_us_per_msg),
+  fixed_rate_cpu_ratio_after_to_before: fixedBefore && fixedAfter ? round(fixedAfter / fixedBefore, 3) : null,
+  fixed_rate_cpu_pair_ratios: cpuPairRatios,
+  fixed_rate_cpu_pair_ratio_median: median(cpuPairRatios),
+  fixed_rate_writer_cpu_pair_ratios: writerPairRatios,
+  fixed_rate_writer_cpu_pair_ratio_median: median(writerPairRatios),
   other_cores_at_best: results.map((run) => run.other_cores_at_best),
   other_cores_mean: results.map((run) => run.other_cores_mean),
   noisy_runs: results.filter((run) => run.noisy).length,
@@ -180,6 +210,14 @@ for (const run of results) {
 }
 console.log(`median msgs/s: before ${beforeMedian ?? "—"}, after ${afterMedian ?? "—"}; after / before = ${ratio ?? "—"}`);
 console.log(`median CPU µs per message at ${cpuRate ?? "—"}/s (the highest rate every run sustained): before ${cpuBefore ?? "—"}, after ${cpuAfter ?? "—"}`);
+console.log(
+  `CPU µs per message at the fixed-rate step, all threads: before ${summary.fixed_rate_before_cpu_us_per_msg.join(" / ") || "—"}, after ${summary.fixed_rate_after_cpu_us_per_msg.join(" / ") || "—"}; ` +
+    `after / before by pair ${cpuPairRatios.join(" / ") || "—"} (median ${summary.fixed_rate_cpu_pair_ratio_median ?? "—"})`,
+);
+console.log(
+  `  of which the writer thread: before ${summary.fixed_rate_before_writer_cpu_us_per_msg.join(" / ") || "—"}, after ${summary.fixed_rate_after_writer_cpu_us_per_msg.join(" / ") || "—"}; ` +
+    `by pair ${writerPairRatios.join(" / ") || "—"} (median ${summary.fixed_rate_writer_cpu_pair_ratio_median ?? "—"})`,
+);
 if (ratio !== null && conclusive) {
   console.log(ratio >= 0.9 ? "The after version keeps at least 90% of the before version's throughput." : `The after version LOSES ${Math.round((1 - ratio) * 100)}% of the throughput (limit: 10%).`);
 }
@@ -197,6 +235,9 @@ async function runOnce(tree: Tree, n: number, order: number): Promise<RunResult>
   const args = [process.execPath, "bench/run.ts", "--only=one-to-one", "--targets=app"];
   if (!options.full) args.push("--quick");
   if (options.profile) args.push("--profile");
+  if (options.cpu) args.push("--cpu-only");
+  if (options["cpu-rate"]) args.push(`--cpu-rate=${options["cpu-rate"]}`);
+  if (options["cpu-seconds"]) args.push(`--cpu-seconds=${options["cpu-seconds"]}`);
   const waited = await waitForQuiet(quietWaitSeconds);
   progress(`run ${order}/${runs * 2}: ${tree.label} #${n}: ${args.slice(1).join(" ")}${waited > 0 ? ` (waited ${waited} s for the machine to be idle)` : ""}`);
   const t0 = performance.now();
@@ -222,13 +263,16 @@ async function runOnce(tree: Tree, n: number, order: number): Promise<RunResult>
     noisy: false,
     waited_s: waited,
     cpu_us_per_msg_by_rate: {},
+    cpu_us_per_msg: typeof summary.app_cpu_us_per_msg === "number" ? summary.app_cpu_us_per_msg : null,
+    writer_cpu_us_per_msg: typeof summary.app_writer_cpu_us_per_msg === "number" ? summary.app_writer_cpu_us_per_msg : null,
   };
   // The full report of the run, for the step figures the summary leaves out.
   const report = join(tree.dir, "bench/results/latest.json");
   if (existsSync(report)) {
     const app = (await Bun.file(report).json())?.scenarios?.["one-to-one"]?.app;
-    result.other_cores_at_best = app?.best?.otherCores ?? null;
-    const steps: Array<{ otherCores: number }> = app?.steps ?? [];
+    result.other_cores_at_best = (options.cpu ? app?.atFixedRate : app?.best)?.otherCores ?? null;
+    // With --cpu there is no search: the CPU step is the run's only measured step.
+    const steps: Array<{ otherCores: number }> = options.cpu ? [app?.atFixedRate].filter(Boolean) : (app?.steps ?? []);
     if (steps.length > 0) result.other_cores_mean = round(steps.reduce((sum, step) => sum + step.otherCores, 0) / steps.length, 2);
     result.noisy = (result.other_cores_mean ?? 0) > NOISY_CORES;
     for (const step of app?.steps ?? []) {

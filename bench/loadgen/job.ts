@@ -43,6 +43,13 @@ export interface OneToOneParams extends StepPlan {
   pairs: number;
   /** Length of the run at half the best rate, where latency percentiles are taken. */
   halfRateSeconds: number;
+  /**
+   * A step at one fixed offered rate that every target sustains, the same for all, where CPU per
+   * delivered message is measured: a cost at equal load, steadier than the maximum rate.
+   */
+  cpuStep: { ratePerSec: number; seconds: number };
+  /** Only the warm-up and the CPU step: no search, no half rate (`bench/run.ts --cpu-only`, for A/B runs of a change's CPU cost). */
+  cpuOnly?: boolean;
 }
 
 export interface ConnectionsParams {

@@ -49,6 +49,10 @@ export interface StepResult {
   loadgenCores: number;
   /** Cores busy with other work on the machine during the step (it is shared). */
   otherCores: number;
+  /** The target's CPU (every thread of its processes) per delivered message, in µs, from the step's start until all arrived. */
+  cpuUsPerMsg: number | null;
+  /** Its threads named `Worker` (the app's SQLite writer thread) alone, per delivered message, in µs. */
+  workerCpuUsPerMsg: number | null;
   sustained: boolean;
   /** Why the step is not sustained; empty when it is. */
   verdict: string;
@@ -171,6 +175,8 @@ export class OpenLoop {
       serviceCores: cpu.serviceCores,
       loadgenCores: cpu.loadgenCores,
       otherCores: cpu.otherCores,
+      cpuUsPerMsg: perMessageUs(cpu.targetCpuSeconds, ledger.delivered),
+      workerCpuUsPerMsg: perMessageUs(cpu.workerCpuSeconds, ledger.delivered),
       sustained: false,
       verdict: "",
     };
@@ -233,6 +239,10 @@ export class OpenLoop {
     }
     return { lost, duplicates, unexpected };
   }
+}
+
+function perMessageUs(cpuSeconds: number, delivered: number): number | null {
+  return delivered > 0 ? Math.round((cpuSeconds / delivered) * 1e7) / 10 : null;
 }
 
 function verdictOf(step: StepResult, latencyBudgetMs: number): string {

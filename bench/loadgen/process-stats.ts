@@ -17,6 +17,34 @@ export async function cpuSeconds(pid: number): Promise<number> {
   return cpuSecondsOf(await Bun.file(`/proc/${pid}/stat`).text());
 }
 
+/**
+ * The name Bun gives the thread of a `Worker`: in the app, the SQLite writer thread (its only
+ * Worker). The kernel keeps a thread's name in its `comm`.
+ */
+const WORKER_THREAD_NAME = "Worker";
+
+/**
+ * CPU seconds (user + system) used so far by the threads of a process named as a Bun `Worker`,
+ * from `/proc/<pid>/task/<tid>/stat`. (The whole process's figure, `/proc/<pid>/stat`, is the sum
+ * over its threads, those that ended included.)
+ */
+export async function workerThreadCpuSeconds(pid: number): Promise<number> {
+  let worker = 0;
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    try {
+      const stat = await Bun.file(`/proc/${pid}/task/${tid}/stat`).text();
+      if (commandOf(stat) === WORKER_THREAD_NAME) worker += cpuSecondsOf(stat);
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return worker;
+}
+
+function commandOf(stat: string): string {
+  return stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+}
+
 function cpuSecondsOf(stat: string): number {
   // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -41,7 +69,7 @@ async function serviceCpuSeconds(): Promise<Map<number, number>> {
     if (!Number.isInteger(pid)) continue;
     try {
       const stat = await Bun.file(`/proc/${pid}/stat`).text();
-      if (SERVICE_COMMANDS.has(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")))) used.set(pid, cpuSecondsOf(stat));
+      if (SERVICE_COMMANDS.has(commandOf(stat))) used.set(pid, cpuSecondsOf(stat));
     } catch {
       // The process ended while we looked.
     }
@@ -66,6 +94,7 @@ function serviceCpuBetween(before: Map<number, number>, after: Map<number, numbe
 export async function cpuMeter(pids: readonly number[], services: boolean) {
   const started = performance.now();
   const targetStart = await totalCpuSeconds(pids);
+  const workersStart = await totalWorkerCpuSeconds(pids);
   const servicesStart = services ? await serviceCpuSeconds() : null;
   const machineStart = await machineBusySeconds();
   const ownStart = process.cpuUsage();
@@ -73,11 +102,15 @@ export async function cpuMeter(pids: readonly number[], services: boolean) {
     const seconds = (performance.now() - started) / 1000;
     const ownUsage = process.cpuUsage(ownStart);
     const target = (await totalCpuSeconds(pids)) - targetStart;
+    const workers = (await totalWorkerCpuSeconds(pids)) - workersStart;
     const own = (ownUsage.user + ownUsage.system) / 1e6;
     const service = servicesStart ? serviceCpuBetween(servicesStart, await serviceCpuSeconds()) : 0;
     const machine = (await machineBusySeconds()) - machineStart;
     return {
       targetCores: round(target, seconds),
+      /** CPU seconds of the target's processes, every thread, and of their Worker threads (the app's SQLite writer). */
+      targetCpuSeconds: roundTicks(target),
+      workerCpuSeconds: roundTicks(workers),
       serviceCores: round(service, seconds),
       loadgenCores: round(own, seconds),
       otherCores: round(Math.max(0, machine - target - service - own), seconds),
@@ -95,6 +128,17 @@ async function totalCpuSeconds(pids: readonly number[]): Promise<number> {
   let total = 0;
   for (const pid of pids) total += await cpuSeconds(pid);
   return total;
+}
+
+async function totalWorkerCpuSeconds(pids: readonly number[]): Promise<number> {
+  let total = 0;
+  for (const pid of pids) total += await workerThreadCpuSeconds(pid);
+  return total;
+}
+
+/** Clock ticks are hundredths of a second; a difference of two readings gets float noise below that. */
+function roundTicks(seconds: number): number {
+  return Math.round(seconds * CLOCK_TICKS_PER_SECOND) / CLOCK_TICKS_PER_SECOND;
 }
 
 function round(cpu: number, seconds: number): number {

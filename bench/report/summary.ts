@@ -17,6 +17,12 @@ export function summarize(scenarios: ScenarioResults): Summary {
     p999_ms: app?.atHalfRate?.latencyMs.p999 ?? null,
     lost: app?.lost ?? null,
     duplicated: app?.duplicated ?? null,
+    cpu_rate_msgs_per_s: (app ?? ceiling ?? peer)?.atFixedRate?.offeredPerSec ?? null,
+    app_cpu_us_per_msg: app?.atFixedRate?.cpuUsPerMsg ?? null,
+    app_writer_cpu_us_per_msg: app?.atFixedRate?.workerCpuUsPerMsg ?? null,
+    ceiling_cpu_us_per_msg: ceiling?.atFixedRate?.cpuUsPerMsg ?? null,
+    peer_cpu_us_per_msg: peer?.atFixedRate?.cpuUsPerMsg ?? null,
+    app_cpu_ratio_to_peer: ratio(app?.atFixedRate?.cpuUsPerMsg ?? undefined, peer?.atFixedRate?.cpuUsPerMsg ?? undefined),
   };
 
   for (const target of ["app", "ceiling", "peer"] as const) {

@@ -29,6 +29,7 @@ export function renderTable(report: Report): string {
       ...latencyRows,
       { label: "lost / duplicated (all steps)", value: (r) => `${r.lost} / ${r.duplicated}` },
       { label: "cores at max: target / loadgen / other", value: (r) => (r.best ? `${r.best.targetCores} / ${r.best.loadgenCores} / ${r.best.otherCores}` : null) },
+      ...cpuRows,
       { label: "first failed step", value: (r) => r.steps.find((step) => !step.sustained)?.verdict.slice(0, 40) },
     ]),
     // The SQLite column is scenario 1's app, beside the same scenario on PostgreSQL + Redis.
@@ -72,6 +73,12 @@ export function renderTable(report: Report): string {
   ];
   return blocks.filter(Boolean).join("\n\n");
 }
+
+/** CPU per message at the fixed rate every target is offered (`cpuStep`); the app's SQLite writer thread is a `Worker`. */
+const cpuRows: Row<OneToOneResult>[] = [
+  { label: "CPU µs/msg at a fixed rate (all threads)", value: (r) => r.atFixedRate && `${r.atFixedRate.cpuUsPerMsg} at ${r.atFixedRate.offeredPerSec}/s${r.atFixedRate.sustained ? "" : " ✗"}` },
+  { label: "of which the writer thread (µs/msg)", value: (r, t) => (t === "app" ? r.atFixedRate?.workerCpuUsPerMsg : "") },
+];
 
 const latencyRows: Row<OneToOneResult>[] = [
   { label: "latency p50 at half rate (ms)", value: (r) => r.atHalfRate?.latencyMs.p50 },
