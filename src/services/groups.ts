@@ -1,5 +1,4 @@
-import { ChatError, type GroupInfo, type GroupInviteList, type MessageReceipts } from "../protocol/index.ts";
-import type { GroupList } from "../protocol/index.ts";
+import { ChatError, type GroupInfo, type GroupInviteList, type GroupList, type MessageReceipts } from "../protocol/index.ts";
 import { groupTopic, userTopic } from "../domain/delivery.ts";
 import type { Group, GroupMember, User } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
@@ -93,10 +92,10 @@ export class Groups {
   /** Joins a group the actor was invited to; the group hears that they joined, and at whose invitation. */
   async accept(actor: Actor, name: string): Promise<GroupInfo> {
     const group = await this.store.groupByName(name);
+    // A full group leaves the invitation in place: it can be accepted once there is room.
+    if (group) this.checkSize((await this.store.groupMembers(group.conv)).length + 1);
     const inviterId = group ? await this.store.takeGroupInvite(group.conv, actor.userId) : null;
     if (!group || inviterId === null) throw new ChatError("not_found", `You have no invitation to #${name}.`);
-    const members = await this.store.groupMembers(group.conv);
-    this.checkSize(members.length + 1);
     const inviter = await this.store.userById(inviterId);
     return this.join(actor, group, { id: actor.userId, name: actor.name }, inviter?.name);
   }
