@@ -6,3 +6,4 @@ export * from "./names.ts";
 export * from "./validation.ts";
 export * from "./groups.ts";
 export * from "./routes.ts";
+export * from "./uploads.ts";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ERROR_CODES } from "./errors.ts";
 import * as groups from "./groups.ts";
 import * as http from "./http.ts";
+import * as uploads from "./uploads.ts";
 import { openApiPath, ROUTES, type RouteAnswer, type RouteSpec } from "./routes.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
@@ -22,6 +23,8 @@ export const HTTP_SCHEMAS: Record<string, z.ZodType> = {
   SearchPage: http.SearchPage,
   MessagePlace: http.MessagePlace,
   HideRequest: http.HideRequest,
+  NewUpload: uploads.NewUpload,
+  UploadStatus: uploads.UploadStatus,
   DeviceList: http.DeviceList,
   PrivacySettings: groups.PrivacySettings,
   CreateGroup: groups.CreateGroup,

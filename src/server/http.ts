@@ -3,6 +3,7 @@ import { CLOSE_CODES, ChatError, ROUTES, type ErrorBody } from "../protocol/inde
 import { renderAsyncApi } from "../protocol/asyncapi.ts";
 import { renderOpenApi } from "../protocol/openapi.ts";
 import type { Accounts, Actor } from "../services/accounts.ts";
+import type { Attachments } from "../services/attachments.ts";
 import type { Groups } from "../services/groups.ts";
 import type { Messaging } from "../services/messaging.ts";
 import type { LoginThrottle } from "../services/login-throttle.ts";
@@ -11,6 +12,8 @@ import type { Connections } from "./connections.ts";
 import { asChatError, errorAnswer } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { checkCsrf, clearedSessionCookie, cookieValue, SESSION_COOKIE, sessionCookie } from "./browser-session.ts";
+import { attachmentRoutes } from "./attachment-routes.ts";
+import { limitRequestBodies } from "./request-body.ts";
 import { handle } from "./route-table.ts";
 import { securityHeaders, webAppRoutes } from "./web-app.ts";
 
@@ -23,6 +26,7 @@ const asyncApiDocument = () => (asyncApi ??= renderAsyncApi());
 export interface HttpDeps {
   accounts: Accounts;
   messaging: Messaging;
+  attachments: Attachments;
   groups: Groups;
   connections: Connections;
   logins: LoginThrottle;
@@ -42,8 +46,8 @@ export function bearerToken(header: string | undefined | null): string | undefin
   return match?.[1];
 }
 
-/** The HTTP routes: accounts, history, devices, groups, settings, health. */
-export function httpApp({ accounts, messaging, groups, connections, logins, metrics, log, clientAddress, secure }: HttpDeps): Hono<Env> {
+/** The HTTP routes: accounts, history, attachments, devices, groups, settings, health. */
+export function httpApp({ accounts, messaging, attachments, groups, connections, logins, metrics, log, clientAddress, secure }: HttpDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.use(securityHeaders);
 
@@ -60,6 +64,7 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
     return c.json(body, status);
   });
+  app.use(limitRequestBodies);
   app.notFound((c) => {
     metrics.errors.inc({ code: "not_found" });
     return c.json({ error: { code: "not_found", message: `Nothing is at ${c.req.method} ${c.req.path}.` } } satisfies ErrorBody, 404);
@@ -148,6 +153,8 @@ export function httpApp({ accounts, messaging, groups, connections, logins, metr
     await messaging.hide(c.get("actor"), body.id, body.to);
     return c.body(null, 204);
   });
+
+  attachmentRoutes(authenticated, attachments);
 
   handle(authenticated, "/api", ROUTES.devices, async (c) => {
     const actor = c.get("actor");

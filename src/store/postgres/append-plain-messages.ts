@@ -6,10 +6,11 @@ import { storableText } from "./storable-text.ts";
 /** The unique index holding one event per (id, conversation). */
 export const CLIENT_ID_INDEX = "events_by_client_id";
 
-/** A new message that is no reply: the only kind the one-statement append takes. */
-export type PlainMessage = NewEvent & { kind: "message"; text: string; replyTo?: undefined };
+/** A new message that is no reply and carries no attachment: the only kind the one-statement append takes. */
+export type PlainMessage = NewEvent & { kind: "message"; text: string; replyTo?: undefined; attachment?: undefined };
 
-export const isPlainMessage = (event: NewEvent): event is PlainMessage => event.kind === "message" && event.replyTo === undefined;
+export const isPlainMessage = (event: NewEvent): event is PlainMessage =>
+  event.kind === "message" && event.replyTo === undefined && event.attachment === undefined;
 
 interface AppendRow {
   idx: number;

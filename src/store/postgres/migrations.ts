@@ -4,9 +4,10 @@ import groupsPrivacyPresence from "./002_groups_privacy_presence.sql" with { typ
 import events from "./003_events.sql" with { type: "text" };
 import invites from "./004_invites.sql" with { type: "text" };
 import deactivation from "./005_deactivation.sql" with { type: "text" };
+import attachments from "./008_attachments.sql" with { type: "text" };
 
 /** Applied in order; a migration's version is its position + 1. Never edit one that has shipped: append a new one. */
-const MIGRATIONS: readonly string[] = [init, groupsPrivacyPresence, events, invites, deactivation];
+const MIGRATIONS: readonly string[] = [init, groupsPrivacyPresence, events, invites, deactivation, attachments];
 
 /**
  * Brings `schema` up to the latest migration. Several servers may start at

@@ -21,6 +21,7 @@ import type {
 import { groupByConversation, type MemberMarksRow } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
 import { sqliteEventLog } from "./event-log.ts";
+import { sqliteAttachments } from "./attachments.ts";
 import { MIGRATIONS } from "./schema.ts";
 import { inWriteTransaction } from "./transaction.ts";
 import type { UserSummary } from "../account-store.ts";
@@ -263,6 +264,7 @@ function sqliteStore(db: Database): Store {
 
   return {
     ...sqliteEventLog(db),
+    ...sqliteAttachments(db),
 
     async createUser(name: string, passwordHash: string, now: number): Promise<User | null> {
       const row = insertUser.get(name, passwordHash, now);

@@ -1,0 +1,80 @@
+import { mkdirSync } from "node:fs";
+import { open, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { ByteRange } from "../../domain/attachments.ts";
+import { BlobOffsetMismatch, BlobTooLarge, digest, type BlobStore, type SealedBlob } from "./blob-store.ts";
+
+/** The directory of the attachments' files, under the data directory. */
+export const ATTACHMENTS_DIR = "attachments";
+
+/**
+ * Blobs as files under `dataDir/attachments`. A blob being written is `partial/<id>`; sealing
+ * fsyncs it and renames it to `<id>`, so a file under its final name is always whole.
+ * Ids are checked by the caller (the protocol's AttachmentId: letters, digits, `-` and `_`).
+ */
+export function fileBlobStore(dataDir: string): BlobStore {
+  const finished = join(dataDir, ATTACHMENTS_DIR);
+  const partial = join(finished, "partial");
+  mkdirSync(partial, { recursive: true });
+  const partialPath = (id: string) => join(partial, id);
+  const finalPath = (id: string) => join(finished, id);
+
+  const lengthOf = async (path: string) => {
+    try {
+      return (await stat(path)).size;
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return 0;
+      throw error;
+    }
+  };
+
+  return {
+    async length(id: string): Promise<number> {
+      return (await lengthOf(partialPath(id))) || lengthOf(finalPath(id));
+    },
+
+    async append(id: string, offset: number, body: AsyncIterable<Uint8Array>, end: number): Promise<number> {
+      const file = await open(partialPath(id), "a");
+      try {
+        let length = (await file.stat()).size;
+        if (length !== offset) throw new BlobOffsetMismatch(`${length} bytes are stored, not ${offset}`);
+        try {
+          for await (const chunk of body) {
+            if (length + chunk.length > end) throw new BlobTooLarge(`more than ${end} bytes`);
+            await file.write(chunk);
+            length += chunk.length;
+          }
+        } finally {
+          // What arrived is kept, and stays counted after a crash, for the upload to go on from there.
+          await file.sync();
+        }
+        return length;
+      } finally {
+        await file.close();
+      }
+    },
+
+    async seal(id: string): Promise<SealedBlob> {
+      const sealed = await digest(Bun.file(partialPath(id)).stream());
+      await rename(partialPath(id), finalPath(id));
+      // The rename itself survives a crash once the directory is synced.
+      const directory = await open(finished, "r");
+      try {
+        await directory.sync();
+      } finally {
+        await directory.close();
+      }
+      return sealed;
+    },
+
+    read(id: string, range: ByteRange): ReadableStream<Uint8Array> {
+      return Bun.file(finalPath(id)).slice(range.start, range.end).stream();
+    },
+
+    async delete(id: string): Promise<void> {
+      await Promise.all([rm(partialPath(id), { force: true }), rm(finalPath(id), { force: true })]);
+    },
+
+    async close(): Promise<void> {},
+  };
+}
