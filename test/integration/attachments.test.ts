@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { AttachmentInfo, UploadStatus, type ServerFrame } from "../../src/protocol/index.ts";
-import { apiAs, codeOf, messagesIn } from "../helpers/api.ts";
+import { codeOf, messagesIn } from "../helpers/api.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
 import { DEPLOYMENT_KINDS, deploymentWithUsers } from "../helpers/deployments.ts";
 import { eventually } from "../helpers/eventually.ts";
@@ -205,7 +205,7 @@ describe.each(DEPLOYMENT_KINDS)("attachments ($name)", (kind) => {
   });
 
   test("bob, offline when it was sent, gets the attachment with the message on reconnect and in history", async () => {
-    const { upload, connect, send, users, server, api } = await setUp();
+    const { upload, connect, send, api } = await setUp();
     const attachment = await upload("alice", "photo.png", PNG, PREVIEW);
     const alice = await connect("alice");
     expect((await send(alice, "bob", attachment.id)).type).toBe("sent");
@@ -213,9 +213,30 @@ describe.each(DEPLOYMENT_KINDS)("attachments ($name)", (kind) => {
     const replayed = await bob.nextMessage();
     expect(replayed.text).toBe("");
     expect(replayed.attachment).toEqual(attachment);
-    const history = await apiAs(server.url, users.bob!.token).get("/api/history?with=alice");
+    const history = await api("bob").get("/api/history?with=alice");
     expect(messagesIn(history.body)[0]!.attachment).toEqual(attachment);
-    // An upload never sent is removed after a day: not yet.
-    expect((await api("alice").get(`/api/uploads/${attachment.id}`)).status).toBe(200);
+  });
+
+  test("an upload never sent is removed after a day, bytes and all", async () => {
+    const { server, blobs, api } = await setUp();
+    const store = await server.openStore();
+    defer(() => store.close());
+    const alice = (await store.userByName("alice"))!;
+    const DAY_MS = 24 * 60 * 60 * 1000;
+    const upload = async (id: string, ageMs: number) => {
+      await store.createUpload({ id, ownerId: alice.id, name: "old.bin", size: 10, preview: null, createdAt: Date.now() - ageMs, sha256: null, type: null });
+      await blobs.append(id, 0, (async function* () {
+        yield bytesOf(5);
+      })(), 10);
+    };
+    await upload("stale-upload-00000000000", DAY_MS + 60_000);
+    await upload("fresh-upload-00000000000", DAY_MS - 60 * 60_000);
+    // Each server sweeps when it starts (and every minute after).
+    await server.stop();
+    await server.start();
+    await eventually("the stale upload to go", () => blobs.length("stale-upload-00000000000"), (length) => length === 0);
+    expect((await api("alice").get("/api/uploads/stale-upload-00000000000")).status).toBe(404);
+    expect(await blobs.length("fresh-upload-00000000000")).toBe(5);
+    expect(UploadStatus.parse((await api("alice").get("/api/uploads/fresh-upload-00000000000")).body).offset).toBe(5);
   });
 });
