@@ -115,7 +115,7 @@ export const MESSAGE_COMMANDS: Command[] = [
   },
 ];
 
-function find(context: CommandContext, ref: string | undefined): MessageTarget {
+export function find(context: CommandContext, ref: string | undefined): MessageTarget {
   if (ref === undefined) throw new UsageError(`Give the message: ${context.book.shortRefs ? "the ^number shown after it, or its id" : "its id"}.`);
   return context.book.find(ref);
 }
@@ -126,7 +126,7 @@ function conversation(target: MessageTarget): { to?: string } {
 }
 
 /** Runs a request; one that fails (refused here, or by the server over HTTP) is counted before the failure is reported. */
-async function refusable(context: CommandContext, what: string, request: () => unknown): Promise<void> {
+export async function refusable(context: CommandContext, what: string, request: () => unknown): Promise<void> {
   try {
     await request();
   } catch (error) {
