@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { deflateSync } from "node:zlib";
 import type { Browser } from "playwright-core";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { bubble, composer, launchBrowser, openChat, registeredPerson, screenshot, startChat } from "./browser.ts";
+import type { TestServer } from "../helpers/server.ts";
+import { bubble, composer, openChat, registeredPerson, screenshot, startChat, withBrowserAndServer } from "./browser.ts";
 
 // page.evaluate callbacks run in the page; this file is type-checked without the DOM's types.
 declare const document: any;
@@ -10,12 +10,9 @@ declare const document: any;
 let browser: Browser;
 let server: TestServer;
 
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.cleanup();
+withBrowserAndServer((started, startedServer) => {
+  browser = started;
+  server = startedServer;
 });
 
 /** A PNG of `width`×`height` red pixels: a real image for the browser to draw. */
