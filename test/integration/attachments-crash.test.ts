@@ -4,6 +4,7 @@
  * its message was sent is sent afterwards and comes down whole.
  */
 import { describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { UploadStatus } from "../../src/protocol/index.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
 import { isolatedServerEnvironment } from "../helpers/deployments.ts";
@@ -24,6 +25,7 @@ describe.each(STORAGES)("an upload across kill -9 ($name)", (storage) => {
     const { env, drop } = storage.environment();
     defer(drop);
     const dataDir = tempDir();
+    defer(() => rmSync(dataDir, { recursive: true, force: true }));
     const start = async (port?: number) => {
       const server = await startServerProcess(["--data", dataDir], env, port);
       defer(() => server.stop("SIGKILL"));

@@ -5,7 +5,7 @@ import type { TestServer } from "../helpers/server.ts";
 import { bubble, composer, openChat, registeredPerson, screenshot, startChat, withBrowserAndServer } from "./browser.ts";
 
 // page.evaluate callbacks run in the page; this file is type-checked without the DOM's types.
-declare const document: any;
+declare const document: any, DataTransfer: any, File: any, ClipboardEvent: any, DragEvent: any;
 
 let browser: Browser;
 let server: TestServer;
@@ -81,6 +81,23 @@ describe("files in the browser", () => {
     const answer = await bob.page.request.get(server.url + (await link.getAttribute("href"))!);
     expect(answer.status()).toBe(200);
     expect(answer.headers()["content-disposition"]).toStartWith("attachment;");
+
+    // An image pasted from the clipboard, and a file dropped on the composer, are sent the same way.
+    const give = (how: "paste" | "drop", name: string, type: string, text: string) =>
+      alice.page.evaluate(
+        ({ how, name, type, text }) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([text], name, { type }));
+          const target = document.querySelector("textarea");
+          const event = how === "paste" ? new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true, cancelable: true }) : new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true });
+          target.dispatchEvent(event);
+        },
+        { how, name, type, text },
+      );
+    await give("paste", "pasted.txt", "text/plain", "from the clipboard");
+    await bubble(bob.page, "pasted.txt").getByRole("link", { name: "Download" }).waitFor();
+    await give("drop", "dropped.txt", "text/plain", "dropped here");
+    await bubble(bob.page, "dropped.txt").getByRole("link", { name: "Download" }).waitFor();
     expect([...alice.problems, ...bob.problems]).toEqual([]);
     await alice.context.close();
     await bob.context.close();

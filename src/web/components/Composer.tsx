@@ -65,6 +65,22 @@ export function Composer({ app, view, draft, onDraftDone }: { app: ChatApp; view
   return (
     <form
       class="composer"
+      // A file dropped on the composer, or pasted into it (an image from the clipboard), is sent like one chosen.
+      onDragOver={(event) => {
+        if (event.dataTransfer?.types.includes("Files")) event.preventDefault();
+      }}
+      onDrop={(event) => {
+        const file = event.dataTransfer?.files[0];
+        if (!file) return;
+        event.preventDefault();
+        if (!upload) void sendFile(file);
+      }}
+      onPaste={(event) => {
+        const file = event.clipboardData?.files[0];
+        if (!file) return;
+        event.preventDefault();
+        if (!upload) void sendFile(file);
+      }}
       onSubmit={(event) => {
         event.preventDefault();
         submit();
