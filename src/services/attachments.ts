@@ -8,7 +8,7 @@ import {
 } from "../domain/attachments.ts";
 import { ChatError, type NewUpload, type UploadStatus } from "../protocol/index.ts";
 import { attachmentOf, type AttachmentStore, type Upload } from "../store/attachment-store.ts";
-import { BlobOffsetMismatch, BlobTooLarge, type BlobStore } from "../store/blobs/blob-store.ts";
+import { BlobOffsetMismatch, BlobTooLarge, Digest, type BlobStore } from "../store/blobs/blob-store.ts";
 import type { Actor } from "./accounts.ts";
 import type { ReportProblem } from "./problems.ts";
 
@@ -37,6 +37,12 @@ const unknownUpload = (id: string) => new ChatError("unknown_attachment", `You h
 export class Attachments {
   /** Uploads a request is adding to on this server: a second request at once is refused, not interleaved. */
   private readonly writing = new Set<string>();
+  /**
+   * The SHA-256 of the bytes each upload received here so far, computed as they passed: an upload
+   * sent in one go (or resumed on this server) is not read back to hash it. Missing after a restart
+   * or when another server took a piece; then the finished file is read once.
+   */
+  private readonly digests = new Map<string, Digest>();
   private releaseTimer: ReturnType<typeof setTimeout> | undefined;
   private sweep: ReturnType<typeof setInterval> | undefined;
 
@@ -83,9 +89,12 @@ export class Attachments {
     if (isFinished(upload)) throw new ChatError("upload_conflict", `Upload '${id}' is finished already: send it.`);
     if (this.writing.has(id)) throw new ChatError("upload_conflict", `Another request is adding to upload '${id}' now.`);
     this.writing.add(id);
+    const digest = offset === 0 ? new Digest() : this.digests.get(id);
+    if (digest?.length === offset) this.digests.set(id, digest);
+    else this.digests.delete(id);
     let length: number;
     try {
-      length = await this.blobs.append(id, offset, body, upload.size);
+      length = await this.blobs.append(id, offset, digest?.length === offset ? feeding(body, digest) : body, upload.size);
     } catch (error) {
       if (error instanceof BlobTooLarge) {
         await this.discard(upload);
@@ -99,7 +108,10 @@ export class Attachments {
       this.writing.delete(id);
     }
     if (length < upload.size) return { id, offset: length, size: upload.size };
-    const sealed = await this.blobs.seal(id);
+    await this.blobs.seal(id);
+    const known = this.digests.get(id);
+    this.digests.delete(id);
+    const sealed = known?.length === upload.size ? known.result() : await Digest.of(this.blobs.read(id, { start: 0, end: upload.size }));
     const finished: Finished = { ...upload, sha256: sealed.sha256, type: sniffType(sealed.head) };
     await this.store.finishUpload(id, finished.sha256, finished.type);
     return this.statusOf(finished);
@@ -108,6 +120,7 @@ export class Attachments {
   /** Cancels an upload no message has sent, and removes its bytes. */
   async cancel(actor: Actor, id: string): Promise<void> {
     if (!(await this.store.deleteUnsentUpload(id, actor.userId))) throw unknownUpload(id);
+    this.digests.delete(id);
     await this.blobs.delete(id);
   }
 
@@ -130,7 +143,10 @@ export class Attachments {
   /** Removes the bytes of attachments nobody can reach any more: unsent after a day, or every message carrying them gone. */
   async release(): Promise<number> {
     const ids = await this.store.releaseAttachments(this.now() - UNSENT_UPLOAD_LIFETIME_MS);
-    for (const id of ids) await this.blobs.delete(id);
+    for (const id of ids) {
+      this.digests.delete(id);
+      await this.blobs.delete(id);
+    }
     return ids.length;
   }
 
@@ -171,8 +187,17 @@ export class Attachments {
   }
 
   private async discard(upload: Upload): Promise<void> {
+    this.digests.delete(upload.id);
     await this.store.deleteUnsentUpload(upload.id, upload.ownerId);
     await this.blobs.delete(upload.id);
+  }
+}
+
+/** The body's chunks, each fed to `digest` as the store takes it. */
+async function* feeding(body: AsyncIterable<Uint8Array>, digest: Digest): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    digest.update(chunk);
+    yield chunk;
   }
 }
 

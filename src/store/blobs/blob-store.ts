@@ -5,7 +5,7 @@ export class BlobTooLarge extends Error {}
 /** An append did not start where the stored bytes end. */
 export class BlobOffsetMismatch extends Error {}
 
-/** What sealing learnt of a blob's bytes. */
+/** What is known of a blob's bytes once complete. */
 export interface SealedBlob {
   sha256: string;
   /** The first bytes, to sniff the type from. */
@@ -26,8 +26,8 @@ export interface BlobStore {
    * byte would go past `end` (the caller then deletes the blob). A body that breaks off keeps what arrived.
    */
   append(id: string, offset: number, body: AsyncIterable<Uint8Array>, end: number): Promise<number>;
-  /** Makes the bytes final (from here `read` serves them) and tells their SHA-256 and first bytes. */
-  seal(id: string): Promise<SealedBlob>;
+  /** Makes the bytes final: durable, and from here `read` serves them. */
+  seal(id: string): Promise<void>;
   /** The bytes of a sealed blob in `range`. */
   read(id: string, range: ByteRange): ReadableStream<Uint8Array>;
   /** Removes the blob, sealed or not; nothing when there is none. */
@@ -35,18 +35,32 @@ export interface BlobStore {
   close(): Promise<void>;
 }
 
-/** SHA-256 and first bytes of a stream, read through once. */
-export async function digest(chunks: AsyncIterable<Uint8Array>): Promise<SealedBlob> {
-  const hasher = new Bun.CryptoHasher("sha256");
-  const head = new Uint8Array(SNIFF_BYTES);
-  let headLength = 0;
-  for await (const chunk of chunks) {
-    hasher.update(chunk);
-    if (headLength < SNIFF_BYTES) {
-      const part = chunk.subarray(0, SNIFF_BYTES - headLength);
-      head.set(part, headLength);
-      headLength += part.length;
+/** SHA-256 and first bytes of bytes seen in order, from the first: fed as they pass, read when all have. */
+export class Digest {
+  private readonly hasher = new Bun.CryptoHasher("sha256");
+  private readonly head = new Uint8Array(SNIFF_BYTES);
+  private headLength = 0;
+  /** Bytes fed so far. */
+  length = 0;
+
+  update(chunk: Uint8Array): void {
+    this.hasher.update(chunk);
+    this.length += chunk.length;
+    if (this.headLength < SNIFF_BYTES) {
+      const part = chunk.subarray(0, SNIFF_BYTES - this.headLength);
+      this.head.set(part, this.headLength);
+      this.headLength += part.length;
     }
   }
-  return { sha256: hasher.digest("hex"), head: head.subarray(0, headLength) };
+
+  result(): SealedBlob {
+    return { sha256: this.hasher.digest("hex"), head: this.head.subarray(0, this.headLength) };
+  }
+
+  /** The digest of a whole stream, read through once. */
+  static async of(chunks: AsyncIterable<Uint8Array>): Promise<SealedBlob> {
+    const digest = new Digest();
+    for await (const chunk of chunks) digest.update(chunk);
+    return digest.result();
+  }
 }

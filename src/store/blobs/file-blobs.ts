@@ -2,7 +2,10 @@ import { mkdirSync } from "node:fs";
 import { open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ByteRange } from "../../domain/attachments.ts";
-import { BlobOffsetMismatch, BlobTooLarge, digest, type BlobStore, type SealedBlob } from "./blob-store.ts";
+import { BlobOffsetMismatch, BlobTooLarge, type BlobStore } from "./blob-store.ts";
+
+/** Bytes gathered before a write: a few large writes rather than one per network packet. */
+const WRITE_BYTES = 1024 * 1024;
 
 /** The directory of the attachments' files, under the data directory. */
 export const ATTACHMENTS_DIR = "attachments";
@@ -38,14 +41,27 @@ export function fileBlobStore(dataDir: string): BlobStore {
       try {
         let length = (await file.stat()).size;
         if (length !== offset) throw new BlobOffsetMismatch(`${length} bytes are stored, not ${offset}`);
+        let pending: Uint8Array[] = [];
+        let pendingBytes = 0;
+        const flush = async () => {
+          if (pendingBytes === 0) return;
+          const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+          pending = [];
+          pendingBytes = 0;
+          await file.write(data);
+          length += data.length;
+        };
         try {
           for await (const chunk of body) {
-            if (length + chunk.length > end) throw new BlobTooLarge(`more than ${end} bytes`);
-            await file.write(chunk);
-            length += chunk.length;
+            if (length + pendingBytes + chunk.length > end) throw new BlobTooLarge(`more than ${end} bytes`);
+            pending.push(chunk);
+            pendingBytes += chunk.length;
+            if (pendingBytes >= WRITE_BYTES) await flush();
           }
         } finally {
-          // What arrived is kept, and stays counted after a crash, for the upload to go on from there.
+          // What arrived is kept (a refused body is deleted by the caller), and stays counted after a
+          // crash, for the upload to go on from there.
+          await flush();
           await file.sync();
         }
         return length;
@@ -54,17 +70,15 @@ export function fileBlobStore(dataDir: string): BlobStore {
       }
     },
 
-    async seal(id: string): Promise<SealedBlob> {
-      const sealed = await digest(Bun.file(partialPath(id)).stream());
+    async seal(id: string): Promise<void> {
       await rename(partialPath(id), finalPath(id));
-      // The rename itself survives a crash once the directory is synced.
+      // The rename itself survives a crash once the directory is synced (the bytes were at each append).
       const directory = await open(finished, "r");
       try {
         await directory.sync();
       } finally {
         await directory.close();
       }
-      return sealed;
     },
 
     read(id: string, range: ByteRange): ReadableStream<Uint8Array> {
