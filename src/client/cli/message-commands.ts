@@ -115,7 +115,7 @@ export const MESSAGE_COMMANDS: Command[] = [
   },
 ];
 
-export function find(context: CommandContext, ref: string | undefined): MessageTarget {
+function find(context: CommandContext, ref: string | undefined): MessageTarget {
   if (ref === undefined) throw new UsageError(`Give the message: ${context.book.shortRefs ? "the ^number shown after it, or its id" : "its id"}.`);
   return context.book.find(ref);
 }

@@ -11,8 +11,8 @@ const WRITE_BYTES = 1024 * 1024;
 export const ATTACHMENTS_DIR = "attachments";
 
 /**
- * Blobs as files under `dataDir/attachments`. A blob being written is `partial/<id>`; sealing
- * fsyncs it and renames it to `<id>`, so a file under its final name is always whole.
+ * Blobs as files under `dataDir/attachments`. A blob being written is `partial/<id>`, fsynced after
+ * each append; sealing renames it to `<id>`, so a file under its final name is always whole.
  * Ids are checked by the caller (the protocol's AttachmentId: letters, digits, `-` and `_`).
  */
 export function fileBlobStore(dataDir: string): BlobStore {
