@@ -18,8 +18,8 @@ export interface Attachment {
 /** How long an upload may wait for the message that sends it before its bytes are removed. */
 export const UNSENT_UPLOAD_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
-/** Bytes of a file's start that `sniffType` reads. */
-export const SNIFF_BYTES = 64;
+/** Bytes of a file's start that `sniffType` reads: enough for a WebM file's track list. */
+export const SNIFF_BYTES = 4096;
 
 const ascii = (text: string) => [...text].map((character) => character.charCodeAt(0));
 
@@ -39,7 +39,7 @@ const SIGNATURES: Array<{ type: string; offset?: number; bytes: number[]; also?:
   { type: "audio/mpeg", bytes: [0xff, 0xf3] },
   { type: "audio/mp4", offset: 4, bytes: ascii("ftypM4A") },
   { type: "video/mp4", offset: 4, bytes: ascii("ftyp") },
-  { type: "video/webm", bytes: [0x1a, 0x45, 0xdf, 0xa3] },
+  { type: "video/webm", bytes: [0x1a, 0x45, 0xdf, 0xa3] }, // audio/webm when it has no video track: see sniffType
   { type: "application/zip", bytes: [0x50, 0x4b, 0x03, 0x04] },
 ];
 
@@ -54,9 +54,19 @@ export function sniffType(head: Uint8Array): string {
   for (const signature of SIGNATURES) {
     if (!matchesAt(head, signature.offset ?? 0, signature.bytes)) continue;
     if (signature.also && !matchesAt(head, signature.also.offset, signature.also.bytes)) continue;
+    if (signature.type === "video/webm" && !hasVideoTrack(head)) return "audio/webm";
     return signature.type;
   }
   return "application/octet-stream";
+}
+
+/**
+ * Whether a WebM file's track list (near its start) names a video codec (`V_VP8`, `V_VP9`, `V_AV1`…);
+ * a voice note recorded in a browser has only audio (`A_OPUS`).
+ */
+function hasVideoTrack(head: Uint8Array): boolean {
+  const text = new TextDecoder("latin1").decode(head);
+  return /V_(VP8|VP9|AV1|MPEG4|MPEGH)/.test(text) || !/A_(OPUS|VORBIS)/.test(text);
 }
 
 /** Whether a browser may show the file in the page (an image, audio or video); everything else is downloaded. */

@@ -103,4 +103,24 @@ describe("files in the browser", () => {
     await bob.context.close();
     // A browser test runs long on a shared machine; Bun forgets the preload's default timeout after the first file.
   }, 60_000);
+
+  test("a voice note recorded in the page arrives as audio bob can play", async () => {
+    const carol = await registeredPerson(browser, server.url, "carol");
+    const dave = await registeredPerson(browser, server.url, "dave");
+    await startChat(carol.page, "dave");
+    await carol.page.getByRole("button", { name: "Record a voice note" }).click();
+    const recording = carol.page.getByRole("status", { name: "Recording a voice note" });
+    // A second of sound: the clock shows it.
+    await recording.getByText("0:01").waitFor();
+    await recording.getByRole("button", { name: "Send" }).click();
+
+    await openChat(dave.page, "carol");
+    const selector = '[role="log"] article audio[aria-label^="voice-note-"]';
+    await dave.page.locator(selector).waitFor();
+    // The player read the file's header from the server: it knows how long it is.
+    await dave.page.waitForFunction((s) => (document.querySelector(s)?.readyState ?? 0) >= 1, selector);
+    expect([...carol.problems, ...dave.problems]).toEqual([]);
+    await carol.context.close();
+    await dave.context.close();
+  }, 60_000);
 });
