@@ -1,8 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll } from "bun:test";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 /**
  * Browser tests: Debian's Chromium (`apt-get install chromium`; .ci/run installs it), driven by
@@ -33,20 +31,6 @@ export async function launchBrowser(): Promise<Browser> {
       "--use-fake-ui-for-media-stream",
     ],
     timeout: 30_000,
-  });
-}
-
-/** One browser and one server (default settings) for a test file: started before its tests, stopped after them. */
-export function withBrowserAndServer(started: (browser: Browser, server: TestServer) => void): void {
-  let browser: Browser | undefined;
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-    started(browser, server);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.cleanup();
   });
 }
 

@@ -1,8 +1,8 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { deflateSync } from "node:zlib";
 import type { Browser } from "playwright-core";
-import type { TestServer } from "../helpers/server.ts";
-import { bubble, composer, openChat, registeredPerson, screenshot, startChat, withBrowserAndServer } from "./browser.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { bubble, composer, launchBrowser, openChat, registeredPerson, screenshot, startChat } from "./browser.ts";
 
 // page.evaluate callbacks run in the page; this file is type-checked without the DOM's types.
 declare const document: any, DataTransfer: any, File: any, ClipboardEvent: any, DragEvent: any;
@@ -10,10 +10,11 @@ declare const document: any, DataTransfer: any, File: any, ClipboardEvent: any, 
 let browser: Browser;
 let server: TestServer;
 
-withBrowserAndServer((started, startedServer) => {
-  browser = started;
-  server = startedServer;
+beforeAll(async () => {
+  browser = await launchBrowser();
+  server = await startTestServer();
 });
+afterAll(() => Promise.all([browser?.close(), server?.cleanup()]));
 
 /** A PNG of `width`×`height` red pixels: a real image for the browser to draw. */
 function redPng(width: number, height: number): Buffer {

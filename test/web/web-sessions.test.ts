@@ -1,15 +1,18 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { registerUser, startTestServer, type TestServer } from "../helpers/server.ts";
 import { selfSignedCertificate } from "../helpers/tls-cert.ts";
-import { bubble, composer, newPerson, PASSWORD, registeredPerson, send, signIn, startChat, withBrowserAndServer } from "./browser.ts";
+import { bubble, composer, launchBrowser, newPerson, PASSWORD, registeredPerson, send, signIn, startChat } from "./browser.ts";
 
 let browser: Browser;
 let server: TestServer;
 
-withBrowserAndServer((started, startedServer) => {
-  browser = started;
-  server = startedServer;
+beforeAll(async () => {
+  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.cleanup();
 });
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
