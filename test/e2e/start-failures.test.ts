@@ -121,7 +121,7 @@ test("a store written by a newer release is refused, SQLite and PostgreSQL", asy
   db.close();
   expect(await run(["--data", data])).toEqual(
     failure(
-      `the database ${join(data, "chat.db")} is at schema version 99, newer than this server knows (6); run the newer chat-server, or restore a backup made by this release (--data or CHAT_DATA_DIR).`,
+      `the database ${join(data, "chat.db")} is at schema version 99, newer than this server knows (7); run the newer chat-server, or restore a backup made by this release (--data or CHAT_DATA_DIR).`,
     ),
   );
 
@@ -134,7 +134,7 @@ test("a store written by a newer release is refused, SQLite and PostgreSQL", asy
   await admin.close();
   expect(await run(["--database-url", TEST_POSTGRES_URL, "--database-schema", storage.schema])).toEqual(
     failure(
-      `the database schema "${storage.schema}" is at version 99, newer than this server knows (5); upgrade the server (or choose another with --database-schema or CHAT_DATABASE_SCHEMA).`,
+      `the database schema "${storage.schema}" is at version 99, newer than this server knows (6); upgrade the server (or choose another with --database-schema or CHAT_DATABASE_SCHEMA).`,
     ),
   );
 });
