@@ -1,4 +1,5 @@
 import type { ErrorCode, NoticeChange } from "../protocol/index.ts";
+import type { Attachment } from "./attachments.ts";
 import type { ConversationId, ConversationKind, UserId } from "./types.ts";
 
 /**
@@ -18,7 +19,7 @@ export interface Notice {
 
 /** What each kind of event says. `target` and `replyTo` name another event of the conversation by its id. */
 export type EventBody =
-  | { kind: "message"; text: string; replyTo?: string }
+  | { kind: "message"; text: string; replyTo?: string; attachment?: Attachment }
   | { kind: "edit"; target: string; text: string }
   | { kind: "delete"; target: string }
   | { kind: "reaction"; target: string; emoji: string | null }
@@ -148,6 +149,11 @@ export function targetOf(event: EventBody): string | undefined {
   if (event.kind === "message") return event.replyTo;
   if (event.kind === "notice") return undefined;
   return event.target;
+}
+
+/** The id of the attachment a message carries; null for every other event. */
+export function attachmentIdOf(event: EventBody): string | null {
+  return event.kind === "message" ? (event.attachment?.id ?? null) : null;
 }
 
 /** The text people typed into an event (a message or an edit); null for kinds without one. Limits and search read it here. */

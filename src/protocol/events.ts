@@ -51,12 +51,30 @@ export const Quote = z
   .meta({ description: "The message a reply quotes, as it stands now." });
 export type Quote = z.infer<typeof Quote>;
 
+export const AttachmentId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{22,64}$/, { message: "an attachment id is the `id` of an upload" })
+  .meta({ description: "an upload's id, unguessable; as an attachment's id it names the same bytes" });
+
+export const AttachmentInfo = z
+  .object({
+    id: AttachmentId,
+    name: z.string().meta({ description: "the file name the sender gave" }),
+    size: z.number().int().nonnegative().meta({ description: "bytes, as the server counted them" }),
+    type: z.string().meta({ description: "the media type read from the bytes' own signature (`application/octet-stream` when none is known)" }),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).meta({ description: "SHA-256 of the bytes, hex, computed by the server" }),
+    preview: z.string().optional().meta({ description: "a small image (`data:image/…;base64,…`, a few KB) to show until the file is fetched" }),
+  })
+  .meta({ description: "A file sent with a message; its bytes are at `GET /api/attachments/{id}`, for the conversation's members." });
+export type AttachmentInfo = z.infer<typeof AttachmentInfo>;
+
 export const MessageFrame = z
   .object({
     type: z.literal("message"),
     ...EventFields,
     text: z.string().meta({ description: "the current text (after edits); empty when deleted or hidden" }),
     replyTo: Quote.optional(),
+    attachment: AttachmentInfo.optional().meta({ description: "the file sent with it (then `text` is its caption, possibly empty); absent once deleted or hidden" }),
     edited: z.boolean().optional().meta({ description: "true once the text was edited" }),
     deleted: z.boolean().optional().meta({ description: "true once deleted for everyone (or expired): show \"message deleted\"" }),
     hidden: z.boolean().optional().meta({ description: "true when you deleted it for yourself: do not show it" }),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ERROR_CODE_LIST } from "./errors.ts";
 import { ContactFrame, GroupInviteFrame } from "./contacts.ts";
-import { ConversationId, DeleteFrame, EditFrame, Emoji, MessageFrame, NoticeFrame, ReactionFrame, Seq, TimerSeconds, Timestamp } from "./events.ts";
+import { AttachmentId, ConversationId, DeleteFrame, EditFrame, Emoji, MessageFrame, NoticeFrame, ReactionFrame, Seq, TimerSeconds, Timestamp } from "./events.ts";
 import { FreeText, MessageId, Name, Recipient, RequestId } from "./names.ts";
 
 /**
@@ -29,6 +29,8 @@ export const HelloFrame = z
   });
 
 const MessageText = FreeText.pipe(z.string().min(1, { message: "a message cannot be empty" }));
+/** A message's text, or the caption of its attachment (which may be empty). */
+const TextOrCaption = FreeText.default("").meta({ description: "the message; with an `attachment`, its caption (may be empty or left out)" });
 const ActionId = MessageId.meta({ description: "client-chosen id of this event, unique in its conversation; reuse it when retrying" });
 const Target = MessageId.meta({ description: "the id of the message acted on" });
 const TargetConversation = Recipient.optional().meta({
@@ -40,15 +42,18 @@ export const SendFrame = z
     type: z.literal("send"),
     id: ActionId,
     to: Recipient,
-    text: MessageText,
+    text: TextOrCaption,
     replyTo: MessageId.optional().meta({ description: "the id of an earlier message of the same conversation this one answers" }),
+    attachment: AttachmentId.optional().meta({ description: "the id of a finished upload of yours (`POST /api/uploads`) to send with the message" }),
   })
+  .refine((send) => send.text !== "" || send.attachment !== undefined, { message: "a message cannot be empty", path: ["text"] })
   .meta({
     description:
-      "Sends a message to a user or a `#group`. Answered by `sent` once the message is stored, or by `error`. Retrying with the same id stores nothing new and answers the original `sent`. Ids are scoped by conversation: the same id sent to another conversation is another message, and an id another member already used in this conversation is refused with `id_taken`.",
+      "Sends a message to a user or a `#group`. Answered by `sent` once the message is stored, or by `error`. Retrying with the same id stores nothing new and answers the original `sent`. Ids are scoped by conversation: the same id sent to another conversation is another message, and an id another member already used in this conversation is refused with `id_taken`. With `attachment` (a finished upload of yours, refused with `unknown_attachment` otherwise) the message carries the file and `text` is its caption.",
     examples: [
       { type: "send", id: "m-01HZX", to: "bob", text: "Hello Bob, how are you?" },
       { type: "send", id: "m-01HZY", to: "alice", text: "Fine, thanks!", replyTo: "m-01HZX" },
+      { type: "send", id: "m-01J10", to: "bob", text: "the report", attachment: "Gk3v0zq8QW2pXb7yLm1sTA" },
     ],
   });
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODE_LIST } from "./errors.ts";
-import { ConversationId, Emoji, NoticeFrame, Quote, Seq, Timestamp } from "./events.ts";
+import { AttachmentInfo, ConversationId, Emoji, NoticeFrame, Quote, Seq, Timestamp } from "./events.ts";
 import { AccountName, DeviceName, MessageId, Name, Password, Recipient, UserLabel } from "./names.ts";
 
 /** HTTP request and response bodies. Authenticated routes take `Authorization: Bearer <token>`. */
@@ -70,6 +70,7 @@ export const HistoryMessage = z.object({
   ts: Timestamp,
   status: MessageStatus,
   replyTo: Quote.optional(),
+  attachment: AttachmentInfo.optional().meta({ description: "the file it carries (then `text` is its caption); absent once deleted" }),
   edited: z.boolean().optional(),
   deleted: z.boolean().optional(),
   expiresAt: Timestamp.optional(),

@@ -8,3 +8,4 @@ export * from "./groups.ts";
 export * from "./routes.ts";
 export * from "./contacts.ts";
 export * from "./account.ts";
+export * from "./uploads.ts";

@@ -4,6 +4,7 @@ import * as account from "./account.ts";
 import * as contacts from "./contacts.ts";
 import * as groups from "./groups.ts";
 import * as http from "./http.ts";
+import * as uploads from "./uploads.ts";
 import { openApiPath, ROUTES, type RouteAnswer, type RouteSpec } from "./routes.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
@@ -24,6 +25,8 @@ export const HTTP_SCHEMAS: Record<string, z.ZodType> = {
   SearchPage: http.SearchPage,
   MessagePlace: http.MessagePlace,
   HideRequest: http.HideRequest,
+  NewUpload: uploads.NewUpload,
+  UploadStatus: uploads.UploadStatus,
   DeviceList: http.DeviceList,
   PasswordChange: account.PasswordChange,
   PasswordChanged: account.PasswordChanged,

@@ -18,6 +18,7 @@ import {
 import { ContactEntry, ContactList, ContactUser, GroupInviteList } from "./contacts.ts";
 import { MessageId, Name } from "./names.ts";
 import { AccountDeletion, DataExport, PasswordChange, PasswordChanged } from "./account.ts";
+import { NewUpload, UploadParams, UploadStatus } from "./uploads.ts";
 
 /**
  * Every HTTP route the server answers, in one table: the server registers its handlers from it
@@ -184,6 +185,73 @@ export const ROUTES = {
     answers: [
       { status: 204, note: "and your devices get a `hidden` frame" },
       { status: 404, codes: ["unknown_message"] },
+    ],
+  }),
+  createUpload: route({
+    method: "post",
+    path: "/api/uploads",
+    auth: "bearer",
+    summary: "Starts an upload of a file to send: its name, size and (for an image) a small preview. Unsent uploads are removed after a day.",
+    body: NewUpload,
+    answers: [
+      { status: 201, schema: UploadStatus },
+      { status: 413, codes: ["attachment_too_large"], note: "larger than `--max-attachment-bytes`" },
+    ],
+  }),
+  uploadStatus: route({
+    method: "get",
+    path: "/api/uploads/:id",
+    auth: "bearer",
+    who: "its uploader",
+    summary: "Where an upload stands: how many bytes arrived (resume from `offset` after a broken connection), and the attachment once finished.",
+    params: UploadParams,
+    answers: [
+      { status: 200, schema: UploadStatus },
+      { status: 404, codes: ["unknown_attachment"] },
+    ],
+  }),
+  appendUpload: route({
+    method: "patch",
+    path: "/api/uploads/:id",
+    auth: "bearer",
+    who: "its uploader",
+    summary:
+      "Adds bytes to an upload, streamed: the body is raw bytes (`application/offset+octet-stream` or any type) to store from the header `Upload-Offset` (the `offset` stored so far). The request that brings the last byte finishes the upload: the server computes size, SHA-256 and type and answers with the attachment. A byte past the upload's size is refused while it arrives, and the upload is removed.",
+    params: UploadParams,
+    bodyName: "bytes",
+    answers: [
+      { status: 200, schema: UploadStatus },
+      { status: 404, codes: ["unknown_attachment"] },
+      { status: 409, codes: ["upload_conflict"], note: "`Upload-Offset` is not the stored `offset`, or another request is adding to it" },
+      { status: 413, codes: ["attachment_too_large"], note: "more bytes than the upload's size: the upload is removed" },
+    ],
+  }),
+  cancelUpload: route({
+    method: "delete",
+    path: "/api/uploads/:id",
+    auth: "bearer",
+    who: "its uploader",
+    summary: "Cancels an unsent upload and removes its bytes (an upload already sent stays with its messages).",
+    params: UploadParams,
+    answers: [
+      { status: 204 },
+      { status: 404, codes: ["unknown_attachment"] },
+    ],
+  }),
+  attachment: route({
+    method: "get",
+    path: "/api/attachments/:id",
+    auth: "bearer",
+    who: "a member of a conversation it was sent in (or its uploader)",
+    summary:
+      "The bytes of an attachment, with `Range` (one range; 206 with `Content-Range`), `ETag` (its SHA-256; `If-None-Match` answers 304) and the original name in `Content-Disposition`. `Content-Type` is the type sniffed from the bytes: images, audio and video are `inline`, everything else `attachment`; every answer has `X-Content-Type-Options: nosniff` and a CSP that forbids scripts.",
+    params: UploadParams,
+    answers: [
+      { status: 200, mediaType: "application/octet-stream", note: "the bytes, of the sniffed type" },
+      { status: 206, mediaType: "application/octet-stream", note: "the range asked for" },
+      { status: 304, note: "unchanged since the `ETag` sent in `If-None-Match`" },
+      { status: 404, codes: ["unknown_attachment"], note: "no such attachment, or none of your conversations has it" },
+      { status: 416, note: "the range lies outside the file" },
     ],
   }),
   devices: route({

@@ -29,6 +29,7 @@ const OPTIONS = {
   "edit-window-minutes": { env: "CHAT_EDIT_WINDOW_MINUTES", default: "15", help: "how long after sending its author may edit a message" },
   "delete-window-hours": { env: "CHAT_DELETE_WINDOW_HOURS", default: "48", help: "how long after sending its author may delete a message for everyone" },
   "max-frame-bytes": { env: "CHAT_MAX_FRAME_BYTES", default: "65536", help: "largest WebSocket frame accepted, in bytes" },
+  "max-attachment-bytes": { env: "CHAT_MAX_ATTACHMENT_BYTES", default: "104857600", help: "largest file that can be sent, in bytes (100 MB)" },
   "tls-cert": { env: "CHAT_TLS_CERT", default: "", help: "PEM certificate file: serve https and wss (with --tls-key)" },
   "tls-key": { env: "CHAT_TLS_KEY", default: "", help: "PEM private key file of --tls-cert" },
   "log-format": { env: "CHAT_LOG_FORMAT", default: "human", help: "log lines for people (human) or machines (json)" },
@@ -128,6 +129,7 @@ const ConfigSchema = z.object({
   "edit-window-minutes": z.coerce.number().int().min(0).max(525_600),
   "delete-window-hours": z.coerce.number().int().min(0).max(87_600),
   "max-frame-bytes": z.coerce.number().int().min(1024).max(16 * 1024 * 1024),
+  "max-attachment-bytes": z.coerce.number().int().min(1).max(16 * 1024 ** 3),
   "tls-cert": z.string().refine((path) => path === "" || existsSync(path), { message: "no such file" }),
   "tls-key": z.string().refine((path) => path === "" || existsSync(path), { message: "no such file" }),
   "log-format": z.enum(LOG_FORMATS),
@@ -185,6 +187,8 @@ export interface ServerConfig {
   editWindowMinutes: number;
   deleteWindowHours: number;
   maxFrameBytes: number;
+  /** The largest attachment, in bytes. */
+  maxAttachmentBytes: number;
   /** PEM files; both set means https and wss. */
   tls: { cert: string; key: string } | undefined;
   logFormat: LogFormat;
@@ -296,6 +300,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       editWindowMinutes: values["edit-window-minutes"],
       deleteWindowHours: values["delete-window-hours"],
       maxFrameBytes: values["max-frame-bytes"],
+      maxAttachmentBytes: values["max-attachment-bytes"],
       tls: values["tls-cert"] === "" ? undefined : { cert: values["tls-cert"], key: values["tls-key"] },
       logFormat: values["log-format"],
       logLevel: values["log-level"],

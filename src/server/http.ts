@@ -4,6 +4,7 @@ import { renderAsyncApi } from "../protocol/asyncapi.ts";
 import { renderOpenApi } from "../protocol/openapi.ts";
 import type { Accounts, Actor } from "../services/accounts.ts";
 import type { Contacts } from "../services/contacts.ts";
+import type { Attachments } from "../services/attachments.ts";
 import type { Groups } from "../services/groups.ts";
 import type { Messaging } from "../services/messaging.ts";
 import type { LoginThrottle } from "../services/login-throttle.ts";
@@ -14,6 +15,8 @@ import { asChatError, errorAnswer } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { checkCsrf, clearedSessionCookie, cookieValue, SESSION_COOKIE, sessionCookie } from "./browser-session.ts";
 import { contactRoutes } from "./contact-routes.ts";
+import { attachmentRoutes } from "./attachment-routes.ts";
+import { limitRequestBodies } from "./request-body.ts";
 import { handle } from "./route-table.ts";
 import { securityHeaders, webAppRoutes } from "./web-app.ts";
 
@@ -26,6 +29,7 @@ const asyncApiDocument = () => (asyncApi ??= renderAsyncApi());
 export interface HttpDeps {
   accounts: Accounts;
   messaging: Messaging;
+  attachments: Attachments;
   groups: Groups;
   contacts: Contacts;
   connections: Connections;
@@ -46,8 +50,8 @@ export function bearerToken(header: string | undefined | null): string | undefin
   return match?.[1];
 }
 
-/** The HTTP routes: accounts, history, devices, groups, settings, health. */
-export function httpApp({ accounts, messaging, groups, contacts, connections, logins, metrics, log, clientAddress, secure }: HttpDeps): Hono<Env> {
+/** The HTTP routes: accounts, history, attachments, devices, groups, contacts, settings, health. */
+export function httpApp({ accounts, messaging, attachments, groups, contacts, connections, logins, metrics, log, clientAddress, secure }: HttpDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.use(securityHeaders);
 
@@ -70,6 +74,7 @@ export function httpApp({ accounts, messaging, groups, contacts, connections, lo
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
     return c.json(body, status);
   });
+  app.use(limitRequestBodies);
   app.notFound((c) => {
     metrics.errors.inc({ code: "not_found" });
     return c.json({ error: { code: "not_found", message: `Nothing is at ${c.req.method} ${c.req.path}.` } } satisfies ErrorBody, 404);
@@ -158,6 +163,8 @@ export function httpApp({ accounts, messaging, groups, contacts, connections, lo
     await messaging.hide(c.get("actor"), body.id, body.to);
     return c.body(null, 204);
   });
+
+  attachmentRoutes(authenticated, attachments);
 
   handle(authenticated, "/api", ROUTES.devices, async (c) => {
     const actor = c.get("actor");

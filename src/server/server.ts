@@ -1,5 +1,8 @@
 import type { Bus } from "../bus/bus.ts";
 import type { Store } from "../store/store.ts";
+import type { BlobStore } from "../store/blobs/blob-store.ts";
+import { fileBlobStore } from "../store/blobs/file-blobs.ts";
+import { Attachments } from "../services/attachments.ts";
 import { Accounts, type PasswordHasher } from "../services/accounts.ts";
 import { Directory } from "../services/directory.ts";
 import { Groups } from "../services/groups.ts";
@@ -25,6 +28,7 @@ import { Heartbeat } from "./heartbeat.ts";
 import { StoreWriteHealth } from "./readiness.ts";
 import { isStoreUnavailable, STORE_WRITE_METHODS } from "../store/unavailable.ts";
 import { bearerToken, httpApp } from "./http.ts";
+import { MAX_REQUEST_BODY_BYTES } from "./request-body.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { operationsRoutes } from "./operations.ts";
 import { mainPortMetricsGuard, startMetricsListener } from "./metrics-access.ts";
@@ -34,8 +38,6 @@ import { webSocketHandler } from "./websocket.ts";
 import { webSocketCookieToken } from "./browser-session.ts";
 import { hotReloadRoutes, SECURITY_HEADERS } from "./web-app.ts";
 
-/** Larger HTTP bodies are refused (413) before they are read. */
-const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 export interface ChatServer {
   port: number;
@@ -48,6 +50,8 @@ export interface ChatServer {
 export interface Drivers {
   store: Store;
   bus: Bus;
+  /** Where attachments' bytes live: files under the data directory when absent. */
+  blobs?: BlobStore;
   /** Who is online on any server; this server's own count when absent (one server). */
   online?: OnlineRegistry;
   /** Token buckets every server shares, so limits hold per user rather than per server; in memory when absent. */
@@ -126,14 +130,15 @@ export async function startChatServer(
   const presence = new PresenceService(store, drivers.online ?? new LocalOnlineRegistry(), connections, config.presenceSettleMs, reportProblem);
   const contacts = new Contacts(store, directory, connections, presence, (a, b) => receipts.shareMarks(a, b), reportProblem);
   const receipts = new Receipts(store, directory, connections, contacts, config.groupReceiptDelayMs, reportProblem);
-  const messaging = new Messaging(store, directory, connections, receipts, contacts, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem });
+  const attachments = new Attachments(store, drivers.blobs ?? fileBlobStore(config.dataDir), { maxBytes: config.maxAttachmentBytes }, reportProblem);
+  const messaging = new Messaging(store, directory, connections, receipts, contacts, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem, attachments });
   const groups = new Groups(store, directory, connections, messaging, contacts, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser, adds: groupAdds });
   const typing = new Typing(store, directory, connections, contacts);
   const activity = new DeviceActivity(store, ACTIVITY_FLUSH_MS, reportProblem);
   const peerAddress = (request: Request): string | undefined => server.requestIP(request)?.address;
   // Per-address limits and logs count the client, not a trusted proxy in front of it.
   const requestClient = (request: Request): string => clientAddress(peerAddress(request) ?? "unknown", request.headers, config.trustProxy);
-  const app = httpApp({ accounts, messaging, groups, contacts, connections, logins, metrics, log, clientAddress: requestClient, secure: config.tls !== undefined });
+  const app = httpApp({ accounts, messaging, attachments, groups, contacts, connections, logins, metrics, log, clientAddress: requestClient, secure: config.tls !== undefined });
   app.route(
     "/",
     operationsRoutes({
@@ -146,6 +151,7 @@ export async function startChatServer(
   // Before the timers start: a metrics port in use stops the start with nothing left running.
   const metricsListener = config.metricsPort === undefined ? undefined : startMetricsListener(config.metricsPort, config, metrics, log);
   const sweeps = startSweeps(store, config.retentionDays, reportProblem);
+  attachments.startSweep();
   // Devices logged out from another process (chat-server admin deactivate or reset-password, another server)
   // lose their socket here within a sweep: their token is gone from the store.
   const loggedOutSweep = setInterval(() => {
@@ -169,8 +175,9 @@ export async function startChatServer(
     port: config.port,
     hostname: config.host,
     ...(config.tls ? { tls: { cert: Bun.file(config.tls.cert), key: Bun.file(config.tls.key) } } : {}),
-    // Bun's default is 128 MB; the largest real body (a group of 10,000 names) is well under this.
-    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    // Bun's default is 128 MB. Uploads may be as large as an attachment; every other body is held
+    // to MAX_REQUEST_BODY_BYTES by the app (the largest, a group of 10,000 names, is well under it).
+    maxRequestBodySize: Math.max(MAX_REQUEST_BODY_BYTES, config.maxAttachmentBytes + MAX_REQUEST_BODY_BYTES),
     async fetch(request, server) {
       if (new URL(request.url).pathname !== "/ws") return app.fetch(request, server);
       try {
@@ -209,6 +216,7 @@ export async function startChatServer(
       await activity.stop();
       await messaging.flush();
       await receipts.stop();
+      await attachments.stop();
       await bus.close();
       await store.close();
     },

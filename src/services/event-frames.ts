@@ -14,6 +14,7 @@ export function eventFrame(event: StoredEvent, to: string): StreamEvent {
         frame.replyTo = { id: event.quote.id, from: event.quote.from, text: event.quote.text };
         if (event.quote.deleted) frame.replyTo.deleted = true;
       }
+      if (body.attachment && !event.hidden && !event.deleted) frame.attachment = body.attachment;
       if (event.editedAt !== null) frame.edited = true;
       if (event.deleted) frame.deleted = true;
       if (event.hidden) frame.hidden = true;

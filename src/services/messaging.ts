@@ -15,6 +15,7 @@ import {
 import type { ConversationId, ConversationKind, Group, Membership, UserId, Watermarks } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
+import type { Attachments } from "./attachments.ts";
 import { CommitQueue } from "./commit-queue.ts";
 import type { SendOrder } from "./send-order.ts";
 import type { Directory } from "./directory.ts";
@@ -34,6 +35,8 @@ export interface MessagingSettings {
   /** Events waiting for the store beyond which sends are refused, so an overloaded store cannot fill memory. */
   maxQueuedMessages: number;
   reportProblem: ReportProblem;
+  /** What a send's attachment id stands for; told when a message was deleted, for its bytes to go. */
+  attachments: Pick<Attachments, "forSend" | "messageDeleted">;
 }
 
 export interface Sent {
@@ -120,6 +123,9 @@ export class Messaging {
     let target: Target;
     try {
       await this.directory.checkMayAct(actor);
+      if (request.type === "send" && request.attachment !== undefined && body.kind === "message") {
+        body.attachment = await this.settings.attachments.forSend(actor, request.attachment);
+      }
       target = request.type === "send" || request.type === "timer" || request.to !== undefined
         ? await this.resolve(actor, request.to!)
         : await this.conversationOf(actor, request.target);
@@ -167,6 +173,7 @@ export class Messaging {
       throw new ChatError("not_member", notMemberSentence(target.address));
     }
     if (!result.duplicate) {
+      if (event.kind === "delete") this.settings.attachments.messageDeleted();
       const stored: StoredEvent = {
         conv: target.conv,
         seq: result.seq,

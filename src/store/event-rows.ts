@@ -1,4 +1,5 @@
-import { decodeBody, quoteOf, type EventKind, type StoredEvent } from "../domain/events.ts";
+import type { Attachment } from "../domain/attachments.ts";
+import { decodeBody, quoteOf, type EventBody, type EventKind, type StoredEvent } from "../domain/events.ts";
 
 /** One event as both drivers read it, numbers already numbers: the stored columns plus the quoted message of a reply. */
 export interface EventRow {
@@ -19,6 +20,15 @@ export interface EventRow {
   quoteText: string | null;
   quoteDeleted: boolean | null;
   hidden: boolean;
+  /** The attachment a message carries, as a JSON object of its columns; null when none (or removed). */
+  attachment: string | null;
+}
+
+/** A message's body with the attachment it carries, read from the row's JSON (a preview may be null there). */
+function withAttachment(body: EventBody, json: string | null): EventBody {
+  if (json === null || body.kind !== "message") return body;
+  const { preview, ...attachment } = JSON.parse(json) as Attachment & { preview: string | null };
+  return { ...body, attachment: preview === null ? attachment : { ...attachment, preview } };
 }
 
 export function toStoredEvent(row: EventRow): StoredEvent {
@@ -29,7 +39,7 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     senderId: row.senderId,
     sender: row.sender,
     sentAt: row.sentAt,
-    body: decodeBody(row.kind, row.body, row.refId),
+    body: withAttachment(decodeBody(row.kind, row.body, row.refId), row.attachment),
     editedAt: row.editedAt,
     deleted: row.deleted,
     expiresAt: row.expiresAt,

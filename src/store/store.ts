@@ -1,5 +1,6 @@
 import type { AccountStore } from "./account-store.ts";
 import type { ContactStore } from "./contact-store.ts";
+import type { AttachmentStore } from "./attachment-store.ts";
 import type { ConversationLog } from "./conversation-log.ts";
 import type { GroupStore } from "./group-store.ts";
 import type { PresenceStore } from "./presence-store.ts";
@@ -10,7 +11,7 @@ import type { PresenceStore } from "./presence-store.ts";
  * implements them all; a service asks only for the ports it uses. Every method is one
  * transaction; a batch method commits its whole batch at once (group commit).
  */
-export interface Store extends AccountStore, PresenceStore, ContactStore, GroupStore, ConversationLog {
+export interface Store extends AccountStore, PresenceStore, ContactStore, GroupStore, ConversationLog, AttachmentStore {
   /** Resolves when the store answers a trivial query; for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

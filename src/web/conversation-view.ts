@@ -1,6 +1,6 @@
 import { batch, signal } from "@preact/signals";
 import type { z } from "zod";
-import type { HistoryEntry, HistoryMessage, MessageStatus, NoticeFrame, PresenceFrame, StreamEvent } from "../protocol/index.ts";
+import type { AttachmentInfo, HistoryEntry, HistoryMessage, MessageStatus, NoticeFrame, PresenceFrame, StreamEvent } from "../protocol/index.ts";
 import { isGroupAddress } from "../protocol/names.ts";
 import type { OutboxEntry } from "../client/sdk/device-state.ts";
 import type { ChatApp } from "./model.ts";
@@ -24,6 +24,8 @@ export interface ShownMessage {
   edited: boolean;
   deleted: boolean;
   replyTo?: { id: string; from: string; text: string; deleted?: boolean };
+  /** A file it carries; then `text` is its caption. */
+  attachment?: AttachmentInfo;
   /** Who reacted with what (one emoji per person). */
   reactions: Record<string, string>;
   /** The recipient's view for our own messages, from history; later receipts raise it. */
@@ -78,6 +80,7 @@ export function messageItem(entry: Omit<HistoryMessage, "status" | "type"> & { r
     edited: entry.edited ?? false,
     deleted: entry.deleted ?? false,
     ...(entry.replyTo ? { replyTo: entry.replyTo } : {}),
+    ...(entry.attachment ? { attachment: entry.attachment } : {}),
     reactions,
     status,
   };
@@ -195,7 +198,7 @@ export class ConversationView {
     const me = this.app.me.value?.user ?? "";
     return this.app.outbox.value
       .filter((entry) => entry.type === "send" && entry.to === this.peer)
-      .map((entry) => pendingItem(entry as Extract<OutboxEntry, { type: "send" }>, me));
+      .map((entry) => pendingItem(entry as Extract<OutboxEntry, { type: "send" }>, me, this.app.sentFiles));
   }
 
   /** A live event of this conversation. */
@@ -213,7 +216,7 @@ export class ConversationView {
       case "edit":
         return this.update(event.target, (message) => ({ ...message, text: event.text, edited: true }));
       case "delete":
-        return this.update(event.target, (message) => ({ ...message, text: "", deleted: true, reactions: {} }));
+        return this.update(event.target, (message) => ({ ...message, text: "", deleted: true, reactions: {}, attachment: undefined }));
       case "reaction":
         return this.update(event.target, (message) => {
           const reactions = { ...message.reactions };
@@ -229,7 +232,7 @@ export class ConversationView {
     this.conv = conv;
     const me = this.app.me.value?.user ?? "";
     if (entry.type === "send") {
-      const item = { ...pendingItem(entry, me), key: `s${seq}`, seq, ts, conv, status: "sent" as const };
+      const item = { ...pendingItem(entry, me, this.app.sentFiles), key: `s${seq}`, seq, ts, conv, status: "sent" as const };
       const without = this.items.value.filter((candidate) => candidate.key !== `p${entry.id}`);
       if (this.hasNewer.value) return void (this.items.value = without);
       this.items.value = [...without.filter((candidate) => candidate.kind !== "message" || candidate.seq > 0), item, ...without.filter((candidate) => candidate.kind === "message" && candidate.seq === 0)];
@@ -237,7 +240,7 @@ export class ConversationView {
     }
     const from = me;
     if (entry.type === "edit") this.update(entry.target, (message) => ({ ...message, text: entry.text, edited: true }));
-    if (entry.type === "delete") this.update(entry.target, (message) => ({ ...message, text: "", deleted: true, reactions: {} }));
+    if (entry.type === "delete") this.update(entry.target, (message) => ({ ...message, text: "", deleted: true, reactions: {}, attachment: undefined }));
     if (entry.type === "react")
       this.update(entry.target, (message) => {
         const reactions = { ...message.reactions };
@@ -249,7 +252,7 @@ export class ConversationView {
 
   addPending(entry: Extract<OutboxEntry, { type: "send" }>): void {
     if (this.hasNewer.value) return;
-    this.items.value = [...this.items.value, pendingItem(entry, this.app.me.value?.user ?? "")];
+    this.items.value = [...this.items.value, pendingItem(entry, this.app.me.value?.user ?? "", this.app.sentFiles)];
   }
 
   removePending(id: string): void {
@@ -280,7 +283,9 @@ export class ConversationView {
   }
 }
 
-export function pendingItem(entry: Extract<OutboxEntry, { type: "send" }>, me: string): ShownMessage {
+/** One of our messages still in the outbox; a file it carries is known by its id, `files` has what this page uploaded. */
+export function pendingItem(entry: Extract<OutboxEntry, { type: "send" }>, me: string, files: ReadonlyMap<string, AttachmentInfo>): ShownMessage {
+  const attachment = entry.attachment === undefined ? undefined : files.get(entry.attachment);
   return {
     kind: "message",
     key: `p${entry.id}`,
@@ -293,6 +298,7 @@ export function pendingItem(entry: Extract<OutboxEntry, { type: "send" }>, me: s
     text: entry.text,
     edited: false,
     deleted: false,
+    ...(attachment ? { attachment } : {}),
     reactions: {},
     status: "pending",
   };

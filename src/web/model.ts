@@ -1,5 +1,5 @@
 import { batch, computed, signal } from "@preact/signals";
-import type { HistoryEntry, HistoryMessage, MessageStatus, NoticeFrame, PresenceFrame, StreamEvent } from "../protocol/index.ts";
+import type { AttachmentInfo, HistoryEntry, HistoryMessage, MessageStatus, NoticeFrame, PresenceFrame, StreamEvent } from "../protocol/index.ts";
 import { isGroupAddress } from "../protocol/names.ts";
 import type { z } from "zod";
 import { ChatApi } from "../client/sdk/api.ts";
@@ -56,6 +56,8 @@ export class ChatApp {
   readonly typing = signal<Map<string, { from: string; until: number }>>(new Map());
   readonly outbox = signal<OutboxEntry[]>([]);
   readonly toast = signal<string | undefined>(undefined);
+  /** The files this page uploaded and sent, by attachment id: its own messages show them before the server echoes them. */
+  readonly sentFiles = new Map<string, AttachmentInfo>();
   /** The other side's marks per conversation (a group's lowest), from receipts: our messages up to them are ✓✓ / read. */
   readonly peerMarks = signal<Map<number, { delivered: number; read: number }>>(new Map());
   /** The list finished loading after login: the chat list is usable. */
@@ -222,7 +224,7 @@ export class ChatApp {
       this.viewOf(peer)?.stored(entry, conv, seq, ts);
       if (entry.type === "send") {
         const me = this.me.value!.user;
-        this.touch(peer, { ...pendingItem(entry, me), key: `s${seq}`, seq, conv, ts, status: "sent" }, conv);
+        this.touch(peer, { ...pendingItem(entry, me, this.sentFiles), key: `s${seq}`, seq, conv, ts, status: "sent" }, conv);
       }
     });
     connection.on("rejected", ({ entry, code, message }) => {
@@ -316,7 +318,7 @@ export class ChatApp {
           : { kind: "notice", key: `s${event.seq}`, seq: event.seq, ts: event.ts, notice: event };
       const counts = event.type === "message" && event.from !== me && !event.deleted;
       this.touch(peer, item, event.conv, counts);
-      if (counts && document.visibilityState === "hidden") this.desktopNotification(peer, event.from, event.text);
+      if (counts && document.visibilityState === "hidden") this.desktopNotification(peer, event.from, event.attachment ? `📎 ${event.attachment.name} ${event.text}`.trim() : event.text);
     } else if (event.type === "delete" || event.type === "edit") {
       const summary = this.summaryOf(peer);
       if (summary?.last?.kind === "message" && summary.last.id === event.target) {
@@ -391,16 +393,26 @@ export class ChatApp {
   }
 
   send(peer: string, text: string, replyTo?: string): void {
+    this.queue(peer, (connection) => connection.send(peer, text, replyTo));
+  }
+
+  /** Sends a file this page uploaded, `caption` its text. */
+  sendFile(peer: string, attachment: AttachmentInfo, caption: string): void {
+    this.sentFiles.set(attachment.id, attachment);
+    this.queue(peer, (connection) => connection.sendFile(peer, attachment.id, caption));
+  }
+
+  private queue(peer: string, add: (connection: ChatConnection) => Extract<OutboxEntry, { type: "send" }>): void {
     const connection = this.connection;
     if (!connection) return this.notify("This chat is open in another tab: press “Use here” to send from this one.");
-    const entry = connection.send(peer, text, replyTo);
+    const entry = add(connection);
     this.syncOutbox();
     const view = this.viewOf(peer);
     if (view) {
       if (view.hasNewer.value) void view.loadLatest();
       else view.addPending(entry);
     }
-    this.touch(peer, pendingItem(entry, this.me.value!.user));
+    this.touch(peer, pendingItem(entry, this.me.value!.user, this.sentFiles));
     this.lastTypingSent.delete(peer);
     askForNotificationsOnce();
   }

@@ -5,6 +5,9 @@ import { openDrivers } from "../../src/server/drivers.ts";
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { openSqliteStore } from "../../src/store/sqlite/threaded-store.ts";
 import type { Store } from "../../src/store/store.ts";
+import type { BlobStore } from "../../src/store/blobs/blob-store.ts";
+import { fileBlobStore } from "../../src/store/blobs/file-blobs.ts";
+import { postgresBlobStore } from "../../src/store/blobs/postgres-blobs.ts";
 import type { Session } from "../../src/protocol/index.ts";
 import { apiAs } from "./api.ts";
 import { registerUser, startTestServer, tempDir, type TestServer } from "./server.ts";
@@ -25,6 +28,8 @@ export interface Deployment {
   readonly servers: readonly TestServer[];
   /** Another handle on the same data, to look at or change it behind the servers' backs. */
   openStore(): Promise<Store>;
+  /** Where the servers keep attachments' bytes, to look behind their backs too. */
+  openBlobs(): BlobStore;
   /** Stops every server; the data stays. */
   stop(): Promise<void>;
   /** Starts every server again on the same data. */
@@ -53,7 +58,7 @@ function rotating(servers: () => readonly TestServer[]) {
   };
 }
 
-function deployment(count: number, startOne: () => Promise<TestServer>, openStore: () => Promise<Store>, destroy: () => Promise<void>) {
+function deployment(count: number, startOne: () => Promise<TestServer>, openStore: () => Promise<Store>, openBlobs: () => BlobStore, destroy: () => Promise<void>) {
   return async (): Promise<Deployment> => {
     let servers: TestServer[] = [];
     const start = async () => {
@@ -69,6 +74,7 @@ function deployment(count: number, startOne: () => Promise<TestServer>, openStor
         return servers;
       },
       openStore,
+      openBlobs,
       stop,
       start,
       async cleanup() {
@@ -87,6 +93,7 @@ export const SINGLE_SQLITE: DeploymentKind = {
       1,
       () => startTestServer({ dataDir, config }),
       async () => openSqliteStore(dataDir),
+      () => fileBlobStore(dataDir),
       async () => rmSync(dataDir, { recursive: true, force: true }),
     )();
   },
@@ -121,6 +128,7 @@ export function postgresRedis({ servers = 2, postgresUrl = TEST_POSTGRES_URL, re
             openDrivers,
           }),
         () => openPostgresStore(postgresUrl, { schema: storage.schema }),
+        () => postgresBlobStore(postgresUrl, storage.schema),
         storage.drop,
       )();
       return Object.assign(started, { redisPrefix: storage.redisPrefix });

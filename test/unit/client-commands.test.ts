@@ -32,6 +32,7 @@ function context(shortRefs = false): CommandContext & { printed: string[]; repor
     book: new MessageBook(shortRefs),
     messages: {
       send: (to, text, replyTo) => void sent.push(replyTo === undefined ? { type: "send", to, text } : { type: "send", to, text, replyTo }),
+      sendFile: (to, attachment, caption) => void sent.push({ type: "send", to, text: caption, attachment: attachment.id }),
       act: (request) => void sent.push(request),
       refused: (what) => void refusals.push(what),
     },

@@ -20,7 +20,18 @@ export async function launchBrowser(): Promise<Browser> {
   // Playwright gives every launch a fresh profile directory of its own (--user-data-dir).
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      // A microphone that plays a tone, allowed without asking: voice notes.
+      "--use-fake-device-for-media-stream",
+      "--use-fake-ui-for-media-stream",
+    ],
     timeout: 30_000,
   });
 }

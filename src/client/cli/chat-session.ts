@@ -99,11 +99,16 @@ export function chat(options: ClientOptions, state: DeviceState, session: SavedS
         timeline.typed(sender.send(to, text, replyTo));
         exchanged(me, to);
       },
+      sendFile: (to, attachment, caption) => {
+        timeline.typed(sender.sendFile(to, attachment.id, caption), undefined, attachment);
+        exchanged(me, to);
+      },
       act: (request) => void sender.act(request),
       refused: () => {}, // the command's failure is on screen; nothing else depends on it here
     },
     print: (line) => screen.print(line),
     report: (line) => screen.print(style.error(line)),
+    progress: (key, line) => void (screen.update(key, line) || screen.print(line, key)),
     conversations: switcher,
     offlineSince: () => label.offlineSince,
     loggingOut: { now: false },

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { AttachmentInfo } from "../../protocol/index.ts";
 import type { ChatApi } from "../sdk/api.ts";
 import type { NewRequest } from "../sdk/outbox.ts";
 import type { PresenceBook } from "../sdk/presence-book.ts";
@@ -11,6 +12,8 @@ import type { OwnGroupChanges } from "./own-group-changes.ts";
 export interface MessageSender {
   /** Queues a message (a reply when `replyTo` is given); throws a `ChatError` when it could never be sent. */
   send(to: string, text: string, replyTo?: string): void;
+  /** Queues a message carrying an uploaded file, `text` its caption. */
+  sendFile(to: string, attachment: AttachmentInfo, caption: string): void;
   /** Queues an edit, delete, reaction or timer; throws a `ChatError` when it could never be sent. */
   act(request: Exclude<NewRequest, { type: "send" }>): void;
   /** A message or action was refused (script mode then exits non-zero); `what` is e.g. `edit of ^12`. */
@@ -35,6 +38,8 @@ export interface CommandContext {
   print(line: string): void;
   /** Reports a problem (one line on stderr in script mode). */
   report(line: string): void;
+  /** Shows a line that later calls with the same key rewrite in place (a progress bar); absent in script mode. */
+  progress?(key: string, line: string): void;
   /** The interactive client's open conversation; absent in script mode, where every line names its recipient. */
   conversations?: ConversationSwitch;
   /** Since when the client has been without its connection, when it is; `/who` then says its answers may be stale. */

@@ -4,6 +4,7 @@ import { ACCOUNT_COMMANDS } from "./account-commands.ts";
 import { type Command, type CommandContext, type CommandOutcome, UsageError } from "./command.ts";
 import { CONTACT_COMMANDS } from "./contact-commands.ts";
 import { CONVERSATION_COMMANDS, numberedSwitch } from "./conversation-commands.ts";
+import { FILE_COMMANDS } from "./file-commands.ts";
 import { GROUP_COMMANDS } from "./group-commands.ts";
 import { MESSAGE_COMMANDS } from "./message-commands.ts";
 import { sanitize } from "./sanitize.ts";
@@ -24,7 +25,7 @@ const HELP: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [HELP, ...CONVERSATION_COMMANDS, ...MESSAGE_COMMANDS, ...ACCOUNT_COMMANDS, ...SELF_SERVICE_COMMANDS, ...GROUP_COMMANDS, ...SOCIAL_COMMANDS, ...CONTACT_COMMANDS];
+export const COMMANDS: Command[] = [HELP, ...CONVERSATION_COMMANDS, ...MESSAGE_COMMANDS, ...FILE_COMMANDS, ...ACCOUNT_COMMANDS, ...SELF_SERVICE_COMMANDS, ...GROUP_COMMANDS, ...SOCIAL_COMMANDS, ...CONTACT_COMMANDS];
 
 /** Runs `/name args`; an unknown command, unfit arguments or a failed request is reported, never thrown. */
 export async function runCommand(context: CommandContext, name: string, args: string[]): Promise<CommandOutcome> {

@@ -1,5 +1,5 @@
 import type { StreamEvent } from "../../protocol/index.ts";
-import { PLAIN, speaker, type Style } from "./format.ts";
+import { messageText, PLAIN, speaker, type Style } from "./format.ts";
 import { noticeLine } from "./notices.ts";
 import { sanitize } from "./sanitize.ts";
 
@@ -19,7 +19,9 @@ export function eventLine(frame: StreamEvent, me: string, label: Label, style: S
     case "message": {
       const reply = frame.replyTo ? ` (reply to ${label(frame.replyTo.id)})` : "";
       if (frame.deleted) return `${who}${reply}: message deleted`;
-      return `${who}${reply}: ${sanitize(frame.text)}${frame.edited ? " (edited)" : ""}`;
+      // Script mode names a file by its attachment id, for `/save`.
+      const file = frame.attachment ? ` [attachment ${frame.attachment.id}]` : "";
+      return `${who}${reply}: ${messageText(frame)}${frame.edited ? " (edited)" : ""}${file}`;
     }
     case "edit":
       // A replayed edit of a message deleted since has no text left to show.

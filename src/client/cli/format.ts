@@ -1,3 +1,4 @@
+import { formatSize } from "../../domain/attachments.ts";
 import { isGroupAddress, type MessageStatus } from "../../protocol/index.ts";
 import { sanitize } from "./sanitize.ts";
 
@@ -67,6 +68,8 @@ interface Addressed {
   from: string;
   to: string;
   text: string;
+  /** A file it carries; then `text` is its caption. */
+  attachment?: { name: string; size: number };
 }
 
 /**
@@ -82,7 +85,14 @@ export function speaker(event: { from: string; to: string }, me: string, style: 
 
 /** `[alice]: text` for a direct message, `[#team][alice]: text` in a group, `[you → bob]: text` for the user's own. */
 export function messageLine(message: Addressed, me: string, style: Style = PLAIN): string {
-  return `${speaker(message, me, style)}: ${sanitize(message.text)}`;
+  return `${speaker(message, me, style)}: ${messageText(message)}`;
+}
+
+/** A message's text, cleaned; with a file, `📎 report.pdf (2.1 MB) caption`. */
+export function messageText(message: Pick<Addressed, "text" | "attachment">): string {
+  if (!message.attachment) return sanitize(message.text);
+  const file = `📎 ${sanitize(message.attachment.name)} (${formatSize(message.attachment.size)})`;
+  return message.text === "" ? file : `${file} ${sanitize(message.text)}`;
 }
 
 /** `[14:02] line`, the time dim; `clockOnly` leaves out the date of another day (a day separator says it). */

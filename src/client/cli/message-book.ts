@@ -43,6 +43,8 @@ export class MessageBook {
   private nextRef = 1;
   private readonly known = new BoundedMap<string, { to: string; ref?: number }>(REMEMBERED);
   private readonly byRef = new BoundedMap<number, string>(REMEMBERED);
+  /** The attachment id of each message seen with a file, for `/save ^12`. */
+  private readonly files = new BoundedMap<string, string>(REMEMBERED);
 
   constructor(readonly shortRefs: boolean) {}
 
@@ -53,7 +55,10 @@ export class MessageBook {
 
   /** Remembers the conversation of the message an event is, or is about. */
   noteEvent(event: StreamEvent, me: string): void {
-    if (event.type === "message") this.note(event.id, conversationOf(event, me));
+    if (event.type === "message") {
+      this.note(event.id, conversationOf(event, me));
+      if (event.attachment) this.files.set(event.id, event.attachment.id);
+    }
     else if (event.type !== "notice") this.note(event.target, conversationOf(event, me));
   }
 
@@ -74,6 +79,11 @@ export class MessageBook {
     if (!this.shortRefs) return `^${id}`;
     const ref = this.known.get(id)?.ref;
     return ref === undefined ? "an earlier message" : `^${ref}`;
+  }
+
+  /** The attachment id of the file a message seen this run carries. */
+  fileOf(id: string): string | undefined {
+    return this.files.get(id);
   }
 
   /** The conversation of a message, if this run saw it. */

@@ -126,7 +126,7 @@ function conversation(target: MessageTarget): { to?: string } {
 }
 
 /** Runs a request; one that fails (refused here, or by the server over HTTP) is counted before the failure is reported. */
-async function refusable(context: CommandContext, what: string, request: () => unknown): Promise<void> {
+export async function refusable(context: CommandContext, what: string, request: () => unknown): Promise<void> {
   try {
     await request();
   } catch (error) {

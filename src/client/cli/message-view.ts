@@ -1,4 +1,4 @@
-import type { DeleteFrame, EditFrame, HistoryMessage, MessageFrame, Quote, ReactionFrame } from "../../protocol/index.ts";
+import type { AttachmentInfo, DeleteFrame, EditFrame, HistoryMessage, MessageFrame, Quote, ReactionFrame } from "../../protocol/index.ts";
 import { BoundedMap } from "./bounded-map.ts";
 import { messageLine, shorten, speaker, type Style, type Tick, tickMark, timed } from "./format.ts";
 
@@ -9,6 +9,8 @@ export interface MessageView {
   to: string;
   ts: number;
   text: string;
+  /** A file it carries; then `text` is its caption. */
+  attachment?: AttachmentInfo;
   /** The message it answers: the quote the server sent, or the id alone when this client knows nothing more. */
   replyTo?: Quote | { id: string };
   edited?: boolean;
@@ -25,6 +27,7 @@ export function viewOfMessage(frame: MessageFrame | HistoryMessage): MessageView
   for (const { emoji, by } of "reactions" in frame ? (frame.reactions ?? []) : []) for (const person of by) reactions.set(person, emoji);
   const view: MessageView = { id: frame.id, from: frame.from, to: frame.to, ts: frame.ts, text: frame.text, reactions };
   if (frame.replyTo) view.replyTo = frame.replyTo;
+  if (frame.attachment) view.attachment = frame.attachment;
   if (frame.edited) view.edited = true;
   if (frame.deleted) view.deleted = true;
   return view;
@@ -32,7 +35,7 @@ export function viewOfMessage(frame: MessageFrame | HistoryMessage): MessageView
 
 export function applyChange(view: MessageView, change: Change): void {
   if (change.type === "edit") Object.assign(view, { text: change.text, edited: true });
-  if (change.type === "delete") Object.assign(view, { text: "", deleted: true });
+  if (change.type === "delete") Object.assign(view, { text: "", deleted: true, attachment: undefined });
   if (change.type === "reaction") {
     if (change.emoji === null) view.reactions.delete(change.from);
     else view.reactions.set(change.from, change.emoji);

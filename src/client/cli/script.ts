@@ -74,6 +74,7 @@ export async function runScript(options: ClientOptions, state: DeviceState): Pro
     book,
     messages: {
       send: (to, text, replyTo) => void sender.send(to, text, replyTo),
+      sendFile: (to, attachment, caption) => void sender.sendFile(to, attachment.id, caption),
       act: (request) => void sender.act(request),
       refused,
     },

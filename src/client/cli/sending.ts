@@ -22,6 +22,11 @@ export function showableSender(connection: ChatConnection) {
       checkShowable(text);
       return connection.send(to, text, replyTo);
     },
+    sendFile(to: string, attachment: string, caption: string): MessageEntry {
+      // A file shows even without a caption; a caption of nothing but escapes would still show as one.
+      if (caption !== "") checkShowable(caption);
+      return connection.sendFile(to, attachment, caption);
+    },
     act(request: Exclude<NewRequest, { type: "send" }>): OutboxEntry {
       if (request.type === "edit") checkShowable(request.text);
       return connection.act(request);

@@ -1,4 +1,4 @@
-import type { HistoryEntry, ReceiptFrame, ServerFrame, StreamEvent } from "../../protocol/index.ts";
+import type { AttachmentInfo, HistoryEntry, ReceiptFrame, ServerFrame, StreamEvent } from "../../protocol/index.ts";
 import type { StoredMessage } from "../sdk/connection.ts";
 import type { MessageEntry, OutboxEntry } from "../sdk/state-file.ts";
 import { DaySeparators } from "./day-separators.ts";
@@ -44,10 +44,11 @@ export class Timeline {
   ) {}
 
   /** A message typed here (or left in the outbox by an earlier run), shown at once; `entered` is the line it replaces. */
-  typed(entry: MessageEntry, entered?: string): void {
+  typed(entry: MessageEntry, entered?: string, attachment?: AttachmentInfo): void {
     this.own.add(entry);
     const view: MessageView = { id: entry.id, from: this.me, to: entry.to, ts: entry.createdAt, text: entry.text, reactions: new Map() };
     if (entry.replyTo) view.replyTo = this.quoteOf(entry.replyTo);
+    if (attachment) view.attachment = attachment;
     this.views.add(view);
     const separator = this.days.before(view.ts);
     const { quote, line } = this.lines(view);

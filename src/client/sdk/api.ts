@@ -22,6 +22,8 @@ import {
   Session,
   type PasswordChange,
   PasswordChanged,
+  type NewUpload,
+  UploadStatus,
 } from "../../protocol/index.ts";
 import type { ServerAddress } from "./address.ts";
 import { networkReason, ServerUnreachableError } from "./errors.ts";
@@ -137,8 +139,7 @@ export class ChatApi {
   /** The user's data (a DataExport) as the server streams it, to be written to a file as it comes. */
   async exportData(token: string): Promise<ReadableStream<Uint8Array>> {
     // A long history takes a while: no time limit for the whole download, only the server's answer is awaited.
-    const response = await this.fetch("GET", "/api/export", { token }, undefined);
-    if (!response.ok) throw errorFromResponse(response.status, await response.text().catch(() => ""));
+    const response = await this.fetch("GET", "/api/export", { token, timeoutMs: null });
     return response.body ?? new Response("").body!;
   }
 
@@ -212,6 +213,38 @@ export class ChatApi {
     await this.request("DELETE", `/api/group-invites/${encodeURIComponent(group)}`, { token });
   }
 
+  /** Starts an upload of a file to send (see docs/protocol.md, Attachments). */
+  startUpload(token: string, upload: NewUpload): Promise<UploadStatus> {
+    return this.request("POST", "/api/uploads", { token, body: upload, answer: UploadStatus });
+  }
+
+  /** How many bytes of an upload the server has, to go on from there. */
+  uploadStatus(token: string, id: string): Promise<UploadStatus> {
+    return this.request("GET", uploadPath(id), { token, answer: UploadStatus });
+  }
+
+  /** Adds `bytes` at `offset`, streamed; the answer carries the attachment once the last byte arrived. No time limit: a large file takes what it takes. */
+  appendUpload(token: string, id: string, offset: number, bytes: Blob, signal?: AbortSignal): Promise<UploadStatus> {
+    return this.request("PATCH", uploadPath(id), {
+      token,
+      bytes,
+      signal,
+      headers: { "upload-offset": String(offset), "content-type": "application/offset+octet-stream" },
+      answer: UploadStatus,
+      timeoutMs: null,
+    });
+  }
+
+  /** Cancels an unsent upload; the server removes its bytes. */
+  async cancelUpload(token: string, id: string): Promise<void> {
+    await this.request("DELETE", uploadPath(id), { token });
+  }
+
+  /** The answer to `GET /api/attachments/{id}` (its body the bytes, streamed), once it is a 2xx. */
+  download(token: string, id: string): Promise<Response> {
+    return this.fetch("GET", `/api/attachments/${encodeURIComponent(id)}`, { token, timeoutMs: null });
+  }
+
   /** Whether the server accepts this token; unreachable servers throw. */
   async tokenIsValid(token: string): Promise<boolean> {
     try {
@@ -223,14 +256,9 @@ export class ChatApi {
     }
   }
 
-  private async request<T = undefined>(
-    method: string,
-    path: string,
-    options: { body?: unknown; token?: string; answer?: z.ZodType<T> },
-  ): Promise<T> {
-    const response = await this.fetch(method, path, options, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+  private async request<T = undefined>(method: string, path: string, options: RequestOptions & { answer?: z.ZodType<T> }): Promise<T> {
+    const response = await this.fetch(method, path, options);
     const text = await response.text().catch(() => "");
-    if (!response.ok) throw errorFromResponse(response.status, text);
     if (!options.answer) return undefined as T;
     const parsed = options.answer.safeParse(parseJson(text));
     if (!parsed.success) {
@@ -239,25 +267,47 @@ export class ChatApi {
     return parsed.data;
   }
 
-  private async fetch(method: string, path: string, options: { body?: unknown; token?: string }, signal: AbortSignal | undefined): Promise<Response> {
+  /** The server's answer when it is a 2xx; otherwise the error it carries, as a `ChatError`. */
+  private async fetch(method: string, path: string, options: RequestOptions): Promise<Response> {
     // Without a token (a browser), the session cookie authenticates, and the CSRF header shows the request is the page's own.
-    const headers: Record<string, string> = { "x-chat-csrf": "1" };
+    const headers: Record<string, string> = { "x-chat-csrf": "1", ...options.headers };
     if (options.body !== undefined) headers["content-type"] = "application/json";
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const timeoutMs = options.timeoutMs === undefined ? REQUEST_TIMEOUT_MS : options.timeoutMs;
     // `tls` is Bun's (a browser ignores it).
     const init: RequestInit & { tls?: TlsTrust } = {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal,
+      body: options.bytes ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+      signal: timeoutMs === null ? options.signal : AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]),
       tls: this.trust,
     };
+    let response: Response;
     try {
-      return await fetch(`${this.server.http}${path}`, init);
+      response = await fetch(`${this.server.http}${path}`, init);
     } catch (error) {
       throw new ServerUnreachableError(this.server.display, networkReason(error));
     }
+    if (!response.ok) throw errorFromResponse(response.status, await response.text().catch(() => ""));
+    return response;
   }
+}
+
+interface RequestOptions {
+  /** A JSON body. */
+  body?: unknown;
+  /** A body of raw bytes. */
+  bytes?: Blob;
+  /** Cancels the request (an upload the user gave up). */
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  token?: string;
+  /** How long the request may take; null: as long as it takes (transfers). */
+  timeoutMs?: number | null;
+}
+
+function uploadPath(id: string): string {
+  return `/api/uploads/${encodeURIComponent(id)}`;
 }
 
 function groupPath(name: string): string {

@@ -192,6 +192,11 @@ export class ChatConnection extends Emitter<ConnectionEvents> {
     return this.sendQueue.add(replyTo === undefined ? { type: "send", to, text } : { type: "send", to, text, replyTo }) as MessageEntry;
   }
 
+  /** Queues a message carrying an uploaded file (its attachment id), `caption` its text. */
+  sendFile(to: string, attachment: string, caption: string): MessageEntry {
+    return this.sendQueue.add({ type: "send", to, text: caption, attachment }) as MessageEntry;
+  }
+
   /** Queues an edit, delete, reaction or timer like a message: stored once, retried with its id until answered. */
   act(request: Exclude<NewRequest, { type: "send" }>): OutboxEntry {
     return this.sendQueue.add(request);

@@ -1,6 +1,7 @@
 import { SHOWN_NAME } from "../shown-name.ts";
 import type { SQL, TransactionSQL } from "bun";
 import {
+  attachmentIdOf,
   encodeBody,
   judgeEvent,
   quoteOf,
@@ -19,8 +20,8 @@ import { raiseOwnMarks, type SenderState } from "../own-marks.ts";
 
 /**
  * Stores a batch of events. Plain messages, the bulk of the traffic, go in one statement;
- * a batch holding anything else (a reply, edit, delete, reaction, notice, or a message hidden from a
- * recipient who blocked its sender) is stored event by
+ * a batch holding anything else (a reply, an attachment, an edit, delete, reaction, notice, or a message hidden
+ * from a recipient who blocked its sender) is stored event by
  * event in one transaction, each judged against its target as the batch's earlier events left it.
  */
 export function appendEvents(sql: SQL, batch: NewEvent[], policy: EventPolicy): Promise<AppendResult[]> {
@@ -136,9 +137,9 @@ async function appendOneByOne(tx: TransactionSQL, batch: NewEvent[], policy: Eve
     conversation.changed = true;
     const expiresAt = event.kind === "message" && conversation.timerSeconds > 0 ? event.sentAt + conversation.timerSeconds * 1000 : null;
     await tx`
-      INSERT INTO events (conv_id, seq, sender_id, client_id, kind, body, ref_id, sent_at, expires_at)
+      INSERT INTO events (conv_id, seq, sender_id, client_id, kind, body, ref_id, sent_at, expires_at, attachment_id)
       VALUES (${event.conv}, ${seq}, ${event.senderId}, ${event.clientId}, ${event.kind}, ${storableText(encodeBody(event))},
-              ${targetId ?? null}, ${event.sentAt}, ${expiresAt})`;
+              ${targetId ?? null}, ${event.sentAt}, ${expiresAt}, ${attachmentIdOf(event)})`;
     if (event.hiddenFrom !== undefined) await tx`INSERT INTO hidden (user_id, conv_id, seq) VALUES (${event.hiddenFrom}, ${event.conv}, ${seq})`;
     await applyEffects(tx, event, target === null ? null : Number(target.seq), conversation);
     raiseOwnMarks(sender, seq);

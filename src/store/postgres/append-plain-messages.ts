@@ -6,12 +6,12 @@ import { storableText } from "./storable-text.ts";
 /** The unique index holding one event per (id, conversation). */
 export const CLIENT_ID_INDEX = "events_by_client_id";
 
-/** A new message that is no reply: the only kind the one-statement append takes. */
-export type PlainMessage = NewEvent & { kind: "message"; text: string; replyTo?: undefined };
+/** A new message that is no reply and carries no attachment: the only kind the one-statement append takes. */
+export type PlainMessage = NewEvent & { kind: "message"; text: string; replyTo?: undefined; attachment?: undefined };
 
-/** A message with nothing to judge nor hide: the one-statement append takes it. */
+/** A message with nothing to judge, hide nor attach: the one-statement append takes it. */
 export const isPlainMessage = (event: NewEvent): event is PlainMessage =>
-  event.kind === "message" && event.replyTo === undefined && event.hiddenFrom === undefined;
+  event.kind === "message" && event.replyTo === undefined && event.attachment === undefined && event.hiddenFrom === undefined;
 
 interface AppendRow {
   idx: number;

@@ -33,6 +33,7 @@ interface EventRow {
   quoteText: string | null;
   quoteDeleted: boolean | null;
   hidden: boolean;
+  attachment: string | null;
 }
 
 const orNull = (value: Int8 | null): number | null => (value === null ? null : Number(value));
@@ -48,18 +49,20 @@ const toEvent = (row: EventRow): StoredEvent =>
     expiresAt: orNull(row.expiresAt),
   });
 
-/** Each event `e` with its sender's name, the quoted message of a reply, and whether `viewer` hid it. */
+/** Each event `e` with its sender's name, the quoted message of a reply, whether `viewer` hid it, and its attachment. */
 const eventColumns = (sql: SQL, viewer: UserId) => sql`
   e.id, e.conv_id AS conv, e.seq, e.client_id AS "clientId", e.sender_id AS "senderId", ${sql.unsafe(SHOWN_NAME)} AS sender,
   e.kind, e.body, e.ref_id AS "refId", e.sent_at AS "sentAt", e.edited_at AS "editedAt", e.deleted, e.expires_at AS "expiresAt",
   ${sql.unsafe(shownName("qu"))} AS "quoteFrom", substr(q.body, 1, 400) AS "quoteText", q.deleted AS "quoteDeleted",
-  EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = ${viewer} AND h.conv_id = e.conv_id AND h.seq = e.seq) AS hidden`;
+  EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = ${viewer} AND h.conv_id = e.conv_id AND h.seq = e.seq) AS hidden,
+  CASE WHEN a.id IS NOT NULL THEN json_build_object('id', a.id, 'name', a.name, 'size', a.size, 'type', a.type, 'sha256', a.sha256, 'preview', a.preview)::text END AS attachment`;
 
-/** Joined after `events e`: the sender, and for a reply the message it quotes and its sender. */
+/** Joined after `events e`: the sender, for a reply the message it quotes and its sender, and the attachment it carries. */
 const eventJoins = (sql: SQL) => sql`
   JOIN users u ON u.id = e.sender_id
   LEFT JOIN events q ON e.kind = 'message' AND q.client_id = e.ref_id AND q.conv_id = e.conv_id
-  LEFT JOIN users qu ON qu.id = q.sender_id`;
+  LEFT JOIN users qu ON qu.id = q.sender_id
+  LEFT JOIN attachments a ON a.id = e.attachment_id`;
 
 export async function eventsAfter(sql: SQL, conv: ConversationId, after: number, limit: number, viewer: UserId): Promise<StoredEvent[]> {
   const rows = await sql<EventRow[]>`

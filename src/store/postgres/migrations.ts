@@ -6,9 +6,10 @@ import invites from "./004_invites.sql" with { type: "text" };
 import deactivation from "./005_deactivation.sql" with { type: "text" };
 import contacts from "./006_contacts.sql" with { type: "text" };
 import accountDeletion from "./007_account_deletion.sql" with { type: "text" };
+import attachments from "./008_attachments.sql" with { type: "text" };
 
 /** Applied in order; a migration's version is its position + 1. Never edit one that has shipped: append a new one. */
-export const MIGRATIONS: readonly string[] = [init, groupsPrivacyPresence, events, invites, deactivation, contacts, accountDeletion];
+export const MIGRATIONS: readonly string[] = [init, groupsPrivacyPresence, events, invites, deactivation, contacts, accountDeletion, attachments];
 
 /**
  * Brings `schema` up to the latest migration. Several servers may start at

@@ -22,10 +22,12 @@ import type { ConversationSummaryRow } from "../conversation-log.ts";
 import { groupByConversation } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
 import type { AccountState, UserSummary } from "../account-store.ts";
+import type { Upload } from "../attachment-store.ts";
 import { SHOWN_NAME, shownName } from "../shown-name.ts";
 import { appendEvents } from "./append-events.ts";
 import * as contacts from "./contacts.ts";
 import * as events from "./event-log.ts";
+import * as attachments from "./attachments.ts";
 import * as groups from "./groups.ts";
 import * as presence from "./presence.ts";
 import { migrate } from "./migrations.ts";
@@ -521,6 +523,30 @@ class PostgresStore implements Store {
 
   deleteEventsBefore(cutoff: number): Promise<number> {
     return retryOnConflict(() => events.deleteEventsBefore(this.sql, cutoff));
+  }
+
+  createUpload(upload: Upload): Promise<void> {
+    return attachments.createUpload(this.sql, upload);
+  }
+
+  upload(id: string): Promise<Upload | null> {
+    return attachments.upload(this.sql, id);
+  }
+
+  finishUpload(id: string, sha256: string, type: string): Promise<void> {
+    return attachments.finishUpload(this.sql, id, sha256, type);
+  }
+
+  deleteUnsentUpload(id: string, ownerId: UserId): Promise<boolean> {
+    return attachments.deleteUnsentUpload(this.sql, id, ownerId);
+  }
+
+  attachmentFor(userId: UserId, id: string): Promise<Upload | null> {
+    return attachments.attachmentFor(this.sql, userId, id);
+  }
+
+  releaseAttachments(unsentBefore: number): Promise<string[]> {
+    return attachments.releaseAttachments(this.sql, unsentBefore);
   }
 
   async cursorsOf(device: DeviceId): Promise<Map<ConversationId, number>> {

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import {
+  attachmentIdOf,
   encodeBody,
   judgeEvent,
   quoteOf,
@@ -56,14 +57,16 @@ type RawEventRow = Omit<EventRow, "deleted" | "quoteDeleted" | "hidden"> & { id:
 const toEvent = (row: RawEventRow): StoredEvent =>
   toStoredEvent({ ...row, deleted: row.deleted === 1, quoteDeleted: row.quoteDeleted === null ? null : row.quoteDeleted === 1, hidden: row.hidden === 1 });
 
-/** Each event with its sender's name, the quoted message of a reply, and whether $viewer hid it. */
+/** Each event with its sender's name, the quoted message of a reply, whether $viewer hid it, and its attachment. */
 const EVENT_SELECT = `SELECT e.id, e.conv_id AS conv, e.seq, e.client_id AS clientId, e.sender_id AS senderId, ${SHOWN_NAME} AS sender,
     e.kind, e.body, e.ref_id AS refId, e.sent_at AS sentAt, e.edited_at AS editedAt, e.deleted, e.expires_at AS expiresAt,
     ${shownName("qu")} AS quoteFrom, substr(q.body, 1, 400) AS quoteText, q.deleted AS quoteDeleted,
-    EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = $viewer AND h.conv_id = e.conv_id AND h.seq = e.seq) AS hidden
+    EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = $viewer AND h.conv_id = e.conv_id AND h.seq = e.seq) AS hidden,
+    CASE WHEN a.id IS NOT NULL THEN json_object('id', a.id, 'name', a.name, 'size', a.size, 'type', a.type, 'sha256', a.sha256, 'preview', a.preview) END AS attachment
   FROM events e JOIN users u ON u.id = e.sender_id
     LEFT JOIN events q ON e.kind = 'message' AND q.client_id = e.ref_id AND q.conv_id = e.conv_id
-    LEFT JOIN users qu ON qu.id = q.sender_id`;
+    LEFT JOIN users qu ON qu.id = q.sender_id
+    LEFT JOIN attachments a ON a.id = e.attachment_id`;
 
 /** A search as FTS5 reads it: every word, each quoted as a phrase so no word is read as an operator. */
 function matchExpression(words: string[]): string {
@@ -88,8 +91,8 @@ export function sqliteEventLog(db: Database): EventLogMethods {
      FROM events e JOIN users u ON u.id = e.sender_id WHERE e.client_id = ?1 AND e.conv_id = ?2`,
   );
   const insertEvent = q(
-    `INSERT INTO events (conv_id, seq, sender_id, client_id, kind, body, ref_id, sent_at, expires_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
+    `INSERT INTO events (conv_id, seq, sender_id, client_id, kind, body, ref_id, sent_at, expires_at, attachment_id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
   );
   const indexText = q("INSERT INTO events_search (rowid, text) VALUES (?1, ?2)");
   // A contentless index forgets a row only when told the words it indexed for it.
@@ -243,7 +246,7 @@ export function sqliteEventLog(db: Database): EventLogMethods {
           if (refusal) return { ok: false, reason: "refused", ...refusal };
           const seq = ++conversation.lastSeq;
           const expiresAt = event.kind === "message" && conversation.timerSeconds > 0 ? event.sentAt + conversation.timerSeconds * 1000 : null;
-          insertEvent.run(event.conv, seq, event.senderId, event.clientId, event.kind, encodeBody(event), targetId ?? null, event.sentAt, expiresAt);
+          insertEvent.run(event.conv, seq, event.senderId, event.clientId, event.kind, encodeBody(event), targetId ?? null, event.sentAt, expiresAt, attachmentIdOf(event));
           if (event.hiddenFrom !== undefined) insertHiddenSeq.run(event.hiddenFrom, event.conv, seq);
           applyEffects(event, target, conversation);
           raiseOwnMarks(sender, seq);

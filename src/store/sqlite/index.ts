@@ -22,6 +22,7 @@ import { groupByConversation, type MemberMarksRow } from "../conversation-marks.
 import type { Store } from "../store.ts";
 import { sqliteContacts } from "./contacts.ts";
 import { sqliteEventLog } from "./event-log.ts";
+import { sqliteAttachments } from "./attachments.ts";
 import { MIGRATIONS } from "./schema.ts";
 import { inWriteTransaction } from "./transaction.ts";
 import type { AccountState, UserSummary } from "../account-store.ts";
@@ -287,6 +288,7 @@ function sqliteStore(db: Database): Store {
   return {
     ...sqliteEventLog(db),
     ...sqliteContacts(db),
+    ...sqliteAttachments(db),
 
     async createUser(name: string, passwordHash: string, now: number): Promise<User | null> {
       const row = insertUser.get(name, passwordHash, now);

@@ -181,4 +181,22 @@ export const MIGRATIONS: string[] = [
     retired_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Attachments (issue 16): an upload is the attachment-to-be; a message carries one by id. The bytes
+  // are files under the data directory (attachments/), not rows. A deleted message keeps its
+  // attachment_id, so the sweep can tell an attachment whose messages were all deleted from one not sent yet.
+  `
+  CREATE TABLE attachments (
+    id         TEXT PRIMARY KEY,
+    owner_id   INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    preview    TEXT,
+    created_at INTEGER NOT NULL,
+    sha256     TEXT,
+    type       TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX attachments_by_time ON attachments(created_at);
+  ALTER TABLE events ADD COLUMN attachment_id TEXT;
+  CREATE INDEX events_by_attachment ON events(attachment_id) WHERE attachment_id IS NOT NULL;
+  `,
 ];

@@ -41,6 +41,10 @@ export const WRITE_METHODS = [
   "deleteEventsBefore",
   "saveDelivered",
   "saveRead",
+  "createUpload",
+  "finishUpload",
+  "deleteUnsentUpload",
+  "releaseAttachments",
   "ping",
 ] as const satisfies ReadonlyArray<keyof Store>;
 

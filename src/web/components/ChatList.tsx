@@ -85,7 +85,8 @@ export function preview(item: Item | undefined, me: string): string {
   if (item.kind === "notice") return noticeText(item.notice, me);
   const who = item.from === me ? "You: " : item.to.startsWith("#") ? `${item.from}: ` : "";
   if (item.deleted) return `${who}message deleted`;
-  return `${who}${item.text.replace(/\s+/g, " ")}`;
+  const file = item.attachment ? `📎 ${item.attachment.name}${item.text === "" ? "" : " "}` : "";
+  return `${who}${file}${item.text.replace(/\s+/g, " ")}`;
 }
 
 export function noticeText(notice: Extract<Item, { kind: "notice" }>["notice"], me: string): string {

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { clock, dayLabel, sameDay } from "../format.ts";
 import type { ConversationView, Item, ShownMessage } from "../conversation-view.ts";
 import type { ChatApp } from "../model.ts";
+import { AttachmentView } from "./Attachment.tsx";
 import { noticeText } from "./ChatList.tsx";
 
 /** Rows not yet measured are assumed this tall. */
@@ -263,7 +264,8 @@ function Bubble({ message, app, view, mine, showSender, focused, onReply, onEdit
             <span>{message.replyTo.deleted ? "message deleted" : message.replyTo.text}</span>
           </blockquote>
         )}
-        {message.deleted ? <p class="text deleted-text">message deleted</p> : <MessageText text={message.text} />}
+        {message.attachment && !message.deleted && <AttachmentView attachment={message.attachment} />}
+        {message.deleted ? <p class="text deleted-text">message deleted</p> : (message.text !== "" || !message.attachment) && <MessageText text={message.text} />}
         <p class="meta">
           {message.edited && !message.deleted && <span class="edited">edited</span>}
           <time dateTime={new Date(message.ts).toISOString()}>{clock(message.ts)}</time>
