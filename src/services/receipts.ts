@@ -54,7 +54,7 @@ export class Receipts {
     this.announced.set(key, seq);
     const frame = encode({ type: "receipt", conv, by: by.name, delivered: seq });
     for (const member of members) {
-      if (member !== by.userId && (await this.contacts.areContacts(by.userId, member))) this.fanout.publish(userTopic(member), frame);
+      if (member !== by.userId && (await this.shared(by.userId, member))) this.fanout.publish(userTopic(member), frame);
     }
   }
 
@@ -74,7 +74,7 @@ export class Receipts {
     if ((await this.directory.kindOf(conv)) === "group") return this.scheduleGroup(conv);
     const readerShares = (await this.store.privacyOf(userId)).readReceipts;
     for (const member of members) {
-      if (member.userId === userId || !(await this.contacts.areContacts(userId, member.userId))) continue;
+      if (member.userId === userId || !(await this.shared(userId, member.userId))) continue;
       const shared = readerShares && (await this.store.privacyOf(member.userId)).readReceipts;
       // Reading implies having received: where the read stays private it still counts as ✓✓.
       this.fanout.publish(userTopic(member.userId), encode({ type: "receipt", conv, by: by.name, ...(shared ? marks : { delivered: by.delivered }) }));
@@ -93,6 +93,14 @@ export class Receipts {
       }),
     );
     return frames.flat();
+  }
+
+  /**
+   * Whether receipts go between the two (they are contacts). A store that cannot say (down) means no: the
+   * receipt is a courtesy the next connection's snapshot repairs, not worth failing the ack or read for.
+   */
+  private shared(a: UserId, b: UserId): Promise<boolean> {
+    return this.contacts.areContacts(a, b).catch(() => false);
   }
 
   /** Two people just became contacts: each learns how far the other got in their direct conversation, withheld until now. */

@@ -21,7 +21,8 @@ export class Typing {
     if (!isGroupAddress(to)) {
       const recipient = await this.directory.user(to);
       // Only between contacts: a stranger's typing reaches nobody, and the stranger cannot tell.
-      if (await this.contacts.areContacts(actor.userId, recipient.id)) this.fanout.publish(userTopic(recipient.id), JSON.stringify(frame));
+      // A store that cannot say (down) drops the notice: typing is never worth an error.
+      if (await this.contacts.areContacts(actor.userId, recipient.id).catch(() => false)) this.fanout.publish(userTopic(recipient.id), JSON.stringify(frame));
       return;
     }
     const group = await this.store.groupByName(to.slice(1));
