@@ -2,27 +2,15 @@ import { Name } from "../../protocol/index.ts";
 import { argument, type Command, type CommandContext } from "./command.ts";
 import { GroupName } from "./group-commands.ts";
 
-/** A command on one user (`/block bob`): asks the server, then prints the sentence `act` answers. */
-function onUser(name: string, summary: string, act: (context: CommandContext, user: string) => Promise<string>): Command {
+/** A command on one named thing (`/block bob`, `/join team`): asks the server, then prints the sentence `act` answers. */
+function onOne(name: string, parameter: "user" | "group", summary: string, act: (context: CommandContext, value: string) => Promise<string>): Command {
+  const [schema, expected] = parameter === "user" ? [Name, "a user name"] : [GroupName, "a group name"];
   return {
     name,
-    usage: `/${name} <user>`,
+    usage: `/${name} <${parameter}>`,
     summary,
-    async run(context, [userText]) {
-      context.print(await act(context, argument(Name, userText, "a user name")));
-      return "continue";
-    },
-  };
-}
-
-/** A command on one invitation (`/join team`), likewise. */
-function onInvitation(name: string, summary: string, act: (context: CommandContext, group: string) => Promise<string>): Command {
-  return {
-    name,
-    usage: `/${name} <group>`,
-    summary,
-    async run(context, [groupText]) {
-      context.print(await act(context, argument(GroupName, groupText, "a group name")));
+    async run(context, [text]) {
+      context.print(await act(context, argument(schema, text, expected)));
       return "continue";
     },
   };
@@ -41,23 +29,23 @@ export const CONTACT_COMMANDS: Command[] = [
       return "continue";
     },
   },
-  onUser("contacts add", "add someone as a contact", async (context, user) => {
+  onOne("contacts add", "user", "add someone as a contact", async (context, user) => {
     const { name, mutual } = await context.api.addContact(context.token, user);
     return mutual ? `${name} and you are contacts.` : `Added ${name}; you become contacts once they write to you or add you too.`;
   }),
-  onUser("contacts remove", "stop sharing presence, typing and receipts with someone", async (context, user) => {
+  onOne("contacts remove", "user", "stop sharing presence, typing and receipts with someone", async (context, user) => {
     await context.api.removeContact(context.token, user);
     return `${user} is no longer a contact.`;
   }),
-  onUser("accept", "accept someone who wrote to you: they become a contact", async (context, user) => {
+  onOne("accept", "user", "accept someone who wrote to you: they become a contact", async (context, user) => {
     const { name } = await context.api.addContact(context.token, user);
     return `Accepted ${name}: you now share presence, typing and receipts.`;
   }),
-  onUser("block", "block someone: nothing they write reaches you, they learn nothing about you", async (context, user) => {
+  onOne("block", "user", "block someone: nothing they write reaches you, they learn nothing about you", async (context, user) => {
     await context.api.block(context.token, user);
     return `Blocked ${user}. /unblock ${user} undoes it.`;
   }),
-  onUser("unblock", "unblock someone", async (context, user) => {
+  onOne("unblock", "user", "unblock someone", async (context, user) => {
     await context.api.unblock(context.token, user);
     return `Unblocked ${user}.`;
   }),
@@ -82,11 +70,11 @@ export const CONTACT_COMMANDS: Command[] = [
       return "continue";
     },
   },
-  onInvitation("join", "accept an invitation to a group", async (context, group) => {
+  onOne("join", "group", "accept an invitation to a group", async (context, group) => {
     const info = await context.api.acceptGroupInvite(context.token, group);
     return `You joined #${info.name}.`;
   }),
-  onInvitation("decline", "decline an invitation to a group (nobody is told)", async (context, group) => {
+  onOne("decline", "group", "decline an invitation to a group (nobody is told)", async (context, group) => {
     await context.api.declineGroupInvite(context.token, group);
     return `Declined the invitation to #${group}.`;
   }),
