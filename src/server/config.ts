@@ -1,3 +1,4 @@
+import { parseS3Url } from "../store/blobs/s3-blobs.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -30,6 +31,11 @@ const OPTIONS = {
   "delete-window-hours": { env: "CHAT_DELETE_WINDOW_HOURS", default: "48", help: "how long after sending its author may delete a message for everyone" },
   "max-frame-bytes": { env: "CHAT_MAX_FRAME_BYTES", default: "65536", help: "largest WebSocket frame accepted, in bytes" },
   "max-attachment-bytes": { env: "CHAT_MAX_ATTACHMENT_BYTES", default: "104857600", help: "largest file that can be sent, in bytes (100 MB)" },
+  attachments: {
+    env: "CHAT_ATTACHMENTS",
+    default: "",
+    help: "s3://bucket/prefix: attachments' bytes in that S3-compatible bucket (credentials from S3_* or AWS_* variables); default: files under --data, or PostgreSQL with --database-url",
+  },
   "tls-cert": { env: "CHAT_TLS_CERT", default: "", help: "PEM certificate file: serve https and wss (with --tls-key)" },
   "tls-key": { env: "CHAT_TLS_KEY", default: "", help: "PEM private key file of --tls-cert" },
   "log-format": { env: "CHAT_LOG_FORMAT", default: "human", help: "log lines for people (human) or machines (json)" },
@@ -130,6 +136,10 @@ const ConfigSchema = z.object({
   "delete-window-hours": z.coerce.number().int().min(0).max(87_600),
   "max-frame-bytes": z.coerce.number().int().min(1024).max(16 * 1024 * 1024),
   "max-attachment-bytes": z.coerce.number().int().min(1).max(16 * 1024 ** 3),
+  attachments: z
+    .string()
+    .refine((url) => url === "" || parseS3Url(url) !== null, { message: "s3://bucket/prefix, or empty for the default" })
+    .transform((url) => (url === "" ? undefined : url)),
   "tls-cert": z.string().refine((path) => path === "" || existsSync(path), { message: "no such file" }),
   "tls-key": z.string().refine((path) => path === "" || existsSync(path), { message: "no such file" }),
   "log-format": z.enum(LOG_FORMATS),
@@ -189,6 +199,8 @@ export interface ServerConfig {
   maxFrameBytes: number;
   /** The largest attachment, in bytes. */
   maxAttachmentBytes: number;
+  /** `s3://bucket/prefix` where attachments' bytes live; absent: beside the store (files, or PostgreSQL). */
+  attachmentsUrl?: string;
   /** PEM files; both set means https and wss. */
   tls: { cert: string; key: string } | undefined;
   logFormat: LogFormat;
@@ -301,6 +313,7 @@ export function parseServerArgs(argv: string[], env: Record<string, string | und
       deleteWindowHours: values["delete-window-hours"],
       maxFrameBytes: values["max-frame-bytes"],
       maxAttachmentBytes: values["max-attachment-bytes"],
+      ...(values.attachments === undefined ? {} : { attachmentsUrl: values.attachments }),
       tls: values["tls-cert"] === "" ? undefined : { cert: values["tls-cert"], key: values["tls-key"] },
       logFormat: values["log-format"],
       logLevel: values["log-level"],

@@ -4,6 +4,7 @@ import { createRedisOnlineRegistry } from "../bus/redis-online-registry.ts";
 import { createRedisRateLimiter } from "../bus/redis-rate-limiter.ts";
 import { openPostgresStore } from "../store/postgres/postgres-store.ts";
 import { postgresBlobStore } from "../store/blobs/postgres-blobs.ts";
+import { s3BlobStore } from "../store/blobs/s3-blobs.ts";
 import { openSqliteStore } from "../store/sqlite/threaded-store.ts";
 import type { ServerConfig } from "./config.ts";
 import type { Drivers } from "./server.ts";
@@ -17,14 +18,20 @@ export interface OpenedDrivers {
 /**
  * The one place that chooses drivers from the configuration: SQLite and the
  * in-process bus for one machine (attachments as files beside the database); PostgreSQL
- * (attachments included), and Redis for messages, presence and limits, when several servers share the work.
+ * (attachments included, unless an S3 bucket keeps them), and Redis for messages, presence and limits, when several servers share the work.
  */
-export async function openDrivers(config: Pick<ServerConfig, "dataDir" | "databaseUrl" | "databaseSchema" | "redisUrl" | "redisPrefix">): Promise<OpenedDrivers> {
+export async function openDrivers(
+  config: Pick<ServerConfig, "dataDir" | "databaseUrl" | "databaseSchema" | "redisUrl" | "redisPrefix" | "attachmentsUrl">,
+): Promise<OpenedDrivers> {
   const store = config.databaseUrl
     ? await openPostgresStore(config.databaseUrl, { schema: config.databaseSchema })
     : await openSqliteStore(config.dataDir);
-  // Every server serves every attachment: with PostgreSQL, their bytes are kept there too.
-  const blobs = config.databaseUrl ? { blobs: postgresBlobStore(config.databaseUrl, config.databaseSchema) } : {};
+  // Every server serves every attachment: with PostgreSQL, their bytes are kept there too, or in a bucket.
+  const blobs = config.attachmentsUrl
+    ? { blobs: s3BlobStore(config.attachmentsUrl) }
+    : config.databaseUrl
+      ? { blobs: postgresBlobStore(config.databaseUrl, config.databaseSchema) }
+      : {};
   const { redisUrl: url, redisPrefix: keyPrefix } = config;
   if (!url) return { drivers: { store, bus: createLocalBus(), ...blobs }, closeShared: async () => {} };
   const online = createRedisOnlineRegistry({ url, keyPrefix });

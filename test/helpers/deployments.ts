@@ -1,3 +1,5 @@
+import { s3BlobStore } from "../../src/store/blobs/s3-blobs.ts";
+import { TEST_BUCKET, testS3 } from "./s3-bucket.ts";
 import { SQL } from "bun";
 import { rmSync } from "node:fs";
 import type { ServerConfig } from "../../src/server/config.ts";
@@ -42,7 +44,8 @@ export interface Deployment {
 
 export interface DeploymentKind {
   name: string;
-  start(config?: Partial<ServerConfig>): Promise<Deployment>;
+  /** `openBlobs`: where the test itself reads attachments' bytes, when not where the kind keeps them by default. */
+  start(config?: Partial<ServerConfig>, openBlobs?: () => BlobStore): Promise<Deployment>;
 }
 
 function rotating(servers: () => readonly TestServer[]) {
@@ -118,7 +121,7 @@ export function isolatedStorage(postgresUrl = TEST_POSTGRES_URL) {
 export function postgresRedis({ servers = 2, postgresUrl = TEST_POSTGRES_URL, redisUrl = TEST_REDIS_URL } = {}): DeploymentKind {
   return {
     name: `${servers === 1 ? "one server" : `${servers} servers`}, PostgreSQL + Redis`,
-    async start(config = {}) {
+    async start(config = {}, openBlobs?: () => BlobStore) {
       const storage = isolatedStorage(postgresUrl);
       const started = await deployment(
         servers,
@@ -128,7 +131,7 @@ export function postgresRedis({ servers = 2, postgresUrl = TEST_POSTGRES_URL, re
             openDrivers,
           }),
         () => openPostgresStore(postgresUrl, { schema: storage.schema }),
-        () => postgresBlobStore(postgresUrl, storage.schema),
+        openBlobs ?? (() => postgresBlobStore(postgresUrl, storage.schema)),
         storage.drop,
       )();
       return Object.assign(started, { redisPrefix: storage.redisPrefix });
@@ -137,6 +140,16 @@ export function postgresRedis({ servers = 2, postgresUrl = TEST_POSTGRES_URL, re
 }
 
 export const TWO_SERVERS_POSTGRES_REDIS = postgresRedis();
+
+/** Two servers on PostgreSQL and Redis with attachments in an S3 bucket (`--attachments s3://…`), of a test S3 server. */
+export const TWO_SERVERS_S3: DeploymentKind = {
+  name: "2 servers, PostgreSQL + Redis + S3",
+  async start(config = {}) {
+    await testS3();
+    const attachmentsUrl = `s3://${TEST_BUCKET}/${crypto.randomUUID()}`;
+    return postgresRedis().start({ ...config, attachmentsUrl }, () => s3BlobStore(attachmentsUrl));
+  },
+};
 
 /** The environment of server processes that share storage of their own (a schema and key prefix), and how to drop it. */
 export function isolatedServerEnvironment() {

@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { AttachmentInfo, UploadStatus, type ServerFrame } from "../../src/protocol/index.ts";
 import { codeOf, messagesIn } from "../helpers/api.ts";
 import { cleanupAfterEach } from "../helpers/cleanups.ts";
-import { DEPLOYMENT_KINDS, deploymentWithUsers } from "../helpers/deployments.ts";
+import { DEPLOYMENT_KINDS, deploymentWithUsers, TWO_SERVERS_S3 } from "../helpers/deployments.ts";
 import { eventually } from "../helpers/eventually.ts";
 
 const defer = cleanupAfterEach();
@@ -30,7 +30,7 @@ function bytesOf(size: number, seed = 7): Uint8Array<ArrayBuffer> {
 
 const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
 
-describe.each(DEPLOYMENT_KINDS)("attachments ($name)", (kind) => {
+describe.each([...DEPLOYMENT_KINDS, TWO_SERVERS_S3])("attachments ($name)", (kind) => {
   async function setUp(config = {}) {
     const deployment = await deploymentWithUsers(kind, ["alice", "bob", "carol"], defer, config);
     const blobs = deployment.server.openBlobs();
