@@ -34,6 +34,14 @@ export interface TargetOptions {
   binary?: boolean;
   /** Let the load generator profile the app into this file (see profile/on-signal.ts). */
   profileFile?: string;
+  /** Address to listen on (default 127.0.0.1); 0.0.0.0 takes connections on every 127.0.0.x (bench/capacity). */
+  host?: string;
+  /** Port to listen on instead of a free one (a restart on the same address). */
+  port?: number;
+  /** The app's data directory, kept after stopping (default: a fresh temporary one, removed). */
+  dataDir?: string;
+  /** More app flags, after the bench's (e.g. a shorter --dead-after-seconds). */
+  appFlags?: readonly string[];
 }
 
 export interface RunningTarget {
@@ -47,14 +55,15 @@ export interface RunningTarget {
 export const liveChildren = new Set<Bun.Subprocess>();
 
 export async function startTarget(name: TargetName, options: TargetOptions = {}): Promise<RunningTarget> {
-  const dataDir = name === "app" ? await mkdtemp(join(tmpdir(), "chat-bench-")) : null;
+  const ownData = name === "app" && !options.dataDir;
+  const dataDir = name === "app" ? (options.dataDir ?? (await mkdtemp(join(tmpdir(), "chat-bench-")))) : null;
   const removeData = async () => {
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir && ownData) await rm(dataDir, { recursive: true, force: true });
   };
   const env = options.profileFile ? { ...process.env, BENCH_PROFILE_FILE: options.profileFile } : process.env;
   let server: RunningServer;
   try {
-    server = await startServer(name, (port) => commandFor(name, port, dataDir, options), env);
+    server = await startServer(name, (port) => commandFor(name, port, dataDir, options), env, options.port);
   } catch (error) {
     await removeData();
     throw error;
@@ -120,8 +129,8 @@ interface RunningServer {
 }
 
 /** Spawns one server on a free port and waits until it answers HTTP. */
-async function startServer(name: TargetName, commandOn: (port: number) => string[], env: Record<string, string | undefined>): Promise<RunningServer> {
-  const port = await freePort();
+async function startServer(name: TargetName, commandOn: (port: number) => string[], env: Record<string, string | undefined>, fixedPort?: number): Promise<RunningServer> {
+  const port = fixedPort ?? (await freePort());
   const command = commandOn(port);
   const child = Bun.spawn(command, { cwd: ROOT, env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   liveChildren.add(child);
@@ -151,11 +160,12 @@ async function startServer(name: TargetName, commandOn: (port: number) => string
 }
 
 function commandFor(name: TargetName, port: number, dataDir: string | null, options: TargetOptions): string[] {
+  const host = options.host ?? "127.0.0.1";
   switch (name) {
     case "ceiling":
-      return [process.execPath, "--no-orphans", "bench/baselines/ceiling.ts", "--port", String(port)];
+      return [process.execPath, "--no-orphans", "bench/baselines/ceiling.ts", "--port", String(port), "--host", host];
     case "peer":
-      return [NODE, "bench/baselines/peer.mjs", "--port", String(port)];
+      return [NODE, "bench/baselines/peer.mjs", "--port", String(port), "--host", host];
     case "app":
       return appCommand(port, ["--data", dataDir!], options);
   }
@@ -163,7 +173,7 @@ function commandFor(name: TargetName, port: number, dataDir: string | null, opti
 
 /** The app with its abuse limits off, on `storage` (its SQLite directory, or PostgreSQL and Redis). */
 function appCommand(port: number, storage: readonly string[], options: TargetOptions): string[] {
-  const args = ["--host", "127.0.0.1", "--port", String(port), ...storage, ...APP_BENCH_FLAGS];
+  const args = ["--host", options.host ?? "127.0.0.1", "--port", String(port), ...storage, ...APP_BENCH_FLAGS, ...(options.appFlags ?? [])];
   if (options.binary) return [join(ROOT, "chat-server"), ...args];
   const profiling = options.profileFile ? ["--preload=./bench/profile/on-signal.ts"] : [];
   return [process.execPath, "--no-orphans", ...profiling, "run", APP_ENTRY, ...args];
