@@ -42,6 +42,8 @@ export interface TargetOptions {
   dataDir?: string;
   /** More app flags, after the bench's (e.g. a shorter --dead-after-seconds). */
   appFlags?: readonly string[];
+  /** How long the server may take to answer HTTP after it is spawned (default 20 s). */
+  readyTimeoutMs?: number;
 }
 
 export interface RunningTarget {
@@ -63,7 +65,7 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
   const env = options.profileFile ? { ...process.env, BENCH_PROFILE_FILE: options.profileFile } : process.env;
   let server: RunningServer;
   try {
-    server = await startServer(name, (port) => commandFor(name, port, dataDir, options), env, options.port);
+    server = await startServer(name, (port) => commandFor(name, port, dataDir, options), env, options.port, options.readyTimeoutMs);
   } catch (error) {
     await removeData();
     throw error;
@@ -129,7 +131,7 @@ interface RunningServer {
 }
 
 /** Spawns one server on a free port and waits until it answers HTTP. */
-async function startServer(name: TargetName, commandOn: (port: number) => string[], env: Record<string, string | undefined>, fixedPort?: number): Promise<RunningServer> {
+async function startServer(name: TargetName, commandOn: (port: number) => string[], env: Record<string, string | undefined>, fixedPort?: number, readyTimeoutMs = READY_TIMEOUT_MS): Promise<RunningServer> {
   const port = fixedPort ?? (await freePort());
   const command = commandOn(port);
   const child = Bun.spawn(command, { cwd: ROOT, env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
@@ -151,7 +153,7 @@ async function startServer(name: TargetName, commandOn: (port: number) => string
 
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilServing(baseUrl, child);
+    await waitUntilServing(baseUrl, child, readyTimeoutMs);
   } catch (error) {
     await stop();
     throw new Error(`${name} did not start (${command.join(" ")}): ${error instanceof Error ? error.message : error}\n${tail.text()}`);
@@ -186,8 +188,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitUntilServing(baseUrl: string, child: Bun.Subprocess): Promise<void> {
-  const deadline = performance.now() + READY_TIMEOUT_MS;
+async function waitUntilServing(baseUrl: string, child: Bun.Subprocess, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`it exited (${child.exitCode ?? child.signalCode})`);
     try {
@@ -197,7 +199,7 @@ async function waitUntilServing(baseUrl: string, child: Bun.Subprocess): Promise
       await Bun.sleep(50);
     }
   }
-  throw new Error(`nothing answered on ${baseUrl} within ${READY_TIMEOUT_MS} ms`);
+  throw new Error(`nothing answered on ${baseUrl} within ${timeoutMs} ms`);
 }
 
 /** Keeps reading a child's output (a full pipe would stall it) and remembers the last lines. */

@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { appDriver } from "../drivers/app.ts";
 import type { LoadgenJob } from "../loadgen/job.ts";
 import { type LatencySummary, summarize as percentiles } from "../loadgen/stats.ts";
 import { liveChildren, startTarget } from "../targets.ts";
 import type { CapacityPlan } from "./plan.ts";
+import { seedOnTmpfs } from "./fleet.ts";
 import { seedMessages } from "./seed-messages.ts";
 
 const LOADGEN = join(import.meta.dir, "..", "loadgen", "main.ts");
@@ -17,6 +17,8 @@ export interface OneToOneFigures {
   p99AtHalfRateMs: number | null;
   lost: number;
   duplicated: number;
+  /** Cores other processes on this shared machine used at the best step: above ~0.25 the figure is noisy. */
+  otherCoresAtBest: number | null;
 }
 
 export interface GrowthPoint {
@@ -54,9 +56,10 @@ export async function growingStore(plan: CapacityPlan, log: (line: string) => vo
 
 async function measureAt(background: number, plan: CapacityPlan, log: (line: string) => void): Promise<GrowthPoint> {
   const { growth } = plan;
-  const dataDir = await mkdtemp(join(tmpdir(), "chat-bench-capacity-"));
+  const spec = { background, backlog: growth.resumeBacklog, users: growth.users, partnersPerUser: growth.partnersPerUser };
+  const directory = await seedOnTmpfs((scratch) => seedMessages(scratch, spec, log));
+  const { dataDir, seeded } = directory;
   try {
-    const seeded = await seedMessages(dataDir, { background, backlog: growth.resumeBacklog, users: growth.users, partnersPerUser: growth.partnersPerUser }, log);
     const bytes = await directoryBytes(dataDir);
     log(`${seeded.stored.toLocaleString("en")} messages seeded in ${seeded.seedSeconds.toFixed(1)} s (+ ${seeded.indexSeconds.toFixed(1)} s search index), ${Math.round(bytes / seeded.stored)} B each`);
 
@@ -90,7 +93,7 @@ async function measureAt(background: number, plan: CapacityPlan, log: (line: str
       await running.stop();
     }
   } finally {
-    await rm(dataDir, { recursive: true, force: true });
+    await directory.remove();
   }
 }
 
@@ -120,7 +123,7 @@ async function oneToOneAgainst(job: LoadgenJob, timeoutSeconds: number): Promise
   if (child.signalCode === "SIGKILL") return { failed: `the load generator ran over ${timeoutSeconds} s` };
   const result = JSON.parse(output.trim().split("\n").at(-1) || `{"failed":"no result"}`);
   if ("failed" in result) return { failed: result.failed };
-  return { maxSustainedPerSec: result.maxSustainedPerSec, p99AtHalfRateMs: result.atHalfRate?.latencyMs.p99 ?? null, lost: result.lost, duplicated: result.duplicated };
+  return { maxSustainedPerSec: result.maxSustainedPerSec, p99AtHalfRateMs: result.atHalfRate?.latencyMs.p99 ?? null, lost: result.lost, duplicated: result.duplicated, otherCoresAtBest: result.best?.otherCores ?? null };
 }
 
 async function directoryBytes(dir: string): Promise<number> {

@@ -1,21 +1,18 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { backoffDelay, DEFAULT_BACKOFF } from "../../src/client/sdk/backoff.ts";
 import type { BenchConnection } from "../drivers/driver.ts";
 import { residentBytes } from "../loadgen/process-stats.ts";
 import { type RunningTarget, startTarget } from "../targets.ts";
-import { connectFleet, seedFleet } from "./fleet.ts";
+import { connectFleet, fleetOf, seedDevices } from "./fleet.ts";
 import type { CapacityPlan } from "./plan.ts";
 
 const SAMPLE_MS = 100;
 
 export interface HerdResult {
   connections: number;
-  /** Seconds the server took to stop (SIGTERM, draining) and to answer again on the same port. */
+  /** Seconds the server took to stop (SIGTERM, draining), and the new one to answer HTTP while the herd came in. */
   stopSeconds: number;
   startSeconds: number;
-  /** From the server answering again until every device had its `ready` (replay done) again. */
+  /** From the restart (the old server told to stop) until every device had its `ready` (replay done) again. */
   herdSeconds: number | null;
   reconnected: number;
   /** Connect attempts that failed while the server was up again (refused, closed or timed out). */
@@ -23,7 +20,7 @@ export interface HerdResult {
   firstRefusals: string[];
   /** Attempts that found no server (it was restarting): the backoff at work. */
   attemptsWhileDown: number;
-  /** How reconnects spread: devices ready per second after the server came back. */
+  /** How reconnects spread: devices ready per second after the restart began. */
   readyPerSecond: number[];
   peakResidentMB: number;
   residentBeforeMB: number;
@@ -37,31 +34,29 @@ export interface HerdResult {
  * the new server's peak memory.
  */
 export async function reconnectHerd(plan: CapacityPlan["herd"], log: (line: string) => void): Promise<HerdResult> {
-  const dataDir = await mkdtemp(join(tmpdir(), "chat-bench-herd-"));
+  const { devices, directory } = await seedDevices(true, "herd", plan.connections, plan.devicesPerAccount);
+  const dataDir = directory!.dataDir;
   let running: RunningTarget | null = null;
   try {
     running = await startTarget("app", { host: "0.0.0.0", dataDir });
     const port = Number(new URL(running.ref.baseUrl).port);
-    const fleet = await seedFleet(running.ref, "herd", plan.connections, plan.devicesPerAccount);
-    let serverUp = true;
-    let backUpAt = 0;
-    let attemptsWhileDown = 0;
+    const fleet = fleetOf(running.ref, devices);
     let pending = 0;
-    const refusals: string[] = [];
+    /** Failed attempts: when each started, and why. */
+    const failed: Array<{ at: number; why: string }> = [];
     const readyAt: number[] = [];
     const live: Array<BenchConnection | null> = new Array(fleet.devices.length).fill(null);
     const allReady = Promise.withResolvers<void>();
 
     const reconnect = (index: number, attempt: number) => {
       setTimeout(async () => {
-        const up = serverUp;
+        const at = performance.now();
         try {
           live[index] = await fleet.driverOf(index).connect(fleet.devices[index]!, eventsFor(index));
           readyAt.push(performance.now());
           if (--pending === 0) allReady.resolve();
         } catch (error) {
-          if (up) refusals.push(String(error instanceof Error ? error.message : error));
-          else attemptsWhileDown++;
+          failed.push({ at, why: String(error instanceof Error ? error.message : error) });
           reconnect(index, attempt + 1);
         }
       }, backoffDelay(attempt, DEFAULT_BACKOFF));
@@ -82,15 +77,15 @@ export async function reconnectHerd(plan: CapacityPlan["herd"], log: (line: stri
     const residentBefore = await residentBytes(running.ref.pid);
 
     const stopping = performance.now();
-    serverUp = false;
     await running.stop();
     running = null;
     const stopSeconds = (performance.now() - stopping) / 1000;
     const starting = performance.now();
-    running = await startTarget("app", { host: "0.0.0.0", dataDir, port });
-    backUpAt = performance.now();
-    serverUp = true;
-    const startSeconds = (backUpAt - starting) / 1000;
+    // The herd arrives while the new server starts: it is up once it listens, which may be long before it answers our HTTP check.
+    const listening = whenListening(port);
+    running = await startTarget("app", { host: "0.0.0.0", dataDir, port, readyTimeoutMs: 120_000 });
+    const listeningAt = await listening;
+    const startSeconds = (performance.now() - starting) / 1000;
 
     let peak = 0;
     const pid = running.ref.pid;
@@ -99,12 +94,13 @@ export async function reconnectHerd(plan: CapacityPlan["herd"], log: (line: stri
     const outcome = pending === 0 ? "done" : await Promise.race([allReady.promise.then(() => "done" as const), limit]);
     clearInterval(sampler);
     peak = Math.max(peak, await residentBytes(pid));
-    const herdSeconds = outcome === "done" ? (Math.max(...readyAt) - backUpAt) / 1000 : null;
-    log(`herd: ${readyAt.length} ready again ${herdSeconds === null ? "(not all within 120 s)" : `${herdSeconds.toFixed(2)} s after the server was back`}, ${refusals.length} refused, peak ${Math.round(peak / 2 ** 20)} MB`);
+    const refusals = failed.filter((attempt) => attempt.at >= listeningAt).map((attempt) => attempt.why);
+    const herdSeconds = outcome === "done" ? (Math.max(...readyAt) - stopping) / 1000 : null;
+    log(`herd: ${readyAt.length} ready again ${herdSeconds === null ? "(not all within 120 s)" : `${herdSeconds.toFixed(2)} s after the restart began`}, ${refusals.length} refused, peak ${Math.round(peak / 2 ** 20)} MB`);
 
     const perSecond: number[] = [];
     for (const at of readyAt) {
-      const second = Math.max(0, Math.floor((at - backUpAt) / 1000));
+      const second = Math.floor((at - stopping) / 1000);
       perSecond[second] = (perSecond[second] ?? 0) + 1;
     }
     for (const connection of live) connection?.close();
@@ -116,15 +112,30 @@ export async function reconnectHerd(plan: CapacityPlan["herd"], log: (line: stri
       reconnected: readyAt.length,
       refusedConnects: refusals.length,
       firstRefusals: refusals.slice(0, 3),
-      attemptsWhileDown,
+      attemptsWhileDown: failed.length - refusals.length,
       readyPerSecond: Array.from(perSecond, (count) => count ?? 0),
       peakResidentMB: Math.round(peak / 2 ** 20),
       residentBeforeMB: Math.round(residentBefore / 2 ** 20),
     };
   } finally {
     await running?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await directory!.remove();
   }
+}
+
+/** When something first accepts a TCP connection on 127.0.0.1:`port`. */
+async function whenListening(port: number): Promise<number> {
+  const deadline = performance.now() + 120_000;
+  while (performance.now() < deadline) {
+    try {
+      const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      socket.end();
+      return performance.now();
+    } catch {
+      await Bun.sleep(10);
+    }
+  }
+  return Number.POSITIVE_INFINITY;
 }
 
 function round(value: number): number {

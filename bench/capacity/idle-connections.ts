@@ -2,7 +2,7 @@ import type { TargetName } from "../loadgen/job.ts";
 import { cpuMeter, residentBytes } from "../loadgen/process-stats.ts";
 import { settle } from "../loadgen/scenarios/context.ts";
 import { startTarget } from "../targets.ts";
-import { connectFleet, seedFleet } from "./fleet.ts";
+import { connectFleet, fleetOf, seedDevices } from "./fleet.ts";
 import type { CapacityPlan } from "./plan.ts";
 
 export interface IdleResult {
@@ -32,14 +32,18 @@ export interface IdleResult {
  * at the end of the hold over its idle baseline before the first connect.
  */
 export async function idleConnections(target: TargetName, plan: CapacityPlan["idle"], log: (line: string) => void): Promise<IdleResult> {
+  const seeding = performance.now();
+  const { devices, directory } = await seedDevices(target === "app", "idle", plan.connections, plan.devicesPerAccount);
+  const seedSeconds = (performance.now() - seeding) / 1000;
   const appFlags = ["--dead-after-seconds", String(plan.deadAfterSeconds)];
-  const running = await startTarget(target, { host: "0.0.0.0", appFlags });
+  const running = await startTarget(target, { host: "0.0.0.0", appFlags, dataDir: directory?.dataDir }).catch(async (error) => {
+    await directory?.remove();
+    throw error;
+  });
   try {
     const { ref } = running;
-    const seeding = performance.now();
-    const fleet = await seedFleet(ref, "idle", plan.connections, plan.devicesPerAccount);
-    const seedSeconds = (performance.now() - seeding) / 1000;
-    log(`${target}: seeded ${fleet.devices.length} devices in ${seedSeconds.toFixed(1)} s; connecting over ${fleet.addresses.join(", ")}`);
+    const fleet = fleetOf(ref, devices);
+    log(`${target}: seeded ${devices.length} devices in ${seedSeconds.toFixed(1)} s; connecting over ${fleet.addresses.join(", ")}`);
 
     await settle(1000);
     const baseline = await residentBytes(ref.pid);
@@ -74,6 +78,7 @@ export async function idleConnections(target: TargetName, plan: CapacityPlan["id
     };
   } finally {
     await running.stop();
+    await directory?.remove();
   }
 }
 

@@ -4,6 +4,7 @@
  *   bun run bench:capacity                full size: 100,000 connections, 0 / 1M / 10M stored messages
  *   bun run bench:capacity -- --quick     a tenth (10,000 connections, 0 / 1M stored), a few minutes
  * Options: --only=idle,growth,herd   (scenario 2, the realistic day, is not implemented yet: `day_*` are null)
+ *          --stored=N (the growth scenario at 0 and N stored messages)
  *
  * Raises its open-file limit (`ulimit -n`, re-running itself under sh; children inherit it) and spreads
  * connections over 127.0.0.1, .2, … instead of widening the machine's ephemeral port range. Writes
@@ -26,8 +27,9 @@ const RESULTS_DIR = join(import.meta.dir, "..", "results");
 const SCENARIOS = ["idle", "growth", "herd"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-const { values: options } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" } } });
+const { values: options } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, stored: { type: "string" } } });
 const plan: CapacityPlan = options.quick ? QUICK_CAPACITY : FULL_CAPACITY;
+if (options.stored) plan.growth = { ...plan.growth, sizes: [0, Number(options.stored)] };
 const chosen = (options.only?.split(",") ?? [...SCENARIOS]) as Scenario[];
 for (const name of chosen) if (!SCENARIOS.includes(name)) fail(`unknown scenario '${name}' (idle, growth, herd)`);
 
