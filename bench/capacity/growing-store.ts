@@ -2,6 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { appDriver } from "../drivers/app.ts";
 import type { LoadgenJob } from "../loadgen/job.ts";
+import type { StepResult } from "../loadgen/open-loop.ts";
 import { type LatencySummary, summarize as percentiles } from "../loadgen/stats.ts";
 import { liveChildren, startTarget } from "../targets.ts";
 import type { CapacityPlan } from "./plan.ts";
@@ -19,6 +20,11 @@ export interface OneToOneFigures {
   duplicated: number;
   /** Cores other processes on this shared machine used at the best step: above ~0.25 the figure is noisy. */
   otherCoresAtBest: number | null;
+  /**
+   * The app's CPU (all threads) per delivered message, median over the search's steps: an equal-work cost
+   * that a busy machine disturbs less than the maximum rate (the steps are the same rates for the same search).
+   */
+  cpuUsPerMsg: number | null;
 }
 
 export interface GrowthPoint {
@@ -123,7 +129,12 @@ async function oneToOneAgainst(job: LoadgenJob, timeoutSeconds: number): Promise
   if (child.signalCode === "SIGKILL") return { failed: `the load generator ran over ${timeoutSeconds} s` };
   const result = JSON.parse(output.trim().split("\n").at(-1) || `{"failed":"no result"}`);
   if ("failed" in result) return { failed: result.failed };
-  return { maxSustainedPerSec: result.maxSustainedPerSec, p99AtHalfRateMs: result.atHalfRate?.latencyMs.p99 ?? null, lost: result.lost, duplicated: result.duplicated, otherCoresAtBest: result.best?.otherCores ?? null };
+  return { maxSustainedPerSec: result.maxSustainedPerSec, p99AtHalfRateMs: result.atHalfRate?.latencyMs.p99 ?? null, lost: result.lost, duplicated: result.duplicated, otherCoresAtBest: result.best?.otherCores ?? null, cpuUsPerMsg: medianCpuPerMessage(result.steps) };
+}
+
+function medianCpuPerMessage(steps: StepResult[]): number | null {
+  const costs = steps.filter((step) => step.deliveredPerSec > 0).map((step) => (step.targetCores * 1e6) / step.deliveredPerSec).sort((a, b) => a - b);
+  return costs.length ? Math.round(costs[Math.floor(costs.length / 2)]! * 10) / 10 : null;
 }
 
 async function directoryBytes(dir: string): Promise<number> {

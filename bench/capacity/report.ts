@@ -30,9 +30,11 @@ export function summarize(report: CapacityReport) {
   const points = ok(report.growth)?.points ?? [];
   const empty = points[0];
   const full = points.at(-1);
-  const rate = (point: typeof empty) => (point && !("failed" in point.oneToOne) ? point.oneToOne.maxSustainedPerSec : null);
-  const emptyRate = rate(empty);
-  const fullRate = rate(full);
+  const figures = (point: typeof empty) => (point && !("failed" in point.oneToOne) ? point.oneToOne : null);
+  const emptyRate = figures(empty)?.maxSustainedPerSec ?? null;
+  const fullRate = figures(full)?.maxSustainedPerSec ?? null;
+  const emptyCpu = figures(empty)?.cpuUsPerMsg ?? null;
+  const fullCpu = figures(full)?.cpuUsPerMsg ?? null;
   const herd = ok(report.herd);
   return {
     connections: app?.connections ?? null,
@@ -52,6 +54,10 @@ export function summarize(report: CapacityReport) {
     empty_msgs_per_s: emptyRate,
     full_msgs_per_s: fullRate,
     throughput_ratio_full_vs_empty: emptyRate && fullRate !== null ? ratio(fullRate, emptyRate) : null,
+    empty_cpu_us_per_msg: emptyCpu,
+    full_cpu_us_per_msg: fullCpu,
+    cpu_per_msg_ratio_full_vs_empty: emptyCpu && fullCpu !== null ? ratio(fullCpu, emptyCpu) : null,
+    other_cores_at_best: [figures(empty)?.otherCoresAtBest ?? null, figures(full)?.otherCoresAtBest ?? null],
     history_p99_ms: full?.historyMs.p99 ?? null,
     resume_msgs_per_s: full?.resume.msgsPerSec ?? null,
     start_seconds: full?.startSeconds ?? null,
@@ -78,11 +84,11 @@ export function tables(report: CapacityReport): string {
     out.push("\n3. Growing store");
     if ("failed" in growth) out.push(`failed: ${growth.failed}`);
     else {
-      out.push("| stored | seed msgs/s | B per msg | start s | resume msgs/s | history p50 / p99 ms | one-to-one msgs/s | p99 at half rate ms |");
-      out.push("| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |");
+      out.push("| stored | seed msgs/s | B per msg | start s | resume msgs/s | history p50 / p99 ms | one-to-one msgs/s | p99 at half rate ms | app µs CPU per msg | other cores at best |");
+      out.push("| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
       for (const p of growth.points) {
         const o = p.oneToOne;
-        const rate = "failed" in o ? `failed: ${o.failed}` : `${o.maxSustainedPerSec} | ${o.p99AtHalfRateMs}`;
+        const rate = "failed" in o ? `failed: ${o.failed}` : `${o.maxSustainedPerSec} | ${o.p99AtHalfRateMs} | ${o.cpuUsPerMsg} | ${o.otherCoresAtBest}`;
         out.push(`| ${p.storedMessages} | ${p.seedMsgsPerSec} | ${p.bytesPerMessage ?? "–"} | ${p.startSeconds} | ${p.resume.msgsPerSec} (${p.resume.delivered}/${p.resume.messages}) | ${p.historyMs.p50} / ${p.historyMs.p99} | ${rate} |`);
       }
     }
@@ -125,6 +131,7 @@ export function charts(report: CapacityReport): Record<string, string> {
         { label: "one-to-one p99 at half rate", value: (p) => oneToOne(p)?.p99AtHalfRateMs ?? null },
         { label: "history page p99", value: (p) => p.historyMs.p99 },
       ]),
+      line("app CPU per one-to-one message", "µs", [{ label: "median over steps", value: (p) => oneToOne(p)?.cpuUsPerMsg ?? null }]),
       line("resume of a device far behind", "msgs/s", [{ label: "resume", value: (p) => p.resume.msgsPerSec }]),
       line("server start", "seconds", [{ label: "start", value: (p) => p.startSeconds }]),
     ]);

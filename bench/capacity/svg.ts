@@ -109,5 +109,5 @@ function niceCeiling(value: number): number {
 function format(value: number): string {
   if (value >= 1e6) return `${+(value / 1e6).toFixed(2)}M`;
   if (value >= 1e4) return `${+(value / 1e3).toFixed(1)}k`;
-  return `${+value.toFixed(value >= 10 ? 0 : 2)}`;
+  return `${value >= 10 ? Math.round(value) : +value.toPrecision(3)}`;
 }
