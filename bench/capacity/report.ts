@@ -141,7 +141,7 @@ export function charts(report: CapacityReport): Record<string, string> {
     let total = 0;
     const cumulative = herd.readyPerSecond.map((count, second) => [second + 1, (total += count)] as [number, number]);
     svgs.herd = renderPanels(`Reconnect herd: ${herd.connections.toLocaleString("en")} devices after a restart`, [
-      { kind: "lines", title: "devices ready again", unit: "devices", xLabel: "seconds after the server was back", series: [{ label: "ready", points: [[0, 0], ...cumulative] }] },
+      { kind: "lines", title: "devices ready again", unit: "devices", xLabel: "seconds after the restart began", series: [{ label: "ready", points: [[0, 0], ...cumulative] }] },
       { kind: "bars", title: "server memory", unit: "MB", bars: [{ label: "before restart", value: herd.residentBeforeMB }, { label: "peak after", value: herd.peakResidentMB }] },
     ]);
   }
