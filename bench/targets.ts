@@ -56,6 +56,16 @@ export interface RunningTarget {
 /** Every child still running, so an interrupted run can still kill them. */
 export const liveChildren = new Set<Bun.Subprocess>();
 
+/** On Ctrl-C or SIGTERM, kills every child still running, then exits. */
+export function killChildrenOnSignal(): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      for (const child of liveChildren) child.kill("SIGKILL");
+      process.exit(130);
+    });
+  }
+}
+
 export async function startTarget(name: TargetName, options: TargetOptions = {}): Promise<RunningTarget> {
   const ownData = name === "app" && !options.dataDir;
   const dataDir = name === "app" ? (options.dataDir ?? (await mkdtemp(join(tmpdir(), "chat-bench-")))) : null;

@@ -15,7 +15,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { TargetName } from "../loadgen/job.ts";
-import { liveChildren } from "../targets.ts";
+import { killChildrenOnSignal } from "../targets.ts";
 import { type GrowthResult, growingStore } from "./growing-store.ts";
 import { type HerdResult, reconnectHerd } from "./herd.ts";
 import { type IdleResult, idleConnections } from "./idle-connections.ts";
@@ -35,12 +35,7 @@ for (const name of chosen) if (!SCENARIOS.includes(name)) fail(`unknown scenario
 
 // Every connection is a file descriptor in the server and another in this process (the load generator).
 await ensureOpenFiles(Math.max(plan.idle.connections, plan.herd.connections) + 5_000);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    for (const child of liveChildren) child.kill("SIGKILL");
-    process.exit(130);
-  });
-}
+killChildrenOnSignal();
 
 const started = performance.now();
 const startedAt = new Date().toISOString();
