@@ -22,6 +22,7 @@ import type { ConversationSummaryRow } from "../conversation-log.ts";
 import { groupByConversation } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
 import type { UserSummary } from "../account-store.ts";
+import type { LastSeen } from "../presence-store.ts";
 import { appendEvents } from "./append-events.ts";
 import * as contacts from "./contacts.ts";
 import * as events from "./event-log.ts";
@@ -244,8 +245,9 @@ class PostgresStore implements Store {
     return presence.setPrivacy(this.sql, userId, update);
   }
 
-  setLastSeen(userId: UserId, at: number): Promise<void> {
-    return presence.setLastSeen(this.sql, userId, at);
+  async setLastSeen(seen: ReadonlyArray<LastSeen>): Promise<void> {
+    // Two servers' batches may touch the same users in different orders, as touchDevices' may.
+    await retryOnConflict(() => presence.setLastSeen(this.sql, seen));
   }
 
   lastSeenOf(userId: UserId): Promise<number | null> {

@@ -25,6 +25,7 @@ import { sqliteEventLog } from "./event-log.ts";
 import { MIGRATIONS } from "./schema.ts";
 import { inWriteTransaction } from "./transaction.ts";
 import type { UserSummary } from "../account-store.ts";
+import type { LastSeen } from "../presence-store.ts";
 
 export const SQLITE_FILE_NAME = "chat.db";
 
@@ -425,8 +426,10 @@ function sqliteStore(db: Database): Store {
       return this.privacyOf(userId);
     },
 
-    async setLastSeen(userId: UserId, at: number): Promise<void> {
-      updateLastSeen.run(userId, at);
+    async setLastSeen(seen: ReadonlyArray<LastSeen>): Promise<void> {
+      inWriteTransaction(db, () => {
+        for (const { userId, at } of seen) updateLastSeen.run(userId, at);
+      });
     },
 
     async lastSeenOf(userId: UserId): Promise<number | null> {
