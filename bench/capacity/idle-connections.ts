@@ -1,6 +1,8 @@
 import type { TargetName } from "../loadgen/job.ts";
 import { cpuMeter, residentBytes } from "../loadgen/process-stats.ts";
 import { settle } from "../loadgen/scenarios/context.ts";
+import { profiled } from "../loadgen/profile-window.ts";
+import { summarizeProfile } from "../profile/summarize.ts";
 import { startTarget } from "../targets.ts";
 import { connectFleet, fleetOf, seedDevices } from "./fleet.ts";
 import type { CapacityPlan } from "./plan.ts";
@@ -16,6 +18,12 @@ export interface IdleResult {
   seedSeconds: number;
   connectSeconds: number;
   connectsPerSec: number;
+  /** The server's CPU per connection while connecting (all threads): an equal-work cost a busy machine disturbs less than the rate. */
+  cpuUsPerConnect: number;
+  /** Cores other processes used while connecting. */
+  otherCoresConnecting: number;
+  /** With --profile, the app's connect phase: the file and where its server thread's time went. */
+  profile?: { file: string; top: string[] };
   idleBaselineMB: number;
   connectedMB: number;
   bytesPerConnection: number;
@@ -31,12 +39,12 @@ export interface IdleResult {
  * running, then close. Memory per connection is the server's resident memory
  * at the end of the hold over its idle baseline before the first connect.
  */
-export async function idleConnections(target: TargetName, plan: CapacityPlan["idle"], log: (line: string) => void): Promise<IdleResult> {
+export async function idleConnections(target: TargetName, plan: CapacityPlan["idle"], log: (line: string) => void, profileFile?: string): Promise<IdleResult> {
   const seeding = performance.now();
   const { devices, directory } = await seedDevices(target === "app", "idle", plan.connections, plan.devicesPerAccount);
   const seedSeconds = (performance.now() - seeding) / 1000;
   const appFlags = ["--dead-after-seconds", String(plan.deadAfterSeconds)];
-  const running = await startTarget(target, { host: "0.0.0.0", appFlags, dataDir: directory?.dataDir }).catch(async (error) => {
+  const running = await startTarget(target, { host: "0.0.0.0", appFlags, dataDir: directory?.dataDir, profileFile }).catch(async (error) => {
     await directory?.remove();
     throw error;
   });
@@ -49,7 +57,9 @@ export async function idleConnections(target: TargetName, plan: CapacityPlan["id
     const baseline = await residentBytes(ref.pid);
     let dropped = 0;
     const events = { message() {}, dropped: () => void dropped++ };
-    const { connections, failures, seconds } = await connectFleet(fleet, plan.concurrency, () => events);
+    const connectMeter = await cpuMeter([ref.pid], false);
+    const { connections, failures, seconds } = await profiled(ref, () => connectFleet(fleet, plan.concurrency, () => events));
+    const connecting = await connectMeter();
     const live = connections.filter((connection) => connection !== null);
     log(`${target}: ${live.length} connected in ${seconds.toFixed(2)} s, ${failures.length} failed`);
 
@@ -69,6 +79,9 @@ export async function idleConnections(target: TargetName, plan: CapacityPlan["id
       seedSeconds: round(seedSeconds, 10),
       connectSeconds: round(seconds, 1000),
       connectsPerSec: Math.round(live.length / seconds),
+      cpuUsPerConnect: live.length ? Math.round((connecting.targetCores * seconds * 1e6) / live.length) : 0,
+      otherCoresConnecting: connecting.otherCores,
+      ...(profileFile && (await Bun.file(profileFile).exists()) ? { profile: { file: profileFile, top: summarizeProfile(await Bun.file(profileFile).json()) } } : {}),
       idleBaselineMB: round(baseline / 2 ** 20, 10),
       connectedMB: round(connected / 2 ** 20, 10),
       bytesPerConnection: live.length ? Math.round((connected - baseline) / live.length) : 0,

@@ -44,6 +44,9 @@ export function summarize(report: CapacityReport) {
     app_connects_per_s: app?.connectsPerSec ?? null,
     connect_rate_ratio_to_ceiling: app && ceiling ? ratio(app.connectsPerSec, ceiling.connectsPerSec) : null,
     connect_rate_ratio_to_peer: app && peer ? ratio(app.connectsPerSec, peer.connectsPerSec) : null,
+    app_cpu_us_per_connect: app?.cpuUsPerConnect ?? null,
+    ceiling_cpu_us_per_connect: ceiling?.cpuUsPerConnect ?? null,
+    peer_cpu_us_per_connect: peer?.cpuUsPerConnect ?? null,
     app_idle_cores: app?.idleCores ?? null,
     day_msgs_per_s: null,
     day_p99_ms: null,
@@ -72,13 +75,15 @@ export function tables(report: CapacityReport): string {
   const out: string[] = [];
   if (report.idle) {
     out.push(`\n1. Idle connections (held ${ok(report.idle.app)?.idleSeconds ?? "?"} s)`);
-    out.push("| target | connections | connect s | connects/s | baseline MB | connected MB | B per connection | idle cores | failed / dropped |");
-    out.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    out.push("| target | connections | connect s | connects/s | server µs CPU per connect | other cores | baseline MB | connected MB | B per connection | idle cores | failed / dropped |");
+    out.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     for (const [target, result] of Object.entries(report.idle)) {
       const r = ok(result);
-      out.push(r ? `| ${target} | ${r.connections} | ${r.connectSeconds} | ${r.connectsPerSec} | ${r.idleBaselineMB} | ${r.connectedMB} | ${r.bytesPerConnection} | ${r.idleCores} | ${r.failedConnects} / ${r.dropped} |` : `| ${target} | failed: ${(result as Failed).failed} |`);
+      out.push(r ? `| ${target} | ${r.connections} | ${r.connectSeconds} | ${r.connectsPerSec} | ${r.cpuUsPerConnect} | ${r.otherCoresConnecting} | ${r.idleBaselineMB} | ${r.connectedMB} | ${r.bytesPerConnection} | ${r.idleCores} | ${r.failedConnects} / ${r.dropped} |` : `| ${target} | failed: ${(result as Failed).failed} |`);
     }
   }
+  const profile = ok(report.idle?.app)?.profile;
+  if (profile) out.push(`\nApp CPU profile while connecting: ${profile.file}\n${profile.top.join("\n")}`);
   const growth = report.growth;
   if (growth) {
     out.push("\n3. Growing store");
@@ -110,6 +115,7 @@ export function charts(report: CapacityReport): Record<string, string> {
     svgs.idle = renderPanels(`Idle connections: ${idle[0]!.result.connections.toLocaleString("en")} held ${idle[0]!.result.idleSeconds} s`, [
       { kind: "bars", title: "memory per connection", unit: "bytes", bars: idle.map(({ target, result }) => ({ label: target, value: result.bytesPerConnection })) },
       { kind: "bars", title: "connect rate", unit: "connections/s", bars: idle.map(({ target, result }) => ({ label: target, value: result.connectsPerSec })) },
+      { kind: "bars", title: "server CPU per connect", unit: "µs", bars: idle.map(({ target, result }) => ({ label: target, value: result.cpuUsPerConnect })) },
       { kind: "bars", title: "CPU while idle", unit: "cores", bars: idle.map(({ target, result }) => ({ label: target, value: result.idleCores })) },
     ]);
   }

@@ -5,6 +5,7 @@
  *   bun run bench:capacity -- --quick     a tenth (10,000 connections, 0 / 1M stored), a few minutes
  * Options: --only=idle,growth,herd   (scenario 2, the realistic day, is not implemented yet: `day_*` are null)
  *          --stored=N (the growth scenario at 0 and N stored messages)
+ *          --profile (CPU profile of the app's server thread while the idle scenario connects; kept in bench/results/)
  *
  * Raises its open-file limit (`ulimit -n`, re-running itself under sh; children inherit it) and spreads
  * connections over 127.0.0.1, .2, … instead of widening the machine's ephemeral port range. Writes
@@ -27,7 +28,7 @@ const RESULTS_DIR = join(import.meta.dir, "..", "results");
 const SCENARIOS = ["idle", "growth", "herd"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-const { values: options } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, stored: { type: "string" } } });
+const { values: options } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, stored: { type: "string" }, profile: { type: "boolean", default: false } } });
 const plan: CapacityPlan = options.quick ? QUICK_CAPACITY : FULL_CAPACITY;
 if (options.stored) plan.growth = { ...plan.growth, sizes: [0, Number(options.stored)] };
 const chosen = (options.only?.split(",") ?? [...SCENARIOS]) as Scenario[];
@@ -37,8 +38,10 @@ for (const name of chosen) if (!SCENARIOS.includes(name)) fail(`unknown scenario
 await ensureOpenFiles(Math.max(plan.idle.connections, plan.herd.connections) + 5_000);
 killChildrenOnSignal();
 
+await mkdir(RESULTS_DIR, { recursive: true });
 const started = performance.now();
 const startedAt = new Date().toISOString();
+const stamp = startedAt.replace(/[:.]/g, "-").slice(0, 19);
 const report: CapacityReport = {
   kind: plan.kind,
   startedAt,
@@ -53,7 +56,10 @@ const log = (line: string) => console.error(`[capacity ${((performance.now() - s
 
 if (chosen.includes("idle")) {
   const idle: Partial<Record<TargetName, IdleResult | { failed: string }>> = {};
-  for (const target of ["app", "ceiling", "peer"] as const) idle[target] = await attempt(() => idleConnections(target, plan.idle, log));
+  const profileFile = options.profile ? join(RESULTS_DIR, `capacity-app-connect-${stamp}.cpuprofile`) : undefined;
+  for (const target of ["app", "ceiling", "peer"] as const) {
+    idle[target] = await attempt(() => idleConnections(target, plan.idle, log, target === "app" ? profileFile : undefined));
+  }
   report.idle = idle;
 }
 if (chosen.includes("growth")) report.growth = await attempt<GrowthResult>(() => growingStore(plan, log));
@@ -61,8 +67,6 @@ if (chosen.includes("herd")) report.herd = await attempt<HerdResult>(() => recon
 
 report.seconds = Math.round(performance.now() - started) / 1000;
 const summary = summarize(report);
-const stamp = startedAt.replace(/[:.]/g, "-").slice(0, 19);
-await mkdir(RESULTS_DIR, { recursive: true });
 const base = join(RESULTS_DIR, `capacity-${plan.kind}-${stamp}`);
 await Bun.write(`${base}.json`, `${JSON.stringify({ ...report, summary }, null, 2)}\n`);
 const written = [`${base}.json`];
