@@ -19,10 +19,10 @@ import type {
   Watermarks,
 } from "../../domain/types.ts";
 import type { ConversationSummaryRow } from "../conversation-log.ts";
+import type { LastSeen } from "../presence-store.ts";
 import { groupByConversation } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
 import type { UserSummary } from "../account-store.ts";
-import type { LastSeen } from "../presence-store.ts";
 import { appendEvents } from "./append-events.ts";
 import * as contacts from "./contacts.ts";
 import * as events from "./event-log.ts";

@@ -19,13 +19,13 @@ import type {
   Role,
 } from "../../domain/types.ts";
 import { groupByConversation, type MemberMarksRow } from "../conversation-marks.ts";
+import type { LastSeen } from "../presence-store.ts";
 import type { Store } from "../store.ts";
 import { sqliteContacts } from "./contacts.ts";
 import { sqliteEventLog } from "./event-log.ts";
 import { MIGRATIONS } from "./schema.ts";
 import { inWriteTransaction } from "./transaction.ts";
 import type { UserSummary } from "../account-store.ts";
-import type { LastSeen } from "../presence-store.ts";
 
 export const SQLITE_FILE_NAME = "chat.db";
 
