@@ -35,7 +35,8 @@ const chosen = (options.only?.split(",") ?? [...SCENARIOS]) as Scenario[];
 for (const name of chosen) if (!SCENARIOS.includes(name)) fail(`unknown scenario '${name}' (idle, growth, herd)`);
 
 // Every connection is a file descriptor in the server and another in this process (the load generator).
-await ensureOpenFiles(Math.max(plan.idle.connections, plan.herd.connections) + 5_000);
+const connectionsHeld = Math.max(chosen.includes("idle") ? plan.idle.connections : 0, chosen.includes("herd") ? plan.herd.connections : 0);
+await ensureOpenFiles(connectionsHeld + 5_000);
 killChildrenOnSignal();
 
 await mkdir(RESULTS_DIR, { recursive: true });
