@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,7 +28,7 @@ export interface SeededDirectory {
 }
 
 /**
- * Runs `fill` on a fresh directory in /dev/shm, where a commit's fsync costs
+ * Runs `fill` on a fresh directory in /dev/shm (if the system has one), where a commit's fsync costs
  * nothing (the store's code commits every account, device and conversation
  * on its own: 10,000 devices took a minute on disk here), then copies the
  * result to a directory on disk for the server, so the server itself pays
@@ -35,7 +36,7 @@ export interface SeededDirectory {
  */
 export async function seedOnTmpfs<T>(fill: (dataDir: string) => Promise<T>): Promise<SeededDirectory & { seeded: T }> {
   const started = performance.now();
-  const scratch = await mkdtemp(join("/dev/shm", "chat-bench-seed-"));
+  const scratch = await mkdtemp(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "chat-bench-seed-"));
   const dataDir = await mkdtemp(join(tmpdir(), "chat-bench-capacity-"));
   const remove = () => rm(dataDir, { recursive: true, force: true });
   try {
