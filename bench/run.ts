@@ -25,7 +25,7 @@ import { renderChart } from "./report/chart.ts";
 import { type AppProfile, type Machine, type Outcome, type Report, emptyResults } from "./report/results.ts";
 import { summarize } from "./report/summary.ts";
 import { renderTable } from "./report/table.ts";
-import { APP_ENTRY, type RunningTarget, liveChildren, startAppOnSharedServices, startTarget } from "./targets.ts";
+import { APP_ENTRY, type RunningTarget, killChildrenOnSignal, liveChildren, startAppOnSharedServices, startTarget } from "./targets.ts";
 
 const BENCH_DIR = import.meta.dir;
 const RESULTS_DIR = join(BENCH_DIR, "results");
@@ -63,12 +63,7 @@ if (!(Number(options["cpu-rate"] ?? 1) > 0)) fail("--cpu-rate must be a number o
 if (!(Number(options["cpu-seconds"] ?? 1) > 0)) fail("--cpu-seconds must be a number of seconds");
 if (options.profile && options.binary) fail("--profile needs the app from its sources (it preloads bench/profile/on-signal.ts); drop --binary");
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    for (const child of liveChildren) child.kill("SIGKILL");
-    process.exit(130);
-  });
-}
+killChildrenOnSignal();
 
 const started = performance.now();
 const startedAt = new Date().toISOString();

@@ -34,6 +34,16 @@ export interface TargetOptions {
   binary?: boolean;
   /** Let the load generator profile the app into this file (see profile/on-signal.ts). */
   profileFile?: string;
+  /** Address to listen on (default 127.0.0.1); 0.0.0.0 takes connections on every 127.0.0.x (bench/capacity). */
+  host?: string;
+  /** Port to listen on instead of a free one (a restart on the same address). */
+  port?: number;
+  /** The app's data directory, kept after stopping (default: a fresh temporary one, removed). */
+  dataDir?: string;
+  /** More app flags, after the bench's (e.g. a shorter --dead-after-seconds). */
+  appFlags?: readonly string[];
+  /** How long the server may take to answer HTTP after it is spawned (default 20 s). */
+  readyTimeoutMs?: number;
 }
 
 export interface RunningTarget {
@@ -46,15 +56,26 @@ export interface RunningTarget {
 /** Every child still running, so an interrupted run can still kill them. */
 export const liveChildren = new Set<Bun.Subprocess>();
 
+/** On Ctrl-C or SIGTERM, kills every child still running, then exits. */
+export function killChildrenOnSignal(): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      for (const child of liveChildren) child.kill("SIGKILL");
+      process.exit(130);
+    });
+  }
+}
+
 export async function startTarget(name: TargetName, options: TargetOptions = {}): Promise<RunningTarget> {
-  const dataDir = name === "app" ? await mkdtemp(join(tmpdir(), "chat-bench-")) : null;
+  const ownData = name === "app" && !options.dataDir;
+  const dataDir = name === "app" ? (options.dataDir ?? (await mkdtemp(join(tmpdir(), "chat-bench-")))) : null;
   const removeData = async () => {
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir && ownData) await rm(dataDir, { recursive: true, force: true });
   };
   const env = options.profileFile ? { ...process.env, BENCH_PROFILE_FILE: options.profileFile } : process.env;
   let server: RunningServer;
   try {
-    server = await startServer(name, (port) => commandFor(name, port, dataDir, options), env);
+    server = await startServer(name, (port) => commandFor(name, port, dataDir, options), env, options.port, options.readyTimeoutMs);
   } catch (error) {
     await removeData();
     throw error;
@@ -120,8 +141,8 @@ interface RunningServer {
 }
 
 /** Spawns one server on a free port and waits until it answers HTTP. */
-async function startServer(name: TargetName, commandOn: (port: number) => string[], env: Record<string, string | undefined>): Promise<RunningServer> {
-  const port = await freePort();
+async function startServer(name: TargetName, commandOn: (port: number) => string[], env: Record<string, string | undefined>, fixedPort?: number, readyTimeoutMs = READY_TIMEOUT_MS): Promise<RunningServer> {
+  const port = fixedPort ?? (await freePort());
   const command = commandOn(port);
   const child = Bun.spawn(command, { cwd: ROOT, env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   liveChildren.add(child);
@@ -142,7 +163,7 @@ async function startServer(name: TargetName, commandOn: (port: number) => string
 
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilServing(baseUrl, child);
+    await waitUntilServing(baseUrl, child, readyTimeoutMs);
   } catch (error) {
     await stop();
     throw new Error(`${name} did not start (${command.join(" ")}): ${error instanceof Error ? error.message : error}\n${tail.text()}`);
@@ -151,11 +172,12 @@ async function startServer(name: TargetName, commandOn: (port: number) => string
 }
 
 function commandFor(name: TargetName, port: number, dataDir: string | null, options: TargetOptions): string[] {
+  const host = options.host ?? "127.0.0.1";
   switch (name) {
     case "ceiling":
-      return [process.execPath, "--no-orphans", "bench/baselines/ceiling.ts", "--port", String(port)];
+      return [process.execPath, "--no-orphans", "bench/baselines/ceiling.ts", "--port", String(port), "--host", host];
     case "peer":
-      return [NODE, "bench/baselines/peer.mjs", "--port", String(port)];
+      return [NODE, "bench/baselines/peer.mjs", "--port", String(port), "--host", host];
     case "app":
       return appCommand(port, ["--data", dataDir!], options);
   }
@@ -163,7 +185,7 @@ function commandFor(name: TargetName, port: number, dataDir: string | null, opti
 
 /** The app with its abuse limits off, on `storage` (its SQLite directory, or PostgreSQL and Redis). */
 function appCommand(port: number, storage: readonly string[], options: TargetOptions): string[] {
-  const args = ["--host", "127.0.0.1", "--port", String(port), ...storage, ...APP_BENCH_FLAGS];
+  const args = ["--host", options.host ?? "127.0.0.1", "--port", String(port), ...storage, ...APP_BENCH_FLAGS, ...(options.appFlags ?? [])];
   if (options.binary) return [join(ROOT, "chat-server"), ...args];
   const profiling = options.profileFile ? ["--preload=./bench/profile/on-signal.ts"] : [];
   return [process.execPath, "--no-orphans", ...profiling, "run", APP_ENTRY, ...args];
@@ -176,8 +198,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitUntilServing(baseUrl: string, child: Bun.Subprocess): Promise<void> {
-  const deadline = performance.now() + READY_TIMEOUT_MS;
+async function waitUntilServing(baseUrl: string, child: Bun.Subprocess, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`it exited (${child.exitCode ?? child.signalCode})`);
     try {
@@ -187,7 +209,7 @@ async function waitUntilServing(baseUrl: string, child: Bun.Subprocess): Promise
       await Bun.sleep(50);
     }
   }
-  throw new Error(`nothing answered on ${baseUrl} within ${READY_TIMEOUT_MS} ms`);
+  throw new Error(`nothing answered on ${baseUrl} within ${timeoutMs} ms`);
 }
 
 /** Keeps reading a child's output (a full pipe would stall it) and remembers the last lines. */

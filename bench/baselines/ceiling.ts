@@ -15,9 +15,11 @@ export interface RelayPeer {
 }
 
 const port = Number(process.argv[process.argv.indexOf("--port") + 1] ?? 0) || 0;
+const hostArg = process.argv.indexOf("--host");
+const hostname = hostArg > 0 ? process.argv[hostArg + 1]! : "127.0.0.1";
 
 const server = Bun.serve({
-  hostname: "127.0.0.1",
+  hostname,
   port,
   fetch(req, server) {
     const url = new URL(req.url);

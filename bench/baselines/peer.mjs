@@ -9,6 +9,8 @@ import { WebSocketServer } from "ws";
 
 const portArg = process.argv.indexOf("--port");
 const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 0;
+const hostArg = process.argv.indexOf("--host");
+const host = hostArg > 0 ? process.argv[hostArg + 1] : "127.0.0.1";
 
 /** @type {Map<string, Set<import("ws").WebSocket>>} */
 const topics = new Map();
@@ -48,7 +50,7 @@ http.on("upgrade", (req, socket, head) => {
   });
 });
 
-http.listen(port, "127.0.0.1", () => {
+http.listen(port, host, () => {
   console.log(`Relay listening on :${http.address().port}`);
 });
 // The bench runner holds our stdin; when it goes away, so do we.

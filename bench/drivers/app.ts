@@ -50,7 +50,7 @@ export function appDriver(baseUrl: string, dataDir?: string): TargetDriver {
 }
 
 /** Writes users and devices through the app's own store code, beside the running server (SQLite in WAL mode allows it). */
-async function seedSqlite(dataDir: string, names: string[], devicesPerAccount: number): Promise<Account[]> {
+export async function seedSqlite(dataDir: string, names: string[], devicesPerAccount: number): Promise<Account[]> {
   const store = openSqliteConnection(dataDir, "read-write");
   try {
     // One real argon2 hash shared by every seeded account, so logging in still works.

@@ -1,7 +1,9 @@
 import type { PresenceFrame } from "../protocol/index.ts";
 import { userTopic } from "../domain/delivery.ts";
 import type { Contact, UserId } from "../domain/types.ts";
+import type { LastSeen } from "../store/presence-store.ts";
 import type { Store } from "../store/store.ts";
+import { CommitQueue } from "./commit-queue.ts";
 import type { Actor } from "./accounts.ts";
 import type { Fanout } from "./fanout.ts";
 import type { ReportProblem } from "./problems.ts";
@@ -57,6 +59,11 @@ export class LocalOnlineRegistry implements OnlineRegistry {
 export class PresenceService {
   private readonly timers = new Map<UserId, Timer>();
   private readonly counting = new Set<Promise<void>>();
+  /**
+   * "Last seen" goes to the store in batches (group commit): when a server stops, or a network drops, every
+   * user leaves at once, and one write each (with its fsync) took longer than a clean stop may.
+   */
+  private readonly lastSeen: CommitQueue<LastSeen, undefined>;
   private stopped = false;
 
   constructor(
@@ -66,7 +73,12 @@ export class PresenceService {
     private readonly settleMs: number,
     private readonly reportProblem: ReportProblem,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.lastSeen = new CommitQueue(async (seen) => {
+      await this.store.setLastSeen(seen);
+      return seen.map(() => undefined);
+    });
+  }
 
   deviceConnected(actor: Actor): Promise<void> {
     return this.track(async () => {
@@ -78,7 +90,7 @@ export class PresenceService {
   deviceDisconnected(actor: Actor): Promise<void> {
     return this.track(async () => {
       if (!(await withDeadline(this.registry.disconnected(actor.userId), REGISTRY_DEADLINE_MS, "the online registry"))) return;
-      await this.store.setLastSeen(actor.userId, this.now());
+      await this.lastSeen.push({ userId: actor.userId, at: this.now() });
       this.settle(actor);
     });
   }

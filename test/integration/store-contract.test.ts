@@ -1589,11 +1589,22 @@ for (const backend of backends) {
         const alice = await user("alice");
         const bob = await user("bob");
         expect(await store.lastSeenOf(alice.id)).toBeNull();
-        await store.setLastSeen(alice.id, 5_000);
+        await store.setLastSeen([{ userId: alice.id, at: 5_000 }]);
         expect(await store.lastSeenOf(alice.id)).toBe(5_000);
-        await store.setLastSeen(alice.id, 9_000);
+        await store.setLastSeen([{ userId: alice.id, at: 9_000 }]);
         expect(await store.lastSeenOf(alice.id)).toBe(9_000);
         expect(await store.lastSeenOf(bob.id)).toBeNull();
+      });
+
+      test("last seen of many users is recorded in one call, each their own time", async () => {
+        const alice = await user("alice");
+        const bob = await user("bob");
+        const carol = await user("carol");
+        await store.setLastSeen([
+          { userId: alice.id, at: 5_000 },
+          { userId: bob.id, at: 6_000 },
+        ]);
+        expect([await store.lastSeenOf(alice.id), await store.lastSeenOf(bob.id), await store.lastSeenOf(carol.id)]).toEqual([5_000, 6_000, null]);
       });
 
       test("contacts are people who count each other, each once, with their last seen and whether they hide it; a group makes none", async () => {
@@ -1609,7 +1620,7 @@ for (const backend of backends) {
         await store.addContact(alice.id, carol.id, 4_000);
         await store.addContact(carol.id, alice.id, 4_000);
         await store.addContact(dave.id, alice.id, 4_000);
-        await store.setLastSeen(bob.id, 7_000);
+        await store.setLastSeen([{ userId: bob.id, at: 7_000 }]);
         await store.setPrivacy(bob.id, { hideLastSeen: true });
 
         const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : 1);
@@ -1778,7 +1789,7 @@ for (const backend of backends) {
       await store.saveRead(bob.id, conv, 1);
       const group = await store.createGroup("team", bob.id, [alice.id], 6_000);
       await store.setPrivacy(alice.id, { readReceipts: false });
-      await store.setLastSeen(bob.id, 7_000);
+      await store.setLastSeen([{ userId: bob.id, at: 7_000 }]);
       await store.close();
       opened.splice(opened.indexOf(store), 1);
 

@@ -19,6 +19,7 @@ import type {
   Watermarks,
 } from "../../domain/types.ts";
 import type { ConversationSummaryRow } from "../conversation-log.ts";
+import type { LastSeen } from "../presence-store.ts";
 import { groupByConversation } from "../conversation-marks.ts";
 import type { Store } from "../store.ts";
 import type { AccountState, UserSummary } from "../account-store.ts";
@@ -295,8 +296,9 @@ class PostgresStore implements Store {
     return presence.setPrivacy(this.sql, userId, update);
   }
 
-  setLastSeen(userId: UserId, at: number): Promise<void> {
-    return presence.setLastSeen(this.sql, userId, at);
+  async setLastSeen(seen: ReadonlyArray<LastSeen>): Promise<void> {
+    // Two servers' batches may touch the same users in different orders, as touchDevices' may.
+    await retryOnConflict(() => presence.setLastSeen(this.sql, seen));
   }
 
   lastSeenOf(userId: UserId): Promise<number | null> {

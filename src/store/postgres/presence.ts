@@ -1,6 +1,7 @@
 /** Privacy switches and "last seen" of the PostgreSQL store. */
 import type { SQL } from "bun";
 import type { GroupAdds, Privacy, UserId } from "../../domain/types.ts";
+import type { LastSeen } from "../presence-store.ts";
 
 interface PrivacyRow {
   hide_last_seen: boolean;
@@ -31,9 +32,13 @@ export async function setPrivacy(sql: SQL, userId: UserId, update: Partial<Priva
   return toPrivacy(row);
 }
 
-/** Never moves back: servers sharing the database may record one user's goodbye out of order. */
-export async function setLastSeen(sql: SQL, userId: UserId, at: number): Promise<void> {
-  await sql`UPDATE users SET last_seen = GREATEST(last_seen, ${at}) WHERE id = ${userId}`;
+/** Never moves back: servers sharing the database may record one user's goodbye out of order. A user twice in `seen` gets the later time. */
+export async function setLastSeen(sql: SQL, seen: ReadonlyArray<LastSeen>): Promise<void> {
+  if (seen.length === 0) return;
+  await sql`
+    UPDATE users u SET last_seen = GREATEST(u.last_seen, s.at)
+    FROM (SELECT id, max(at) AS at FROM unnest(${seen.map((row) => row.userId)}::bigint[], ${seen.map((row) => row.at)}::bigint[]) AS t(id, at) GROUP BY id) s
+    WHERE u.id = s.id`;
 }
 
 export async function lastSeenOf(sql: SQL, userId: UserId): Promise<number | null> {

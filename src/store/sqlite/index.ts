@@ -19,6 +19,7 @@ import type {
   Role,
 } from "../../domain/types.ts";
 import { groupByConversation, type MemberMarksRow } from "../conversation-marks.ts";
+import type { LastSeen } from "../presence-store.ts";
 import type { Store } from "../store.ts";
 import { sqliteContacts } from "./contacts.ts";
 import { sqliteEventLog } from "./event-log.ts";
@@ -486,8 +487,10 @@ function sqliteStore(db: Database): Store {
       return this.privacyOf(userId);
     },
 
-    async setLastSeen(userId: UserId, at: number): Promise<void> {
-      updateLastSeen.run(userId, at);
+    async setLastSeen(seen: ReadonlyArray<LastSeen>): Promise<void> {
+      inWriteTransaction(db, () => {
+        for (const { userId, at } of seen) updateLastSeen.run(userId, at);
+      });
     },
 
     async lastSeenOf(userId: UserId): Promise<number | null> {
