@@ -4,6 +4,7 @@ import type { ConversationView } from "../conversation-view.ts";
 import type { ChatApp } from "../model.ts";
 import { imagePreview } from "../preview.ts";
 import type { Draft } from "./Conversation.tsx";
+import { PaperclipIcon } from "./icons.tsx";
 import { VoiceRecorder } from "./VoiceRecorder.tsx";
 
 interface Upload {
@@ -128,7 +129,7 @@ export function Composer({ app, view, draft, onDraftDone }: { app: ChatApp; view
           }}
         />
         <button type="button" class="icon attach" aria-label="Attach a file" disabled={upload !== undefined} onClick={() => picker.current?.click()}>
-          📎
+          <PaperclipIcon />
         </button>
         <VoiceRecorder disabled={upload !== undefined} onRecorded={(file) => void sendFile(file)} onProblem={(message) => app.notify(message)} />
         <textarea

@@ -1,3 +1,4 @@
+import { MicrophoneIcon } from "./icons.tsx";
 import { useEffect, useRef, useState } from "preact/hooks";
 
 interface Recording {
@@ -54,7 +55,7 @@ export function VoiceRecorder({ disabled, onRecorded, onProblem }: { disabled: b
   if (!recording) {
     return (
       <button type="button" class="icon" aria-label="Record a voice note" disabled={disabled} onClick={() => void start()}>
-        🎤
+        <MicrophoneIcon />
       </button>
     );
   }
