@@ -54,6 +54,8 @@ export class Connections implements Fanout {
   private readonly byDevice = new Map<DeviceId, ChatSocket>();
   /** One socket, or a set when the user has several devices here: most users have one, and a Set per user costs memory. */
   private readonly byUser = new Map<UserId, ChatSocket | Set<ChatSocket>>();
+  /** Sockets here per topic, kept as they subscribe: Bun's own count costs a native call per message counted. */
+  private readonly subscribers = new Map<string, number>();
   private server: Server<SocketState> | undefined;
   private relayListener: ((topic: string, frame: string) => void) | undefined;
 
@@ -107,15 +109,20 @@ export class Connections implements Fanout {
       this.byUser.delete(userId);
       void this.bus.unwatch(controlTopic(userId));
     }
-    for (const topic of ws.data.topics) void this.bus.unwatch(topic);
+    for (const topic of ws.data.topics) {
+      this.countSubscriber(topic, -1);
+      void this.bus.unwatch(topic);
+    }
     ws.data.topics = [];
   }
 
   /** Subscribes the socket here and makes sure frames for the topic published on other servers arrive. */
   async subscribe(ws: ChatSocket, topic: string): Promise<void> {
-    if (ws.data.topics.includes(topic)) return;
+    // A socket that closed meanwhile (its hello still reading) was removed already: nothing of it may stay counted or watched.
+    if (ws.data.topics.includes(topic) || ws.readyState !== 1) return;
     ws.data.topics.push(topic);
     ws.subscribe(topic);
+    this.countSubscriber(topic, 1);
     await this.bus.watch(topic);
   }
 
@@ -124,6 +131,7 @@ export class Connections implements Fanout {
     if (index < 0) return;
     ws.data.topics.splice(index, 1);
     ws.unsubscribe(topic);
+    this.countSubscriber(topic, -1);
     void this.bus.unwatch(topic);
   }
 
@@ -163,9 +171,15 @@ export class Connections implements Fanout {
 
   /** How many sockets on this server a `publish(topic, frame, except)` reaches. */
   localReach(topic: string, except?: DeviceId): number {
-    const subscribers = this.server?.subscriberCount(topic) ?? 0;
+    const subscribers = this.subscribers.get(topic) ?? 0;
     const skipped = except !== undefined && this.byDevice.get(except)?.data.topics.includes(topic) ? 1 : 0;
     return subscribers - skipped;
+  }
+
+  private countSubscriber(topic: string, change: 1 | -1): void {
+    const count = (this.subscribers.get(topic) ?? 0) + change;
+    if (count > 0) this.subscribers.set(topic, count);
+    else this.subscribers.delete(topic);
   }
 
   private control(userId: UserId, message: ControlMessage): void {

@@ -102,6 +102,8 @@ const LOGGED_OUT_SWEEP_MS = 2000;
 
 /** Device cursors and delivered marks are saved this often (✓✓ itself goes out at once). */
 const ACK_FLUSH_MS = 100;
+/** Under load, one commit of messages per this many milliseconds at most (bench/README.md: CPU per durable message). */
+const BUSY_COMMIT_GAP_MS = 10;
 
 /** Wires the services to Bun.serve: Hono for HTTP, Bun's WebSocket server for chat. */
 export async function startChatServer(
@@ -131,7 +133,7 @@ export async function startChatServer(
   const contacts = new Contacts(store, directory, connections, presence, (a, b) => receipts.shareMarks(a, b), reportProblem);
   const receipts = new Receipts(store, directory, connections, contacts, config.groupReceiptDelayMs, reportProblem);
   const attachments = new Attachments(store, drivers.blobs ?? fileBlobStore(config.dataDir), { maxBytes: config.maxAttachmentBytes }, reportProblem);
-  const messaging = new Messaging(store, directory, connections, receipts, contacts, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem, attachments });
+  const messaging = new Messaging(store, directory, connections, receipts, contacts, { maxTextLength: config.maxMessageLength, policy: { editWindowMs: config.editWindowMinutes * 60_000, deleteWindowMs: config.deleteWindowHours * 3_600_000 }, ackFlushMs: ACK_FLUSH_MS, busyCommitGapMs: BUSY_COMMIT_GAP_MS, maxQueuedMessages: config.maxQueuedMessages, reportProblem, attachments });
   const groups = new Groups(store, directory, connections, messaging, contacts, { maxMembers: config.maxGroupMembers, maxGroupsPerUser: config.maxGroupsPerUser, adds: groupAdds });
   const typing = new Typing(store, directory, connections, contacts);
   const activity = new DeviceActivity(store, ACTIVITY_FLUSH_MS, reportProblem);

@@ -18,8 +18,12 @@ interface Entry<Item, Result> {
  * batch, and each caller's promise settles when that batch has committed.
  * Up to `depth` batches are in flight: the store is handed the next batch
  * while it still commits the previous one, so it never waits for us between
- * commits. The store commits overlapping batches in the order it got them, so
- * batches commit, and their callers resume, in the order they were pushed.
+ * commits. While one is in flight, the next starts no sooner than `busyGapMs`
+ * after it: a commit costs far more than an item (an fsync, a wake-up of each
+ * thread, a write to each socket), so a busy store takes fewer, larger batches,
+ * at a cost in latency of at most that gap; an idle store commits at once.
+ * The store commits overlapping batches in the order it got them, so batches
+ * commit, and their callers resume, in the order they were pushed.
  *
  * Items of one lane (one connection's events of one conversation) are never
  * in two batches at once: a later item waits until the batch with the earlier
@@ -34,11 +38,19 @@ export class CommitQueue<Item, Result> {
   /** Lanes with items in a batch in flight, and how many such batches. */
   private readonly busyLanes = new Map<string, number>();
 
+  private lastStartedAt = -Infinity;
+  private readonly depth: number;
+  private readonly maxBatch: number;
+  private readonly busyGapMs: number;
+
   constructor(
     private readonly commit: (items: Item[]) => Promise<Result[]>,
-    private readonly depth = 2,
-    private readonly maxBatch = 2000,
-  ) {}
+    { depth = 2, maxBatch = 2000, busyGapMs = 0 }: { depth?: number; maxBatch?: number; busyGapMs?: number } = {},
+  ) {
+    this.depth = depth;
+    this.maxBatch = maxBatch;
+    this.busyGapMs = busyGapMs;
+  }
 
   push(item: Item, lane?: Lane): Promise<Result> {
     return new Promise((resolve, reject) => {
@@ -64,8 +76,10 @@ export class CommitQueue<Item, Result> {
   private schedule(): void {
     if (this.scheduled || this.inFlight.length >= this.depth) return;
     this.scheduled = true;
+    const wait = this.inFlight.length === 0 ? 0 : this.lastStartedAt + this.busyGapMs - performance.now();
     // setImmediate, not a microtask: it lets every frame read in this turn join the batch.
-    setImmediate(() => this.flush());
+    if (wait > 0) setTimeout(() => this.flush(), wait);
+    else setImmediate(() => this.flush());
   }
 
   private flush(): void {
@@ -79,6 +93,7 @@ export class CommitQueue<Item, Result> {
     }
     this.pending = held;
     if (batch.length === 0) return;
+    this.lastStartedAt = performance.now();
     const lanes = [...new Set(batch.flatMap((entry) => (entry.lane ? [entry.lane.key] : [])))];
     for (const key of lanes) this.busyLanes.set(key, (this.busyLanes.get(key) ?? 0) + 1);
     const committed = this.commitBatch(batch, lanes).finally(() => {

@@ -32,6 +32,11 @@ export interface MessagingSettings {
   policy: EventPolicy;
   /** How often device cursors and delivered marks are saved. */
   ackFlushMs: number;
+  /**
+   * While a commit is in flight, the next one starts no sooner than this after it: fewer, larger commits
+   * under load (each costs an fsync and a wake-up of every thread and socket involved), at most this much later.
+   */
+  busyCommitGapMs: number;
   /** Events waiting for the store beyond which sends are refused, so an overloaded store cannot fill memory. */
   maxQueuedMessages: number;
   reportProblem: ReportProblem;
@@ -103,7 +108,7 @@ export class Messaging {
     private readonly settings: MessagingSettings,
     private readonly now: () => number = Date.now,
   ) {
-    this.appends = new CommitQueue((batch) => this.store.appendEvents(batch, settings.policy));
+    this.appends = new CommitQueue((batch) => this.store.appendEvents(batch, settings.policy), { busyGapMs: settings.busyCommitGapMs });
     this.deliveries = new DeliveryMarks(store, receipts, settings.ackFlushMs, (error) => settings.reportProblem("saving delivery marks failed", error));
   }
 

@@ -49,6 +49,38 @@ describe("group commit", () => {
     expect(resumed).toEqual([1, 2, 3, 4, 5]);
   });
 
+  test("with a busy gap, what is pushed while a batch commits waits out the gap and goes as one batch; an idle queue commits at once", async () => {
+    const GAP_MS = 40;
+    const starts: Array<{ items: number[]; at: number }> = [];
+    const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+    const queue = new CommitQueue<number, number>(
+      async (items) => {
+        starts.push({ items, at: performance.now() });
+        if (items[0] === 1) await gate;
+        return items;
+      },
+      { busyGapMs: GAP_MS },
+    );
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const first = queue.push(1);
+    await nextTurn();
+    const later = [queue.push(2)];
+    await nextTurn();
+    later.push(queue.push(3));
+    await nextTurn();
+    expect(starts.map((start) => start.items)).toEqual([[1]]);
+    open();
+    await Promise.all([first, ...later]);
+    expect(starts.map((start) => start.items)).toEqual([[1], [2, 3]]);
+    expect(starts[1]!.at - starts[0]!.at).toBeGreaterThanOrEqual(GAP_MS - 1);
+    // Nothing in flight: the next push commits in the next turn, not a gap later.
+    await nextTurn();
+    const idle = queue.push(4);
+    await nextTurn();
+    expect(starts.at(-1)!.items).toEqual([4]);
+    await idle;
+  });
+
   test("drain resolves once everything pushed so far has committed, even what waits behind a batch in flight", async () => {
     const committed: number[] = [];
     const { promise: gate, resolve: open } = Promise.withResolvers<void>();
