@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { deflateSync } from "node:zlib";
 import type { Browser } from "playwright-core";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { bubble, composer, launchBrowser, openChat, registeredPerson, screenshot, startChat } from "./browser.ts";
+import { bubble, chatButton, composer, launchBrowser, openChat, registeredPerson, screenshot, startChat } from "./browser.ts";
 
 // page.evaluate callbacks run in the page; this file is type-checked without the DOM's types.
 declare const document: any, DataTransfer: any, File: any, ClipboardEvent: any, DragEvent: any;
@@ -99,6 +99,11 @@ describe("files in the browser", () => {
     await bubble(bob.page, "pasted.txt").getByRole("link", { name: "Download" }).waitFor();
     await give("drop", "dropped.txt", "text/plain", "dropped here");
     await bubble(bob.page, "dropped.txt").getByRole("link", { name: "Download" }).waitFor();
+    // The chat list names the last file with a drawn clip: an emoji would be an empty box without an emoji font.
+    const lastInList = chatButton(bob.page, "alice").locator(".chat-preview");
+    await lastInList.filter({ hasText: "dropped.txt" }).waitFor();
+    expect(await lastInList.textContent()).toBe("dropped.txt");
+    expect(await lastInList.locator("svg").count()).toBe(1);
     expect([...alice.problems, ...bob.problems]).toEqual([]);
     await alice.context.close();
     await bob.context.close();

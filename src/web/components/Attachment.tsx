@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { formatSize, isInlineType } from "../../domain/attachments.ts";
 import type { AttachmentInfo } from "../../protocol/index.ts";
+import { PaperclipIcon } from "./icons.tsx";
 
 const urlOf = (attachment: AttachmentInfo) => `/api/attachments/${encodeURIComponent(attachment.id)}`;
 
@@ -23,8 +24,8 @@ export function AttachmentView({ attachment }: { attachment: AttachmentInfo }) {
   if (attachment.type.startsWith("video/")) return <video class="attachment-media" controls preload="metadata" src={url} aria-label={attachment.name} />;
   return (
     <div class="file-card">
-      <span class="file-icon" aria-hidden="true">
-        📎
+      <span class="file-icon">
+        <PaperclipIcon />
       </span>
       <span class="file-name">{attachment.name}</span>
       <span class="file-size">{formatSize(attachment.size)}</span>

@@ -7,6 +7,7 @@ import { GroupInvites } from "./ContactBar.tsx";
 import { Dialog } from "./Dialog.tsx";
 import { NewChatDialog, NewGroupDialog } from "./NewChat.tsx";
 import { Settings } from "./Settings.tsx";
+import { PaperclipIcon } from "./icons.tsx";
 
 /** The left pane: search, new chat, and every conversation, newest activity first. */
 export function ChatList({ app }: { app: ChatApp }) {
@@ -80,13 +81,23 @@ export function ChatList({ app }: { app: ChatApp }) {
   );
 }
 
-export function preview(item: Item | undefined, me: string): string {
-  if (!item) return "";
-  if (item.kind === "notice") return noticeText(item.notice, me);
+/** The last message in a chat-list row: who wrote it, a drawn clip before a file's name, its text on one line. */
+function Preview({ item, me }: { item: Item | undefined; me: string }) {
+  if (!item) return null;
+  if (item.kind === "notice") return <>{noticeText(item.notice, me)}</>;
   const who = item.from === me ? "You: " : item.to.startsWith("#") ? `${item.from}: ` : "";
-  if (item.deleted) return `${who}message deleted`;
-  const file = item.attachment ? `📎 ${item.attachment.name}${item.text === "" ? "" : " "}` : "";
-  return `${who}${file}${item.text.replace(/\s+/g, " ")}`;
+  if (item.deleted) return <>{`${who}message deleted`}</>;
+  const text = item.text.replace(/\s+/g, " ");
+  if (!item.attachment) return <>{`${who}${text}`}</>;
+  return (
+    <>
+      {who}
+      <span class="preview-icon">
+        <PaperclipIcon size={14} />
+      </span>
+      {`${item.attachment.name}${text === "" ? "" : ` ${text}`}`}
+    </>
+  );
 }
 
 export function noticeText(notice: Extract<Item, { kind: "notice" }>["notice"], me: string): string {
@@ -131,7 +142,7 @@ function ChatRow({ app, chat }: { app: ChatApp; chat: ChatSummary }) {
             <span class="chat-time">{chat.last ? shortWhen(chat.last.ts) : ""}</span>
           </span>
           <span class="chat-bottom">
-            <span class={`chat-preview ${typing ? "typing" : ""}`}>{typing ? (chat.kind === "group" ? `${typing.from} is typing…` : "typing…") : preview(chat.last, me)}</span>
+            <span class={`chat-preview ${typing ? "typing" : ""}`}>{typing ? (chat.kind === "group" ? `${typing.from} is typing…` : "typing…") : <Preview item={chat.last} me={me} />}</span>
             {chat.unread > 0 && <span class="badge">{chat.unread}</span>}
           </span>
         </span>
