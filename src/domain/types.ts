@@ -91,6 +91,13 @@ export interface ConversationMarks {
   members: Array<Watermarks & { sharesReadReceipts: boolean }>;
 }
 
+/** A user has seen a conversation up to `seq`. */
+export interface ReadMark {
+  userId: UserId;
+  conv: ConversationId;
+  seq: number;
+}
+
 export interface CursorUpdate {
   device: DeviceId;
   userId: UserId;

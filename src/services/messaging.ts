@@ -12,7 +12,7 @@ import {
   type Notice,
   type StoredEvent,
 } from "../domain/events.ts";
-import type { ConversationId, ConversationKind, Group, Membership, UserId, Watermarks } from "../domain/types.ts";
+import type { ConversationId, ConversationKind, Group, Membership, ReadMark, UserId, Watermarks } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Actor } from "./accounts.ts";
 import type { Attachments } from "./attachments.ts";
@@ -96,6 +96,8 @@ function bodyOf(request: EventRequest): EventBody {
  */
 export class Messaging {
   private readonly appends: CommitQueue<NewEvent, AppendResult>;
+  /** Read marks, many per commit: a busy server takes hundreds a second. */
+  private readonly reads: CommitQueue<ReadMark, number | null>;
   private readonly deliveries: DeliveryMarks;
   private lastAcceptedAt = -Infinity;
 
@@ -109,6 +111,7 @@ export class Messaging {
     private readonly now: () => number = Date.now,
   ) {
     this.appends = new CommitQueue((batch) => this.store.appendEvents(batch, settings.policy), { busyGapMs: settings.busyCommitGapMs });
+    this.reads = new CommitQueue((marks) => this.store.saveReads(marks), { busyGapMs: settings.busyCommitGapMs });
     this.deliveries = new DeliveryMarks(store, receipts, settings.ackFlushMs, (error) => settings.reportProblem("saving delivery marks failed", error));
   }
 
@@ -256,7 +259,7 @@ export class Messaging {
 
   /** The user has seen `conv` up to `seq`: the other side and the reader's other devices learn it. */
   async read(actor: Actor, conv: ConversationId, seq: number): Promise<void> {
-    const read = await this.store.saveRead(actor.userId, conv, seq);
+    const read = await this.reads.push({ userId: actor.userId, conv, seq });
     if (read !== null) await this.receipts.read(conv, actor.userId, read, actor.deviceId);
   }
 
@@ -430,7 +433,7 @@ export class Messaging {
 
   /** Resolves when every accepted write has committed: for shutdown. */
   async flush(): Promise<void> {
-    await this.appends.drain();
+    await Promise.all([this.appends.drain(), this.reads.drain()]);
     await this.deliveries.flush();
   }
 

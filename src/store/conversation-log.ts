@@ -5,6 +5,7 @@ import type {
   ConversationMarks,
   CursorUpdate,
   DeviceId,
+  ReadMark,
   Membership,
   UserId,
   Watermarks,
@@ -87,6 +88,9 @@ export interface ConversationLog {
   cursorsOf(device: DeviceId): Promise<Map<ConversationId, number>>;
   /** Moves device cursors and the owners' delivery watermarks forward; returns the watermarks that moved. */
   saveDelivered(updates: CursorUpdate[]): Promise<Array<{ conv: ConversationId; userId: UserId; delivered: number }>>;
-  /** Moves a read watermark forward; returns the new value, or null when it did not move or the user is not a member. */
-  saveRead(userId: UserId, conv: ConversationId, seq: number): Promise<number | null>;
+  /**
+   * Moves read watermarks forward, in order, in one commit; returns for each mark the new value, or null
+   * when it did not move or the user is not a member.
+   */
+  saveReads(marks: ReadonlyArray<ReadMark>): Promise<Array<number | null>>;
 }

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DELETED_ACCOUNT, type ErrorCode } from "../../src/protocol/index.ts";
 import { decodeBody, quoteOf, textOf, type AppendResult, type EventPolicy, type NewEvent, type Notice, type StoredEvent } from "../../src/domain/events.ts";
-import type { ConversationId, User } from "../../src/domain/types.ts";
+import type { ConversationId, User, UserId } from "../../src/domain/types.ts";
 import postgresFirstMigration from "../../src/store/postgres/001_init.sql" with { type: "text" };
 import postgresSecondMigration from "../../src/store/postgres/002_groups_privacy_presence.sql" with { type: "text" };
 import { openPostgresStore } from "../../src/store/postgres/postgres-store.ts";
@@ -518,7 +518,7 @@ for (const backend of backends) {
         const quiet = await store.directConversation(alice.id, carol.id, 3_000);
         const team = (await store.createGroup("team", carol.id, [alice.id], 4_000))!;
         await append([message(conv, alice, "a1"), message(conv, bob, "b1"), message(team.conv, carol, "c1")]);
-        await store.saveRead(bob.id, conv, 1);
+        await saveRead(store, bob.id, conv, 1);
         await store.setPrivacy(bob.id, { readReceipts: false });
         const marks = await store.conversationMarksOf(alice.id);
         expect(marks.map((conversation) => conversation.conv)).not.toContain(quiet);
@@ -1349,10 +1349,9 @@ for (const backend of backends) {
       test("the read watermark only moves forward, and what was read counts as delivered", async () => {
         const { alice, bob, conv } = await aliceAndBob();
         await append([message(conv, alice, "a1"), message(conv, alice, "a2"), message(conv, alice, "a3")]);
-        expect(await store.saveRead(bob.id, conv, 2)).toBe(2);
-        expect(await store.saveRead(bob.id, conv, 2)).toBeNull();
-        expect(await store.saveRead(bob.id, conv, 1)).toBeNull();
-        expect(await store.saveRead(bob.id, conv, 99)).toBe(3);
+        // One commit, taken in order: each mark judged after the ones before it.
+        const marks = [2, 2, 1, 99].map((seq) => ({ userId: bob.id, conv, seq }));
+        expect(await store.saveReads(marks)).toEqual([2, null, null, 3]);
         const bobMarks = (await store.membersOf(conv)).find((m) => m.userId === bob.id);
         expect(bobMarks).toEqual({ userId: bob.id, name: "bob", delivered: 3, read: 3 });
       });
@@ -1361,7 +1360,7 @@ for (const backend of backends) {
         const { alice, conv } = await aliceAndBob();
         const mallory = await user("mallory");
         await append([message(conv, alice, "a1")]);
-        expect(await store.saveRead(mallory.id, conv, 1)).toBeNull();
+        expect(await saveRead(store, mallory.id, conv, 1)).toBeNull();
         expect((await store.membersOf(conv)).map((m) => [m.name, m.read])).toEqual([
           ["alice", 1],
           ["bob", 0],
@@ -1506,7 +1505,7 @@ for (const backend of backends) {
         expect(await append([message(conv, bob, "b1")])).toEqual([{ ok: false, reason: "not_member" }]);
         expect(await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 1 }])).toEqual([]);
         expect((await store.cursorsOf(phone.id)).has(conv)).toBe(false);
-        expect(await store.saveRead(bob.id, conv, 1)).toBeNull();
+        expect(await saveRead(store, bob.id, conv, 1)).toBeNull();
       });
 
       test("a removed member added back starts again from the group's current end", async () => {
@@ -1786,7 +1785,7 @@ for (const backend of backends) {
       const phone = (await store.createDevice(bob.id, "phone", "token-1", 5_000, MANY_DEVICES))!;
       await append([message(conv, alice, "a1"), message(conv, alice, "a2")]);
       await store.saveDelivered([{ device: phone.id, userId: bob.id, conv, seq: 1 }]);
-      await store.saveRead(bob.id, conv, 1);
+      await saveRead(store, bob.id, conv, 1);
       const group = await store.createGroup("team", bob.id, [alice.id], 6_000);
       await store.setPrivacy(alice.id, { readReceipts: false });
       await store.setLastSeen([{ userId: bob.id, at: 7_000 }]);
@@ -1812,4 +1811,10 @@ for (const backend of backends) {
       expect(await reopened.lastSeenOf(bob.id)).toBe(7_000);
     });
   });
+}
+
+/** One read mark in a commit of its own. */
+async function saveRead(store: Store, userId: UserId, conv: ConversationId, seq: number): Promise<number | null> {
+  const [moved] = await store.saveReads([{ userId, conv, seq }]);
+  return moved!;
 }

@@ -6,6 +6,7 @@ import type {
   ConversationKind,
   ConversationMarks,
   CursorUpdate,
+  ReadMark,
   Device,
   DeviceId,
   Group,
@@ -599,16 +600,28 @@ class PostgresStore implements Store {
   }
 
   /** Seen implies delivered: the delivery watermark is raised along with the read one. */
-  async saveRead(userId: UserId, conv: ConversationId, seq: number): Promise<number | null> {
-    const [row] = await this.sql<{ read: Int8 }[]>`
-      UPDATE members m
-      SET read = LEAST(${seq}::bigint, c.last_seq),
-          delivered = GREATEST(m.delivered, LEAST(${seq}::bigint, c.last_seq))
-      FROM conversations c
-      WHERE c.id = m.conv_id AND m.conv_id = ${conv} AND m.user_id = ${userId}
-        AND m.read < LEAST(${seq}::bigint, c.last_seq)
-      RETURNING m.read`;
-    return row ? Number(row.read) : null;
+  async saveReads(marks: ReadonlyArray<ReadMark>): Promise<Array<number | null>> {
+    // Rows are locked in one order (conversation, user) whatever the batch's, so two servers' batches cannot deadlock;
+    // a stable sort keeps one reader's marks of one conversation in the order they came.
+    const order = marks.map((_, index) => index).sort((a, b) => marks[a]!.conv - marks[b]!.conv || marks[a]!.userId - marks[b]!.userId);
+    return retryOnConflict(() =>
+      this.sql.begin(async (tx) => {
+        const moved = new Array<number | null>(marks.length).fill(null);
+        for (const index of order) {
+          const { userId, conv, seq } = marks[index]!;
+          const [row] = await tx<{ read: Int8 }[]>`
+            UPDATE members m
+            SET read = LEAST(${seq}::bigint, c.last_seq),
+                delivered = GREATEST(m.delivered, LEAST(${seq}::bigint, c.last_seq))
+            FROM conversations c
+            WHERE c.id = m.conv_id AND m.conv_id = ${conv} AND m.user_id = ${userId}
+              AND m.read < LEAST(${seq}::bigint, c.last_seq)
+            RETURNING m.read`;
+          moved[index] = row ? Number(row.read) : null;
+        }
+        return moved;
+      }),
+    );
   }
 
   async ping(): Promise<void> {

@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import type {
   ConversationId,
   CursorUpdate,
+  ReadMark,
   Device,
   DeviceId,
   Membership,
@@ -468,8 +469,8 @@ function sqliteStore(db: Database): Store {
       });
     },
 
-    async saveRead(userId: UserId, conv: ConversationId, seq: number): Promise<number | null> {
-      return raiseRead.get(conv, userId, seq)?.read ?? null;
+    async saveReads(marks: ReadonlyArray<ReadMark>): Promise<Array<number | null>> {
+      return inWriteTransaction(db, () => marks.map(({ userId, conv, seq }) => raiseRead.get(conv, userId, seq)?.read ?? null));
     },
 
     async conversationInfo(conv: ConversationId): Promise<{ kind: ConversationKind; name: string | null } | null> {

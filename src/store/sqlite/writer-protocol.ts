@@ -40,7 +40,7 @@ export const WRITE_METHODS = [
   "indexForSearch",
   "deleteEventsBefore",
   "saveDelivered",
-  "saveRead",
+  "saveReads",
   "createUpload",
   "finishUpload",
   "deleteUnsentUpload",
