@@ -34,7 +34,10 @@ export interface DayParams {
   /** Upgrades in flight at once while everyone connects. */
   concurrency: number;
   textBytes: number;
-  /** After the day: how long nothing may arrive before what is missing counts as lost, and the longest wait. */
+  /**
+   * After the day: how long nothing may arrive while the app is idle before what is missing counts as lost,
+   * and the longest wait (an overloaded app may still be working off its backlog then: see `settle`).
+   */
   settleStallMs: number;
   settleTimeoutMs: number;
   seed: number;
@@ -87,6 +90,8 @@ export interface DayTraffic {
   appResidentMB: { connected: number; peak: number; end: number };
   loadgenResidentMB: number;
   settleSeconds: number;
+  /** Whether everything owed arrived, or nothing moved (arrivals, the app's CPU) for the stall time, or the wait timed out. */
+  settle: "complete" | "stalled" | "timed out";
   problems: string[];
 }
 
@@ -288,7 +293,7 @@ export async function dayTraffic(target: TargetRef, params: DayParams, log: (lin
   // Everyone comes back, then everything owed must arrive (or stop arriving).
   const settling = performance.now();
   await Promise.all(reconnecting);
-  await settle(() => ledger.delivered + ledger.duplicates + counts.refused, () => ledger.missing <= 0 && devices.every((device) => device.outstanding.unconfirmed === 0), params);
+  const settled = await settle(target.pid, () => ledger.delivered + ledger.duplicates + counts.refused, () => ledger.missing <= 0 && devices.every((device) => device.outstanding.unconfirmed === 0), params);
   const settleSeconds = (performance.now() - settling) / 1000;
   const outstanding = devices.map((device) => device.outstanding);
   const lagSummary = summarize(lags);
@@ -335,22 +340,35 @@ export async function dayTraffic(target: TargetRef, params: DayParams, log: (lin
     appResidentMB: { connected: Math.round(connected / 2 ** 20), peak: Math.round(Math.max(end, ...samples.map((s) => s.resident)) / 2 ** 20), end: Math.round(end / 2 ** 20) },
     loadgenResidentMB: Math.round(process.memoryUsage.rss() / 2 ** 20),
     settleSeconds: round(settleSeconds),
+    settle: settled,
     problems,
   };
 }
 
-/** Waits until `done`, or until `progress` stood still for the stall time, or the timeout. */
-async function settle(progress: () => number, done: () => boolean, params: DayParams): Promise<void> {
+/** The app counts as working off a backlog while it uses more than this share of a core. */
+const BUSY_CORES = 0.1;
+const SETTLE_POLL_MS = 200;
+
+/**
+ * Waits until `done`, or until neither `progress` moved nor the app was busy for the stall time, or the
+ * timeout: an overloaded app still working through queued frames is waited for, an idle one is not.
+ */
+async function settle(appPid: number, progress: () => number, done: () => boolean, params: DayParams): Promise<"complete" | "stalled" | "timed out"> {
   const started = performance.now();
   let last = -1;
   let movedAt = started;
+  let appCpu = await cpuSeconds(appPid);
   while (!done()) {
+    await Bun.sleep(SETTLE_POLL_MS);
     const now = performance.now();
     const current = progress();
-    if (current !== last) (last = current), (movedAt = now);
-    if (now - movedAt > params.settleStallMs || now - started > params.settleTimeoutMs) return;
-    await Bun.sleep(20);
+    const cpu = await cpuSeconds(appPid);
+    if (current !== last || cpu - appCpu > (BUSY_CORES * SETTLE_POLL_MS) / 1000) (last = current), (movedAt = now);
+    appCpu = cpu;
+    if (now - movedAt > params.settleStallMs) return "stalled";
+    if (now - started > params.settleTimeoutMs) return "timed out";
   }
+  return "complete";
 }
 
 function round(value: number): number {

@@ -10,8 +10,8 @@ import type { CapacityPlan } from "./plan.ts";
 import { seedDay } from "./seed-day.ts";
 import { socialGraph } from "./social-graph.ts";
 
-/** Time the load generator gets besides the day itself: connecting everyone, and the settle after. */
-const LOADGEN_SPARE_SECONDS = 300;
+/** Time the load generator gets besides the day and the longest settle: connecting everyone (100,000 at full size). */
+const CONNECT_SPARE_SECONDS = 120;
 
 export interface DayResult extends DayTraffic {
   graph: { users: number; directs: number; groups: number; groupMembers: { min: number; mean: number; max: number } };
@@ -35,7 +35,7 @@ export async function realisticDay(plan: CapacityPlan["day"], log: (line: string
     log(`day: ${graph.users} users, ${graph.directs.length} direct conversations, ${graph.groups.length} groups seeded in ${directory.seconds.toFixed(1)} s`);
     const running = await startTarget("app", { host: "0.0.0.0", dataDir: directory.dataDir, profileFile });
     try {
-      const timeoutSeconds = plan.traffic.warmupSeconds + plan.traffic.seconds + LOADGEN_SPARE_SECONDS;
+      const timeoutSeconds = plan.traffic.warmupSeconds + plan.traffic.seconds + plan.traffic.settleTimeoutMs / 1000 + CONNECT_SPARE_SECONDS;
       const traffic = (await runLoadgen({ scenario: "day", target: running.ref, params: { ...plan.traffic, worldFile } }, timeoutSeconds)) as DayTraffic | { failed: string };
       if ("failed" in traffic) throw new Error(`${traffic.failed}\n${running.output()}`);
       const sizes = graph.groups.map((members) => members.length);

@@ -65,7 +65,7 @@ export const FULL_CAPACITY: CapacityPlan = {
       concurrency: 200,
       textBytes: FULL.scenarios["one-to-one"].textBytes,
       settleStallMs: 10_000,
-      settleTimeoutMs: 120_000,
+      settleTimeoutMs: 240_000,
       seed: 17,
     },
   },

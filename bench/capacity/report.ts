@@ -203,7 +203,7 @@ function dayTable(result: DayResult | Failed): string {
     ["cores: app / load generator / others", `${d.cores.app} / ${d.cores.loadgen} / ${d.cores.other}`],
     ["app resident MB: connected, peak, end", `${d.appResidentMB.connected}, ${d.appResidentMB.peak}, ${d.appResidentMB.end} (load generator ${d.loadgenResidentMB})`],
     ["generator's lag behind its schedule p99 / max (ms)", `${d.scheduleLagMs.p99} / ${d.scheduleLagMs.max}`],
-    ["settle after the day (s)", `${d.settleSeconds}`],
+    ["settle after the day (s)", `${d.settleSeconds}: ${d.settle}`],
   ];
   const out = ["\n2. A realistic day, compressed", "| | |", "| --- | --- |", ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
   out.push("\n| from second | live p50 | p99 | p99.9 | deliveries | app cores | loadgen cores | app MB |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
