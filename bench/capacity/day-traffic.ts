@@ -6,6 +6,7 @@ import { formatProbe, parseProbe } from "../loadgen/probe.ts";
 import { cpuMeter, cpuSeconds, residentBytes } from "../loadgen/process-stats.ts";
 import { profiled } from "../loadgen/profile-window.ts";
 import { type LatencySummary, summarize } from "../loadgen/stats.ts";
+import { type AppTimings, type MetricsSnapshot, snapshotMetrics, timingsBetween } from "./app-metrics.ts";
 import { DayDevice } from "./day-device.ts";
 import { loopbackAddresses } from "./limits.ts";
 import type { DayWorld } from "./seed-day.ts";
@@ -87,6 +88,8 @@ export interface DayTraffic {
   /** How late the generator sent against its schedule: large values mean the generator, not the server, fell behind. */
   scheduleLagMs: { p99: number; max: number };
   cores: { app: number; loadgen: number; other: number };
+  /** The app's own measurements over the day (its /metrics): where its store time went, its event loop's worst lag. */
+  appTimings: AppTimings;
   appResidentMB: { connected: number; peak: number; end: number };
   loadgenResidentMB: number;
   settleSeconds: number;
@@ -245,6 +248,7 @@ export async function dayTraffic(target: TargetRef, params: DayParams, log: (lin
   const lags: number[] = [];
   let dayBegun = false;
   let dayMeter: ReturnType<typeof cpuMeter> | undefined;
+  let metricsAtStart: Promise<MetricsSnapshot> | undefined;
   const samples: Array<{ at: number; app: number; loadgen: number; resident: number }> = [];
   const sample = async () => {
     const own = process.cpuUsage();
@@ -274,6 +278,7 @@ export async function dayTraffic(target: TargetRef, params: DayParams, log: (lin
       if (!dayBegun && now >= dayStart) {
         dayBegun = true;
         dayMeter = cpuMeter([target.pid], false);
+        metricsAtStart = snapshotMetrics(target.baseUrl);
         void sample();
         sampler = setInterval(() => void sample(), params.bucketSeconds * 1000);
       }
@@ -286,6 +291,7 @@ export async function dayTraffic(target: TargetRef, params: DayParams, log: (lin
     tick();
   }));
   const cores = await (await dayMeter!)();
+  const appTimings = timingsBetween(await metricsAtStart!, await snapshotMetrics(target.baseUrl));
   clearInterval(sampler);
   await sample();
   log(`day: ${sent} messages sent; ${counts.reconnects} reconnects; settling`);
@@ -337,6 +343,7 @@ export async function dayTraffic(target: TargetRef, params: DayParams, log: (lin
     marksSent: { received: counts.received, read: counts.read },
     scheduleLagMs: { p99: lagSummary.p99, max: lagSummary.max },
     cores: { app: cores.targetCores, loadgen: cores.loadgenCores, other: cores.otherCores },
+    appTimings,
     appResidentMB: { connected: Math.round(connected / 2 ** 20), peak: Math.round(Math.max(end, ...samples.map((s) => s.resident)) / 2 ** 20), end: Math.round(end / 2 ** 20) },
     loadgenResidentMB: Math.round(process.memoryUsage.rss() / 2 ** 20),
     settleSeconds: round(settleSeconds),

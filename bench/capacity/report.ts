@@ -58,6 +58,9 @@ export function summarize(report: CapacityReport) {
     day_replayed_p99_ms: day?.replayed.p99 ?? null,
     lost: day?.lost ?? null,
     duplicated: day?.duplicated ?? null,
+    day_settle: day?.settle ?? null,
+    // Issue 17's target for the day: p99 ≤ 20 ms, p99.9 ≤ 100 ms, nothing lost or duplicated.
+    day_target_met: day ? day.live.p99 <= 20 && day.live.p999 <= 100 && day.lost === 0 && day.duplicated === 0 && day.settle === "complete" : null,
     day_app_cores: day?.cores.app ?? null,
     day_loadgen_cores: day?.cores.loadgen ?? null,
     day_other_cores: day?.cores.other ?? null,
@@ -204,6 +207,8 @@ function dayTable(result: DayResult | Failed): string {
     ["app resident MB: connected, peak, end", `${d.appResidentMB.connected}, ${d.appResidentMB.peak}, ${d.appResidentMB.end} (load generator ${d.loadgenResidentMB})`],
     ["generator's lag behind its schedule p99 / max (ms)", `${d.scheduleLagMs.p99} / ${d.scheduleLagMs.max}`],
     ["settle after the day (s)", `${d.settleSeconds}: ${d.settle}`],
+    ["app: send to handed out, mean (ms); worst event-loop lag (ms)", `${d.appTimings.sendToHandedMeanMs}; ${d.appTimings.worstEventLoopLagMs}`],
+    ["app: store time by operation (calls, mean ms, total s)", d.appTimings.store.map((op) => `${op.operation} ${op.calls.toLocaleString("en")} × ${op.meanMs} = ${op.seconds} s`).join("; ")],
   ];
   const out = ["\n2. A realistic day, compressed", "| | |", "| --- | --- |", ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
   out.push("\n| from second | live p50 | p99 | p99.9 | deliveries | app cores | loadgen cores | app MB |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
