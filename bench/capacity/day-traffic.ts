@@ -304,7 +304,9 @@ export async function dayTraffic(target: TargetRef, params: DayParams, log: (lin
   const outstanding = devices.map((device) => device.outstanding);
   const lagSummary = summarize(lags);
   const end = await residentBytes(target.pid);
-  const buckets = samples.slice(1).map((sampled, index): DayBucket => {
+  // One period per bucket of the day; a last sample taken just after the interval's own is no period of its own.
+  const periods = Math.ceil(params.seconds / params.bucketSeconds);
+  const buckets = samples.slice(1, 1 + periods).map((sampled, index): DayBucket => {
     const before = samples[index]!;
     const seconds = (sampled.at - before.at) / 1000;
     return {
