@@ -10,7 +10,7 @@ import { type AppTimings, type MetricsSnapshot, snapshotMetrics, timingsBetween 
 import { DayDevice } from "./day-device.ts";
 import { loopbackAddresses } from "./limits.ts";
 import type { DayWorld } from "./seed-day.ts";
-import { seededRandom } from "./social-graph.ts";
+import { seededRandom } from "../seeded-random.ts";
 
 /** How the day is driven; sizes of the graph are in the world file. */
 export interface DayParams {

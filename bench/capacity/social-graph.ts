@@ -4,6 +4,7 @@
  * direct conversations and of groups, each group of some size, every number
  * uniform in its range.
  */
+import { between, seededRandom } from "../seeded-random.ts";
 
 export interface GraphSpec {
   users: number;
@@ -23,22 +24,9 @@ export interface SocialGraph {
   groups: number[][];
 }
 
-/** A small seeded generator (mulberry32): the same seed, the same graph. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 export function socialGraph(spec: GraphSpec): SocialGraph {
   const random = seededRandom(spec.seed);
-  const between = ([low, high]: [number, number]) => low + Math.floor(random() * (high - low + 1));
-  return { users: spec.users, directs: directConversations(spec, random, between), groups: groupsOf(spec, random, between) };
+  return { users: spec.users, directs: directConversations(spec, random), groups: groupsOf(spec, random) };
 }
 
 /**
@@ -46,11 +34,11 @@ export function socialGraph(spec: GraphSpec): SocialGraph {
  * a pair with oneself or a repeated pair; then tops up whoever fell under the minimum with users still under
  * the maximum. Degrees land in the range, a few at its edges.
  */
-function directConversations(spec: GraphSpec, random: () => number, between: (range: [number, number]) => number): Array<[number, number]> {
+function directConversations(spec: GraphSpec, random: () => number): Array<[number, number]> {
   const { users } = spec;
   const [least, most] = spec.directsPerUser;
   const stubs: number[] = [];
-  for (let user = 0; user < users; user++) for (let n = between(spec.directsPerUser); n > 0; n--) stubs.push(user);
+  for (let user = 0; user < users; user++) for (let n = between(random, spec.directsPerUser); n > 0; n--) stubs.push(user);
   shuffle(stubs, random);
   const degree = new Int32Array(users);
   const paired = new Set<number>();
@@ -79,19 +67,19 @@ function directConversations(spec: GraphSpec, random: () => number, between: (ra
  * a group never holds anyone twice; a last group smaller than the minimum is topped up with users still
  * under their most groups.
  */
-function groupsOf(spec: GraphSpec, random: () => number, between: (range: [number, number]) => number): number[][] {
+function groupsOf(spec: GraphSpec, random: () => number): number[][] {
   const [smallest] = spec.groupSize;
   const memberships = new Int32Array(spec.users);
   const stubs: number[] = [];
-  for (let user = 0; user < spec.users; user++) for (let n = between(spec.groupsPerUser); n > 0; n--) stubs.push(user);
+  for (let user = 0; user < spec.users; user++) for (let n = between(random, spec.groupsPerUser); n > 0; n--) stubs.push(user);
   shuffle(stubs, random);
   const groups: number[][] = [];
   let members = new Set<number>();
-  let size = between(spec.groupSize);
+  let size = between(random, spec.groupSize);
   const close = () => {
     groups.push([...members]);
     members = new Set();
-    size = between(spec.groupSize);
+    size = between(random, spec.groupSize);
   };
   for (let i = 0; i < stubs.length; i++) {
     // Someone already in the group trades places with a later membership.
