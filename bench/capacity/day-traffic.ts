@@ -100,6 +100,8 @@ export interface DayTraffic {
 
 const WARMUP = 0;
 const DAY = 1;
+/** A device whose connection the server closed comes back after this. */
+const DROPPED_RECONNECT_MS = 1000;
 
 /** A message chosen along the graph: who sends it, to whom, and which ledger stream (a sender in one conversation) it numbers in. */
 interface Planned {
@@ -160,7 +162,7 @@ export async function dayTraffic(target: TargetRef, params: DayParams, log: (lin
         dropped(device, why) {
           counts.dropped++;
           note(`connection of ${device.account.name} closed by the server: ${why}`);
-          void reconnect(device, 1000);
+          goAway(device, DROPPED_RECONNECT_MS);
         },
         marked(type, count) {
           counts[type] += count;
@@ -179,11 +181,16 @@ export async function dayTraffic(target: TargetRef, params: DayParams, log: (lin
       }
     }
   };
-  const reconnect = async (device: DayDevice, offlineMs: number) => {
+  /** Reconnects still under way: the settle waits for them. */
+  const reconnecting = new Set<Promise<void>>();
+  const goAway = (device: DayDevice, offlineMs: number) => {
     counts.reconnects++;
     device.disconnect();
-    await Bun.sleep(offlineMs);
-    await connect(device);
+    const done = Bun.sleep(offlineMs)
+      .then(() => connect(device))
+      .catch((error) => note(`reconnect failed: ${error}`));
+    reconnecting.add(done);
+    void done.finally(() => reconnecting.delete(done));
   };
 
   const connecting = performance.now();
@@ -221,16 +228,12 @@ export async function dayTraffic(target: TargetRef, params: DayParams, log: (lin
     return { sender: side ? b : a, to: names[side ? a : b]!, recipients: 1, stream: 2 * index + side, group: false };
   };
 
-  const reconnecting = new Set<Promise<void>>();
   const dropSomeone = () => {
     for (let attempt = 0; attempt < 20; attempt++) {
       const device = devices[Math.floor(random() * devices.length)]!;
       if (device.away || !device.connection || planned[device.index]! > 0) continue;
       const [shortest, longest] = params.offlineMs;
-      const done = reconnect(device, shortest + random() * (longest - shortest)).catch((error) => note(`reconnect failed: ${error}`));
-      reconnecting.add(done);
-      void done.finally(() => reconnecting.delete(done));
-      return;
+      return goAway(device, shortest + random() * (longest - shortest));
     }
   };
 

@@ -25,7 +25,7 @@ const REGISTER_CONCURRENCY = 8;
  * server's SQLite directory, for seeding accounts.
  */
 export function appDriver(baseUrl: string, dataDir?: string): TargetDriver {
-  const wsUrl = `${baseUrl.replace(/^http/, "ws")}/ws`;
+  const wsUrl = webSocketUrl(baseUrl);
 
   async function register(name: string): Promise<Account> {
     const { user, token } = Session.parse(await post(`${baseUrl}/api/register`, { name, password: PASSWORD, device: "bench" }));
@@ -101,7 +101,11 @@ export interface DeviceSession {
 
 /** One device of the app over `baseUrl` (http://…), resumed as `session` says. */
 export function connectAppDevice(baseUrl: string, account: Account, events: ConnectionEvents, session: DeviceSession = {}): Promise<BenchConnection> {
-  return connectDevice(`${baseUrl.replace(/^http/, "ws")}/ws`, account, events, session);
+  return connectDevice(webSocketUrl(baseUrl), account, events, session);
+}
+
+function webSocketUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/^http/, "ws")}/ws`;
 }
 
 async function connectDevice(wsUrl: string, account: Account, events: ConnectionEvents, session: DeviceSession = {}): Promise<BenchConnection> {
@@ -142,7 +146,7 @@ async function connectDevice(wsUrl: string, account: Account, events: Connection
     const frame = JSON.parse(String(event.data)) as ServerFrame;
     switch (frame.type) {
       case "message":
-        events.message(frame.text, frame.from, frame.conv, frame.seq, frame.id);
+        events.message(frame.text, frame.from, frame.conv, frame.seq);
         if (!session.callerAcks) acknowledge(frame.conv, frame.seq);
         break;
       case "sent":

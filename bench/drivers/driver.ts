@@ -11,7 +11,7 @@ export interface Account {
 
 export interface ConnectionEvents {
   /** A chat message arrived, live or replayed from storage (the app says where: its conversation and sequence number). */
-  message(text: string, from: string, conv?: number, seq?: number, id?: string): void;
+  message(text: string, from: string, conv?: number, seq?: number): void;
   /** The target stored a send (the app's durable ✓, with the conversation and sequence number it got); relays never confirm. */
   stored?(id: string, conv?: number, seq?: number): void;
   /** The app answered `hello` with `ready`: what arrived before was the replay, what follows is live. */
