@@ -19,13 +19,14 @@ import { arch, cpus, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { LoadgenJob, ScenarioName, TargetName } from "./loadgen/job.ts";
+import { runLoadgen } from "./loadgen/spawn.ts";
 import { FULL, type Plan, QUICK } from "./plans.ts";
 import { summarizeProfile } from "./profile/summarize.ts";
 import { renderChart } from "./report/chart.ts";
 import { type AppProfile, type Machine, type Outcome, type Report, emptyResults } from "./report/results.ts";
 import { summarize } from "./report/summary.ts";
 import { renderTable } from "./report/table.ts";
-import { APP_ENTRY, type RunningTarget, killChildrenOnSignal, liveChildren, startAppOnSharedServices, startTarget } from "./targets.ts";
+import { APP_ENTRY, type RunningTarget, killChildrenOnSignal, startAppOnSharedServices, startTarget } from "./targets.ts";
 
 const BENCH_DIR = import.meta.dir;
 const RESULTS_DIR = join(BENCH_DIR, "results");
@@ -145,30 +146,13 @@ async function runJob(scenario: ScenarioName, run: Run): Promise<Outcome<object>
   }
   try {
     const job = { scenario, target: running.ref, params: plan.scenarios[scenario] } as LoadgenJob;
-    return await runLoadgen(job);
+    return (await runLoadgen(job, plan.jobTimeoutSeconds)) as Outcome<object>;
   } catch (error) {
     return { failed: `${error instanceof Error ? error.message : error}\n${running.output()}` };
   } finally {
     await running.stop();
     if (profileFile) (report.profiles ??= {})[scenario] = await collectProfile(profileFile);
   }
-}
-
-/** Runs one load generator process; its last stdout line is the result. */
-async function runLoadgen(job: LoadgenJob): Promise<Outcome<object>> {
-  const child = Bun.spawn([process.execPath, "--no-orphans", join(BENCH_DIR, "loadgen/main.ts"), JSON.stringify(job)], {
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  liveChildren.add(child);
-  const timer = setTimeout(() => child.kill("SIGKILL"), plan.jobTimeoutSeconds * 1000);
-  const [output, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
-  clearTimeout(timer);
-  liveChildren.delete(child);
-  const last = output.trim().split("\n").at(-1);
-  if (child.signalCode === "SIGKILL") return { failed: `the load generator ran over ${plan.jobTimeoutSeconds} s and was stopped` };
-  if (!last) return { failed: `the load generator exited with ${code} and no result` };
-  return JSON.parse(last);
 }
 
 async function collectProfile(path: string): Promise<AppProfile> {

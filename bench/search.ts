@@ -27,6 +27,7 @@ import { openPostgresStore } from "../src/store/postgres/postgres-store.ts";
 import { SQLITE_FILE_NAME } from "../src/store/sqlite/index.ts";
 import { openSqliteStore } from "../src/store/sqlite/threaded-store.ts";
 import type { Store } from "../src/store/store.ts";
+import { between, seededRandom } from "./seeded-random.ts";
 
 const RESULTS_DIR = join(import.meta.dir, "results");
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -86,18 +87,6 @@ const KINDS: Kind[] = ["history", "rare", "common", "two_words"];
 // ---------------------------------------------------------------------------------------------
 // The data set: deterministic for a seed, generated twice (once per store) rather than kept.
 
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const between = (random: () => number, [low, high]: readonly [number, number]) => low + Math.floor(random() * (high - low + 1));
-
 /** Pronounceable, distinct, letters only, so both stores' tokenizers see one word per word. */
 function makeVocabulary(size: number, random: () => number): string[] {
   const onsets = ["b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br", "ch", "st", "tr", "sh"];
@@ -127,7 +116,7 @@ interface DataSet {
 }
 
 function makeDataSet(seed: number): DataSet {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const words = makeVocabulary(SHAPE.vocabulary, random);
   const cumulative = new Float64Array(SHAPE.vocabulary);
   let total = 0;
@@ -183,7 +172,7 @@ interface Ids {
 
 /** The messages in batches, oldest first. Same seed, same messages, whichever store they go to. */
 function* messageBatches(data: DataSet, seed: number, ids: Ids, rareSeen: string[][], size: number): Generator<NewEvent[]> {
-  const random = prng(seed ^ 0x5eed);
+  const random = seededRandom(seed ^ 0x5eed);
   const directCount = data.directPairs.length;
   const groupCount = data.groups.length;
   const start = Date.now() - SHAPE.days * 86_400_000;
@@ -302,7 +291,7 @@ interface Query {
 
 /** For each sampled user, one query of each kind, in an order rotated per user. */
 function makeQueries(data: DataSet, rareSeen: string[][], count: number, seedValue: number): Query[][] {
-  const random = prng(seedValue ^ 0x9e4c);
+  const random = seededRandom(seedValue ^ 0x9e4c);
   const rankWord = (range: readonly [number, number]) => data.words[between(random, range) - 1]!;
   const perUser: Query[][] = [];
   const chosen = new Set<number>();

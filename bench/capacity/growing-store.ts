@@ -4,12 +4,12 @@ import { appDriver } from "../drivers/app.ts";
 import type { LoadgenJob } from "../loadgen/job.ts";
 import type { StepResult } from "../loadgen/open-loop.ts";
 import { type LatencySummary, summarize as percentiles } from "../loadgen/stats.ts";
-import { liveChildren, startTarget } from "../targets.ts";
+import { runLoadgen } from "../loadgen/spawn.ts";
+import { startTarget } from "../targets.ts";
 import type { CapacityPlan } from "./plan.ts";
 import { seedOnTmpfs } from "./fleet.ts";
 import { seedMessages } from "./seed-messages.ts";
 
-const LOADGEN = join(import.meta.dir, "..", "loadgen", "main.ts");
 const HISTORY_WARMUP = 20;
 const HISTORY_PAGE = 50;
 
@@ -117,17 +117,9 @@ async function historyLatency(baseUrl: string, token: string, peer: string, samp
   return percentiles(times);
 }
 
-/** bench/run.ts's one-to-one scenario in its own load generator process; its last stdout line is the result. */
+/** bench/run.ts's one-to-one scenario in its own load generator process. */
 async function oneToOneAgainst(job: LoadgenJob, timeoutSeconds: number): Promise<OneToOneFigures | { failed: string }> {
-  const child = Bun.spawn([process.execPath, "--no-orphans", LOADGEN, JSON.stringify(job)], { stdout: "pipe", stderr: "inherit" });
-  liveChildren.add(child);
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutSeconds * 1000);
-  const output = await new Response(child.stdout).text();
-  await child.exited;
-  clearTimeout(timer);
-  liveChildren.delete(child);
-  if (child.signalCode === "SIGKILL") return { failed: `the load generator ran over ${timeoutSeconds} s` };
-  const result = JSON.parse(output.trim().split("\n").at(-1) || `{"failed":"no result"}`);
+  const result = (await runLoadgen(job, timeoutSeconds)) as { failed: string } | { maxSustainedPerSec: number; atHalfRate: StepResult | null; lost: number; duplicated: number; best: StepResult | null; steps: StepResult[] };
   if ("failed" in result) return { failed: result.failed };
   return { maxSustainedPerSec: result.maxSustainedPerSec, p99AtHalfRateMs: result.atHalfRate?.latencyMs.p99 ?? null, lost: result.lost, duplicated: result.duplicated, otherCoresAtBest: result.best?.otherCores ?? null, cpuUsPerMsg: medianCpuPerMessage(result.steps) };
 }

@@ -1,4 +1,5 @@
 import type { TargetName } from "../loadgen/job.ts";
+import type { DayResult } from "./day.ts";
 import type { GrowthResult } from "./growing-store.ts";
 import type { HerdResult } from "./herd.ts";
 import type { IdleResult } from "./idle-connections.ts";
@@ -14,15 +15,14 @@ export interface CapacityReport {
   idle: Partial<Record<TargetName, IdleResult | Failed>> | null;
   growth: GrowthResult | Failed | null;
   herd: HerdResult | Failed | null;
-  /** Scenario 2, the realistic day: not implemented yet. */
-  day: null;
+  day: DayResult | Failed | null;
 }
 
 function ok<T extends object>(value: T | Failed | null | undefined): T | null {
   return value && !("failed" in value) ? value : null;
 }
 
-/** The headline figures of issue 17; null for what this run did not measure (the realistic day is not implemented). */
+/** The headline figures of issue 17; null for what this run did not measure. */
 export function summarize(report: CapacityReport) {
   const app = ok(report.idle?.app);
   const ceiling = ok(report.idle?.ceiling);
@@ -36,6 +36,7 @@ export function summarize(report: CapacityReport) {
   const emptyCpu = figures(empty)?.cpuUsPerMsg ?? null;
   const fullCpu = figures(full)?.cpuUsPerMsg ?? null;
   const herd = ok(report.herd);
+  const day = ok(report.day);
   return {
     connections: app?.connections ?? null,
     app_bytes_per_conn: app?.bytesPerConnection ?? null,
@@ -48,11 +49,22 @@ export function summarize(report: CapacityReport) {
     ceiling_cpu_us_per_connect: ceiling?.cpuUsPerConnect ?? null,
     peer_cpu_us_per_connect: peer?.cpuUsPerConnect ?? null,
     app_idle_cores: app?.idleCores ?? null,
-    day_msgs_per_s: null,
-    day_p99_ms: null,
-    day_p999_ms: null,
-    lost: null,
-    duplicated: null,
+    day_users: day?.users ?? null,
+    day_msgs_per_s: day ? Math.round((day.sent.direct + day.sent.group) / day.seconds) : null,
+    day_deliveries_per_s: day?.deliveriesPerSec ?? null,
+    day_p50_ms: day?.live.p50 ?? null,
+    day_p99_ms: day?.live.p99 ?? null,
+    day_p999_ms: day?.live.p999 ?? null,
+    day_replayed_p99_ms: day?.replayed.p99 ?? null,
+    lost: day?.lost ?? null,
+    duplicated: day?.duplicated ?? null,
+    day_settle: day?.settle ?? null,
+    // Issue 17's target for the day: p99 ≤ 20 ms, p99.9 ≤ 100 ms, nothing lost or duplicated.
+    day_target_met: day ? day.live.p99 <= 20 && day.live.p999 <= 100 && day.lost === 0 && day.duplicated === 0 && day.settle === "complete" : null,
+    day_app_cores: day?.cores.app ?? null,
+    day_loadgen_cores: day?.cores.loadgen ?? null,
+    day_other_cores: day?.cores.other ?? null,
+    day_app_peak_mb: day?.appResidentMB.peak ?? null,
     stored_messages: full?.storedMessages ?? null,
     empty_msgs_per_s: emptyRate,
     full_msgs_per_s: fullRate,
@@ -84,6 +96,7 @@ export function tables(report: CapacityReport): string {
   }
   const profile = ok(report.idle?.app)?.profile;
   if (profile) out.push(`\nApp CPU profile while connecting: ${profile.file}\n${profile.top.join("\n")}`);
+  if (report.day) out.push(dayTable(report.day));
   const growth = report.growth;
   if (growth) {
     out.push("\n3. Growing store");
@@ -103,7 +116,6 @@ export function tables(report: CapacityReport): string {
     out.push("\n4. Reconnect herd after a restart");
     out.push("failed" in herd ? `failed: ${herd.failed}` : JSON.stringify(herd));
   }
-  out.push("\n2. The realistic day: not implemented yet (day_* null).");
   return out.join("\n");
 }
 
@@ -142,6 +154,28 @@ export function charts(report: CapacityReport): Record<string, string> {
       line("server start", "seconds", [{ label: "start", value: (p) => p.startSeconds }]),
     ]);
   }
+  const day = ok(report.day);
+  if (day?.buckets.length) {
+    const over = (value: (bucket: DayResult["buckets"][number]) => number) => day.buckets.map((bucket) => [bucket.toSecond, value(bucket)] as [number, number]);
+    const xLabel = "seconds into the day (end of each period)";
+    svgs.day = renderPanels(`A realistic day: ${day.users.toLocaleString("en")} people, ${Math.round((day.sent.direct + day.sent.group) / day.seconds).toLocaleString("en")} messages/s (${day.deliveriesPerSec.toLocaleString("en")} deliveries/s)`, [
+      { kind: "lines", title: "live delivery latency", unit: "ms", xLabel, series: [
+        { label: "p99.9", points: over((b) => b.live.p999) },
+        { label: "p99", points: over((b) => b.live.p99) },
+        { label: "p50", points: over((b) => b.live.p50) },
+      ] },
+      { kind: "lines", title: "CPU", unit: "cores", xLabel, series: [
+        { label: "app", points: over((b) => b.appCores) },
+        { label: "load generator", points: over((b) => b.loadgenCores) },
+      ] },
+      { kind: "lines", title: "app memory", unit: "MB", xLabel, series: [{ label: "resident", points: over((b) => b.appResidentMB) }] },
+      { kind: "bars", title: "delivery latency, whole day", unit: "ms", bars: [
+        { label: "live p99", value: day.live.p99 },
+        { label: "live p99.9", value: day.live.p999 },
+        { label: "replayed p99", value: day.replayed.p99 },
+      ] },
+    ]);
+  }
   const herd = ok(report.herd);
   if (herd) {
     let total = 0;
@@ -152,6 +186,36 @@ export function charts(report: CapacityReport): Record<string, string> {
     ]);
   }
   return svgs;
+}
+
+function dayTable(result: DayResult | Failed): string {
+  if ("failed" in result) return `\n2. A realistic day: failed: ${result.failed}`;
+  const d = result;
+  const ms = (l: DayResult["live"]) => `${l.p50} / ${l.p99} / ${l.p999} (max ${l.max}; ${l.count.toLocaleString("en")} deliveries)`;
+  const rows: Array<[string, string]> = [
+    ["people (one device each)", `${d.graph.users.toLocaleString("en")}: ${d.graph.directs.toLocaleString("en")} direct conversations, ${d.graph.groups} groups of ${d.graph.groupMembers.min}–${d.graph.groupMembers.max} (mean ${d.graph.groupMembers.mean})`],
+    ["seeded, connected (s)", `${d.seedSeconds}, ${d.connectSeconds}`],
+    ["the day (s, after a warm-up of)", `${d.seconds} (${d.warmupSeconds})`],
+    ["messages sent in the day: direct + group", `${d.sent.direct.toLocaleString("en")} + ${d.sent.group.toLocaleString("en")} (${Math.round((d.sent.direct + d.sent.group) / d.seconds)}/s offered ${d.offeredPerSec}/s)`],
+    ["deliveries (copies to devices), per second", `${d.delivered.toLocaleString("en")} of ${d.expected.toLocaleString("en")}, ${d.deliveriesPerSec.toLocaleString("en")}/s`],
+    ["live delivery p50 / p99 / p99.9 (ms)", ms(d.live)],
+    ["replayed after a reconnect p50 / p99 / p99.9 (ms)", ms(d.replayed)],
+    ["lost / duplicated", `**${d.lost} / ${d.duplicated}** (repeats dropped by seq: ${d.repeats}; unexpected ${d.unexpected}; refused ${d.refused}; unconfirmed ${d.unconfirmed}; held at the end ${d.heldAtEnd})`],
+    ["reconnects / dropped by the server", `${d.reconnects} / ${d.dropped}`],
+    ["typing notices, received marks, read marks sent", `${d.typingSent.toLocaleString("en")}, ${d.marksSent.received.toLocaleString("en")}, ${d.marksSent.read.toLocaleString("en")}`],
+    ["cores: app / load generator / others", `${d.cores.app} / ${d.cores.loadgen} / ${d.cores.other}`],
+    ["app resident MB: connected, peak, end", `${d.appResidentMB.connected}, ${d.appResidentMB.peak}, ${d.appResidentMB.end} (load generator ${d.loadgenResidentMB})`],
+    ["generator's lag behind its schedule p99 / max (ms)", `${d.scheduleLagMs.p99} / ${d.scheduleLagMs.max}`],
+    ["settle after the day (s)", `${d.settleSeconds}: ${d.settle}`],
+    ["app: send to handed out, mean (ms); worst event-loop lag (ms)", `${d.appTimings.sendToHandedMeanMs}; ${d.appTimings.worstEventLoopLagMs}`],
+    ["app: store time by operation (calls, mean ms, total s)", d.appTimings.store.map((op) => `${op.operation} ${op.calls.toLocaleString("en")} × ${op.meanMs} = ${op.seconds} s`).join("; ")],
+  ];
+  const out = ["\n2. A realistic day, compressed", "| | |", "| --- | --- |", ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
+  out.push("\n| from second | live p50 | p99 | p99.9 | deliveries | app cores | loadgen cores | app MB |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const b of d.buckets) out.push(`| ${b.fromSecond} | ${b.live.p50} | ${b.live.p99} | ${b.live.p999} | ${b.live.count} | ${b.appCores} | ${b.loadgenCores} | ${b.appResidentMB} |`);
+  if (d.problems.length) out.push(`\nProblems: ${d.problems.join("; ")}`);
+  if (d.profile) out.push(`\nApp CPU profile over the day: ${d.profile.file}\n${d.profile.top.join("\n")}`);
+  return out.join("\n");
 }
 
 function ratio(value: number, base: number): number {

@@ -2,10 +2,11 @@
  * The capacity bench (issue 17): a server's real life rather than its peak.
  *
  *   bun run bench:capacity                full size: 100,000 connections, 0 / 1M / 10M stored messages
- *   bun run bench:capacity -- --quick     a tenth (10,000 connections, 0 / 1M stored), a few minutes
- * Options: --only=idle,growth,herd   (scenario 2, the realistic day, is not implemented yet: `day_*` are null)
+ *   bun run bench:capacity -- --quick     a tenth (10,000 connections, 0 / 1M stored, one minute of the day), a few minutes
+ * Options: --only=idle,day,growth,herd
  *          --stored=N (the growth scenario at 0 and N stored messages)
- *          --profile (CPU profile of the app's server thread while the idle scenario connects; kept in bench/results/)
+ *          --day-rate=N (the realistic day at N messages a second instead of 2,000, full and quick)
+ *          --profile (CPU profile of the app's server thread while the idle scenario connects, and over the day; kept in bench/results/)
  *
  * Raises its open-file limit (`ulimit -n`, re-running itself under sh; children inherit it) and spreads
  * connections over 127.0.0.1, .2, … instead of widening the machine's ephemeral port range. Writes
@@ -17,6 +18,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { TargetName } from "../loadgen/job.ts";
 import { killChildrenOnSignal } from "../targets.ts";
+import { type DayResult, realisticDay } from "./day.ts";
 import { type GrowthResult, growingStore } from "./growing-store.ts";
 import { type HerdResult, reconnectHerd } from "./herd.ts";
 import { type IdleResult, idleConnections } from "./idle-connections.ts";
@@ -25,17 +27,25 @@ import { type CapacityPlan, FULL_CAPACITY, QUICK_CAPACITY } from "./plan.ts";
 import { type CapacityReport, charts, summarize, tables } from "./report.ts";
 
 const RESULTS_DIR = join(import.meta.dir, "..", "results");
-const SCENARIOS = ["idle", "growth", "herd"] as const;
+const SCENARIOS = ["idle", "day", "growth", "herd"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-const { values: options } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, stored: { type: "string" }, profile: { type: "boolean", default: false } } });
+const { values: options } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, only: { type: "string" }, stored: { type: "string" }, "day-rate": { type: "string" }, profile: { type: "boolean", default: false } },
+});
 const plan: CapacityPlan = options.quick ? QUICK_CAPACITY : FULL_CAPACITY;
 if (options.stored) plan.growth = { ...plan.growth, sizes: [0, Number(options.stored)] };
+if (options["day-rate"]) plan.day = { ...plan.day, traffic: { ...plan.day.traffic, msgsPerSec: Number(options["day-rate"]) } };
 const chosen = (options.only?.split(",") ?? [...SCENARIOS]) as Scenario[];
-for (const name of chosen) if (!SCENARIOS.includes(name)) fail(`unknown scenario '${name}' (idle, growth, herd)`);
+for (const name of chosen) if (!SCENARIOS.includes(name)) fail(`unknown scenario '${name}' (idle, day, growth, herd)`);
+if (!(plan.day.traffic.msgsPerSec > 0)) fail(`--day-rate must be a number of messages a second above 0, not '${options["day-rate"]}'`);
 
 // Every connection is a file descriptor in the server and another in this process (the load generator).
-const connectionsHeld = Math.max(chosen.includes("idle") ? plan.idle.connections : 0, chosen.includes("herd") ? plan.herd.connections : 0);
+const connectionsHeld = Math.max(
+  chosen.includes("idle") ? plan.idle.connections : 0,
+  chosen.includes("herd") ? plan.herd.connections : 0,
+  chosen.includes("day") ? plan.day.graph.users : 0,
+);
 await ensureOpenFiles(connectionsHeld + 5_000);
 killChildrenOnSignal();
 
@@ -62,6 +72,10 @@ if (chosen.includes("idle")) {
     idle[target] = await attempt(() => idleConnections(target, plan.idle, log, target === "app" ? profileFile : undefined));
   }
   report.idle = idle;
+}
+if (chosen.includes("day")) {
+  const profileFile = options.profile ? join(RESULTS_DIR, `capacity-app-day-${stamp}.cpuprofile`) : undefined;
+  report.day = await attempt<DayResult>(() => realisticDay(plan.day, log, profileFile));
 }
 if (chosen.includes("growth")) report.growth = await attempt<GrowthResult>(() => growingStore(plan, log));
 if (chosen.includes("herd")) report.herd = await attempt<HerdResult>(() => reconnectHerd(plan.herd, log));

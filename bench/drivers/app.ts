@@ -25,7 +25,7 @@ const REGISTER_CONCURRENCY = 8;
  * server's SQLite directory, for seeding accounts.
  */
 export function appDriver(baseUrl: string, dataDir?: string): TargetDriver {
-  const wsUrl = `${baseUrl.replace(/^http/, "ws")}/ws`;
+  const wsUrl = webSocketUrl(baseUrl);
 
   async function register(name: string): Promise<Account> {
     const { user, token } = Session.parse(await post(`${baseUrl}/api/register`, { name, password: PASSWORD, device: "bench" }));
@@ -86,7 +86,29 @@ async function post(url: string, body: unknown, token?: string): Promise<unknown
   return answer;
 }
 
-async function connectDevice(wsUrl: string, account: Account, events: ConnectionEvents): Promise<BenchConnection> {
+/** How a device resumes, for scenarios that reconnect it (bench/capacity's day); without them it starts afresh. */
+export interface DeviceSession {
+  /** Sent in `hello`: the last sequence number this device processed, per conversation. */
+  cursors?: Record<string, number>;
+  /**
+   * Sends not yet answered, id → frame, kept across this device's connections: like the SDK's outbox,
+   * everything in it is sent again, oldest first, once the new connection is ready.
+   */
+  unconfirmed?: Map<string, string>;
+  /** The caller acknowledges what it processed (`mark("received", …)`); otherwise every arrival is, on the next tick. */
+  callerAcks?: boolean;
+}
+
+/** One device of the app over `baseUrl` (http://…), resumed as `session` says. */
+export function connectAppDevice(baseUrl: string, account: Account, events: ConnectionEvents, session: DeviceSession = {}): Promise<BenchConnection> {
+  return connectDevice(webSocketUrl(baseUrl), account, events, session);
+}
+
+function webSocketUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/^http/, "ws")}/ws`;
+}
+
+async function connectDevice(wsUrl: string, account: Account, events: ConnectionEvents, session: DeviceSession = {}): Promise<BenchConnection> {
   const socket = await openSocket(wsUrl, { Authorization: `Bearer ${account.token}` });
   // Acks are cumulative per conversation; like a real client, send one per conversation per tick, not one per message.
   const unacked = new Map<number, number>();
@@ -96,11 +118,18 @@ async function connectDevice(wsUrl: string, account: Account, events: Connection
     for (const [conv, seq] of unacked) socket.send(JSON.stringify({ type: "received", conv, seq }));
     unacked.clear();
   };
+  const acknowledge = (conv: number, seq: number) => {
+    if ((unacked.get(conv) ?? -1) < seq) unacked.set(conv, seq);
+    if (!flushQueued) {
+      flushQueued = true;
+      setImmediate(flushAcks);
+    }
+  };
 
   // Sends not yet answered, in the order sent. After a retryable refusal the server holds everything later
   // of the conversation until the refused one comes again, so, like the real client, resend them all in order
   // (one already stored is answered with its original `sent`, once).
-  const unconfirmed = new Map<string, string>();
+  const unconfirmed = session.unconfirmed ?? new Map<string, string>();
   let resendTimer: ReturnType<typeof setTimeout> | undefined;
   const resendLater = (afterMs: number) => {
     resendTimer ??= setTimeout(() => {
@@ -117,19 +146,16 @@ async function connectDevice(wsUrl: string, account: Account, events: Connection
     const frame = JSON.parse(String(event.data)) as ServerFrame;
     switch (frame.type) {
       case "message":
-        events.message(frame.text, frame.from);
-        if ((unacked.get(frame.conv) ?? -1) < frame.seq) unacked.set(frame.conv, frame.seq);
-        if (!flushQueued) {
-          flushQueued = true;
-          setImmediate(flushAcks);
-        }
+        events.message(frame.text, frame.from, frame.conv, frame.seq);
+        if (!session.callerAcks) acknowledge(frame.conv, frame.seq);
         break;
       case "sent":
         unconfirmed.delete(frame.id);
-        events.stored?.(frame.id);
+        events.stored?.(frame.id, frame.conv, frame.seq);
         break;
       case "ready":
         clearTimeout(timer);
+        events.ready?.();
         ready.resolve();
         break;
       case "error":
@@ -145,7 +171,7 @@ async function connectDevice(wsUrl: string, account: Account, events: Connection
         break;
     }
   });
-  socket.send(JSON.stringify({ type: "hello", id: "hello" }));
+  socket.send(JSON.stringify({ type: "hello", id: "hello", ...(session.cursors ? { cursors: session.cursors } : {}) }));
   try {
     await ready.promise;
   } catch (error) {
@@ -154,11 +180,19 @@ async function connectDevice(wsUrl: string, account: Account, events: Connection
     throw error;
   }
   const close = watchDrops(socket, events);
+  for (const frame of unconfirmed.values()) socket.send(frame);
   return {
     send(to, id, text) {
       const frame = encodeSend(to, id, text);
       unconfirmed.set(id, frame);
       socket.send(frame);
+    },
+    mark(type, conv, seq) {
+      if (type === "received") acknowledge(conv, seq);
+      else socket.send(JSON.stringify({ type, conv, seq }));
+    },
+    typing(to) {
+      socket.send(JSON.stringify({ type: "typing", to }));
     },
     close() {
       clearTimeout(resendTimer);

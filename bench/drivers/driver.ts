@@ -10,10 +10,12 @@ export interface Account {
 }
 
 export interface ConnectionEvents {
-  /** A chat message arrived, live or replayed from storage. */
-  message(text: string, from: string): void;
-  /** The target stored a send (the app's durable ✓); relays never confirm. */
-  stored?(id: string): void;
+  /** A chat message arrived, live or replayed from storage (the app says where: its conversation and sequence number). */
+  message(text: string, from: string, conv?: number, seq?: number): void;
+  /** The target stored a send (the app's durable ✓, with the conversation and sequence number it got); relays never confirm. */
+  stored?(id: string, conv?: number, seq?: number): void;
+  /** The app answered `hello` with `ready`: what arrived before was the replay, what follows is live. */
+  ready?(): void;
   /** The target refused a request. */
   refused?(code: string, message: string, id?: string): void;
   /** The target closed the connection (never called for our own `close()`). */
@@ -23,6 +25,10 @@ export interface ConnectionEvents {
 export interface BenchConnection {
   send(to: string, id: string, text: string): void;
   close(): void;
+  /** The app only: a `received` or `read` watermark of a conversation. */
+  mark?(type: "received" | "read", conv: number, seq: number): void;
+  /** The app only: a `typing` notice to a user or `#group`. */
+  typing?(to: string): void;
 }
 
 export interface TargetDriver {

@@ -1,3 +1,4 @@
+import type { DayParams } from "../capacity/day-traffic.ts";
 import type { SearchPlan } from "./open-loop.ts";
 
 /** What the runner asks one load generator process to do, passed as JSON on its command line. */
@@ -76,4 +77,5 @@ export type LoadgenJob =
   | { scenario: "cross-server"; target: TargetRef; params: OneToOneParams }
   | { scenario: "connections"; target: TargetRef; params: ConnectionsParams }
   | { scenario: "fanout"; target: TargetRef; params: FanoutParams }
-  | { scenario: "catchup"; target: TargetRef; params: CatchupParams };
+  | { scenario: "catchup"; target: TargetRef; params: CatchupParams }
+  | { scenario: "day"; target: TargetRef; params: DayParams };

@@ -24,6 +24,9 @@ export class DeliveryLedger {
   reordered = 0;
   readonly latenciesMs: number[] = [];
 
+  /** `keepLatencies: false` for a caller that keeps its own (by minute, live or replayed): the samples are not held twice. */
+  constructor(private readonly options: { keepLatencies: boolean } = { keepLatencies: true }) {}
+
   /** Records one send that should reach `recipients` receivers; returns its number for this sender. */
   send(sender: number, recipients: number): number {
     const seq = this.sentBySender.get(sender) ?? 0;
@@ -42,8 +45,9 @@ export class DeliveryLedger {
       this.unexpected++;
       return "unexpected";
     }
-    // Streams are keyed by number, not string, to keep the hot path allocation-free.
-    const key = receiver * 0x100000 + sender;
+    // Streams are keyed by number, not string, to keep the hot path allocation-free; exact below 2^53,
+    // that is for up to 2^24 senders (the day scenario's senders are a user in one conversation each).
+    const key = receiver * 0x1000000 + sender;
     let seen = this.seenByStream.get(key);
     if (!seen) this.seenByStream.set(key, (seen = { next: 0, early: null }));
     if (seq < seen.next || seen.early?.has(seq)) {
@@ -58,7 +62,7 @@ export class DeliveryLedger {
       (seen.early ??= new Set()).add(seq);
     }
     this.delivered++;
-    this.latenciesMs.push(latencyMs);
+    if (this.options.keepLatencies) this.latenciesMs.push(latencyMs);
     return "new";
   }
 

@@ -3,6 +3,7 @@
  * bench/run.ts with a job as JSON in argv[2]. Progress goes to stderr; the
  * result is the last line of stdout, as JSON.
  */
+import { dayTraffic } from "../capacity/day-traffic.ts";
 import { appDriver } from "../drivers/app.ts";
 import { Unsupported } from "../drivers/driver.ts";
 import { relayDriver } from "../drivers/relay.ts";
@@ -40,6 +41,8 @@ function run(job: LoadgenJob): Promise<unknown> {
       return fanout(context, job.params);
     case "catchup":
       return catchup(context, job.params);
+    case "day":
+      return dayTraffic(job.target, job.params, context.log);
   }
 }
 

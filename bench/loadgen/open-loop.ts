@@ -313,11 +313,11 @@ export async function findMaxSustained(
  * index of ids sees what it sees from real clients; then the step it was sent
  * in and how many receivers it has, for the answer to find its step's ledger.
  */
-function messageId(step: number, recipients: number): string {
+export function messageId(step: number, recipients: number): string {
   return `${Bun.randomUUIDv7()}k${step}n${recipients}`;
 }
 
-function parseMessageId(id: string): { step: number; recipients: number } {
+export function parseMessageId(id: string): { step: number; recipients: number } {
   const step = id.lastIndexOf("k");
   const recipients = id.lastIndexOf("n");
   return { step: Number(id.slice(step + 1, recipients)), recipients: Number(id.slice(recipients + 1)) };
