@@ -13,7 +13,7 @@ import type { ReportProblem } from "./problems.ts";
  * apply at once; one made through another server sharing the store, within this time.
  */
 export const RELATION_CACHE_MS = 1_000;
-/** Writing to someone counts them as a contact; this long the server remembers that it is recorded, so a chat costs one write. */
+/** Writing to someone counts them as a contact; this long the server remembers that it is recorded, so a chat costs one read a minute (a new contact, one write). */
 const WROTE_TO_CACHE_MS = 60_000;
 const MAX_CACHED = 100_000;
 
@@ -58,10 +58,13 @@ export class Contacts {
   wroteTo(actor: Actor, peer: UserId): Promise<void> | undefined {
     const key = `${actor.userId}:${peer}`;
     if ((this.recorded.get(key) ?? 0) > this.now()) return undefined;
-    return this.count(actor, peer).then(
-      () => undefined,
-      (error) => this.reportProblem("recording a contact failed", error),
-    );
+    return this.countUnlessCounted(actor, peer, key).catch((error) => this.reportProblem("recording a contact failed", error));
+  }
+
+  /** Most people written to are counted already: a read says so, and only a new contact waits for the writer. */
+  private async countUnlessCounted(actor: Actor, peer: UserId, key: string): Promise<void> {
+    if (await this.store.countsAsContact(actor.userId, peer)) this.remember(key);
+    else await this.count(actor, peer);
   }
 
   /** Adds (or, for someone who wrote first, accepts) `name` as a contact; adding someone blocked unblocks them. */
@@ -101,8 +104,7 @@ export class Contacts {
   /** Records that the actor counts `peer`; when that is new, their devices hear of it, and a new pair of contacts learn where each stands. */
   private async count(actor: Actor, peer: UserId, peerName?: string): Promise<boolean> {
     const { added, mutual } = await this.store.addContact(actor.userId, peer, this.now());
-    this.recorded.set(`${actor.userId}:${peer}`, this.now() + WROTE_TO_CACHE_MS);
-    if (this.recorded.size > MAX_CACHED) this.recorded.clear();
+    this.remember(`${actor.userId}:${peer}`);
     if (!added) return mutual;
     this.forget(actor.userId, peer);
     this.announce(actor, peerName ?? (await this.store.userById(peer))?.name, "contact");
@@ -128,6 +130,12 @@ export class Contacts {
     const other = await this.directory.user(name);
     if (other.id === actor.userId) throw new ChatError("bad_request", `You cannot ${verb} yourself.`);
     return other;
+  }
+
+  /** The counting under `key` is recorded in the store: wroteTo skips it for a while. */
+  private remember(key: string): void {
+    if (this.recorded.size >= MAX_CACHED) this.recorded.clear();
+    this.recorded.set(key, this.now() + WROTE_TO_CACHE_MS);
   }
 
   private forget(a: UserId, b: UserId): void {

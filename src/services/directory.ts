@@ -67,7 +67,8 @@ export class Directory {
     const key = a < b ? `${a}:${b}` : `${b}:${a}`;
     const cached = this.directByPair.get(key);
     if (cached !== undefined) return cached;
-    const conv = await this.store.directConversation(a, b, this.now());
+    // Created once per pair, ever: the look-up reads, and only a first conversation goes to the writer.
+    const conv = (await this.store.findDirectConversation(a, b)) ?? (await this.store.directConversation(a, b, this.now()));
     remember(this.directByPair, key, conv);
     remember(this.kinds, conv, "direct");
     remember(this.directMembersByConv, conv, a === b ? [a] : [a, b]);

@@ -9,6 +9,8 @@ export interface ContactStore {
   addContact(owner: UserId, other: UserId, now: number): Promise<{ added: boolean; mutual: boolean }>;
   /** False when `owner` did not count `other`. */
   removeContact(owner: UserId, other: UserId): Promise<boolean>;
+  /** Whether `owner` counts `other` as a contact: a read, so a repeat of addContact can be skipped without a write. */
+  countsAsContact(owner: UserId, other: UserId): Promise<boolean>;
   /** Whether each of the two counts the other as a contact. */
   areContacts(a: UserId, b: UserId): Promise<boolean>;
   /** Everyone `owner` counts as a contact, by name, and whether each counts `owner` back. */

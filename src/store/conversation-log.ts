@@ -39,6 +39,8 @@ export interface ConversationSummaryRow {
 export interface ConversationLog {
   /** The direct conversation of two users, created with both as members on first use. */
   directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId>;
+  /** The direct conversation of the two, if it exists: a read, so the common case never waits for the writer. */
+  findDirectConversation(a: UserId, b: UserId): Promise<ConversationId | null>;
   membershipsOf(userId: UserId): Promise<Membership[]>;
   /** The user's membership of one conversation; null when they are not in it. */
   membership(userId: UserId, conv: ConversationId): Promise<Membership | null>;

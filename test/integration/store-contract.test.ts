@@ -467,6 +467,9 @@ for (const backend of backends) {
     describe("conversations", () => {
       test("a direct conversation is created once, on first use, with both users as members from the start", async () => {
         const { alice, bob, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        expect(await store.findDirectConversation(bob.id, alice.id)).toBe(conv);
+        expect(await store.findDirectConversation(alice.id, carol.id)).toBeNull();
         expect(await store.directConversation(bob.id, alice.id, 3_000)).toBe(conv);
 
         expect(await store.membershipsOf(alice.id)).toEqual([{ conv, kind: "direct", title: "bob", lastSeq: 0, joinedSeq: 0 }]);
@@ -1611,8 +1614,10 @@ for (const backend of backends) {
         const carol = await user("carol");
         const dave = await user("dave");
         await store.createGroup("team", alice.id, [bob.id, dave.id], 3_000);
+        expect(await store.countsAsContact(alice.id, bob.id)).toBe(false);
         expect(await store.addContact(alice.id, bob.id, 3_000)).toEqual({ added: true, mutual: false });
         expect(await store.addContact(alice.id, bob.id, 3_500)).toEqual({ added: false, mutual: false });
+        expect([await store.countsAsContact(alice.id, bob.id), await store.countsAsContact(bob.id, alice.id)]).toEqual([true, false]);
         expect(await store.contactsOf(alice.id)).toEqual([]);
         expect(await store.areContacts(alice.id, bob.id)).toBe(false);
         expect(await store.addContact(bob.id, alice.id, 4_000)).toEqual({ added: true, mutual: true });

@@ -20,6 +20,11 @@ export async function removeContact(sql: SQL, owner: UserId, other: UserId): Pro
   return rows.length > 0;
 }
 
+export async function countsAsContact(sql: SQL, owner: UserId, other: UserId): Promise<boolean> {
+  const [row] = await sql`SELECT 1 FROM contacts WHERE owner_id = ${owner} AND contact_id = ${other}`;
+  return row !== undefined;
+}
+
 export async function areContacts(sql: SQL, a: UserId, b: UserId): Promise<boolean> {
   const [row] = await sql<{ count: number }[]>`
     SELECT count(*)::int AS count FROM contacts

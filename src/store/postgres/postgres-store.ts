@@ -318,6 +318,10 @@ class PostgresStore implements Store {
     return contacts.removeContact(this.sql, owner, other);
   }
 
+  countsAsContact(owner: UserId, other: UserId): Promise<boolean> {
+    return contacts.countsAsContact(this.sql, owner, other);
+  }
+
   areContacts(a: UserId, b: UserId): Promise<boolean> {
     return contacts.areContacts(this.sql, a, b);
   }
@@ -354,11 +358,17 @@ class PostgresStore implements Store {
     return contacts.takeGroupInvite(this.sql, conv, userId);
   }
 
-  async directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId> {
+  async findDirectConversation(a: UserId, b: UserId): Promise<ConversationId | null> {
     const [low, high] = a <= b ? [a, b] : [b, a];
     const [existing] = await this.sql<{ id: Int8 }[]>`
       SELECT id FROM conversations WHERE direct_low = ${low} AND direct_high = ${high}`;
-    if (existing) return Number(existing.id);
+    return existing ? Number(existing.id) : null;
+  }
+
+  async directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId> {
+    const [low, high] = a <= b ? [a, b] : [b, a];
+    const existing = await this.findDirectConversation(a, b);
+    if (existing !== null) return existing;
     // First use. Another server may create it at the same moment: DO UPDATE (not DO NOTHING)
     // returns the row either way, and members and device cursors are added by whoever got there first.
     const [created] = await this.sql<{ id: Int8 }[]>`

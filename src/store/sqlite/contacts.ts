@@ -50,6 +50,10 @@ export function sqliteContacts(db: Database): ContactStore & Pick<PresenceStore,
       return deleteContact.run(owner, other).changes > 0;
     },
 
+    async countsAsContact(owner: UserId, other: UserId): Promise<boolean> {
+      return selectCounts.get(owner, other) !== null;
+    },
+
     async areContacts(a: UserId, b: UserId): Promise<boolean> {
       return selectCounts.get(a, b) !== null && selectCounts.get(b, a) !== null;
     },

@@ -424,6 +424,10 @@ function sqliteStore(db: Database): Store {
       return selectExistingDevices.all(JSON.stringify(deviceIds)).map((row) => row.id);
     },
 
+    async findDirectConversation(a: UserId, b: UserId): Promise<ConversationId | null> {
+      return selectDirect.get(a < b ? `${a}:${b}` : `${b}:${a}`)?.id ?? null;
+    },
+
     async directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId> {
       const key = a < b ? `${a}:${b}` : `${b}:${a}`;
       const existing = selectDirect.get(key);
