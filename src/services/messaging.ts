@@ -97,7 +97,7 @@ function bodyOf(request: EventRequest): EventBody {
 export class Messaging {
   private readonly appends: CommitQueue<NewEvent, AppendResult>;
   /** Read marks, many per commit: a busy server takes hundreds a second. */
-  private readonly reads: CommitQueue<ReadMark, number | null>;
+  private readonly reads: CommitQueue<ReadMark, Pick<Watermarks, "delivered" | "read"> | null>;
   private readonly deliveries: DeliveryMarks;
   private lastAcceptedAt = -Infinity;
 
@@ -259,8 +259,8 @@ export class Messaging {
 
   /** The user has seen `conv` up to `seq`: the other side and the reader's other devices learn it. */
   async read(actor: Actor, conv: ConversationId, seq: number): Promise<void> {
-    const read = await this.reads.push({ userId: actor.userId, conv, seq });
-    if (read !== null) await this.receipts.read(conv, actor.userId, read, actor.deviceId);
+    const marks = await this.reads.push({ userId: actor.userId, conv, seq });
+    if (marks !== null) await this.receipts.read(conv, actor, marks, actor.deviceId);
   }
 
   /**

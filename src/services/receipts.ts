@@ -63,21 +63,21 @@ export class Receipts {
     for (const conv of convs) if ((await this.directory.kindOf(conv)) === "group") this.scheduleGroup(conv);
   }
 
-  async read(conv: ConversationId, userId: UserId, read: number, fromDevice: DeviceId): Promise<void> {
-    const members = await this.store.membersOf(conv);
-    const by = members.find((member) => member.userId === userId);
-    if (!by) return;
+  /**
+   * A member read `conv` up to `marks.read` (saved, with the delivered mark it raised). Costs no read of the
+   * members: in a group one receipt follows for everyone (scheduled), in a direct conversation the members are known.
+   */
+  async read(conv: ConversationId, reader: { userId: UserId; name: string }, marks: Pick<Watermarks, "delivered" | "read">, fromDevice: DeviceId): Promise<void> {
     // The reader's other devices always learn it: unread state stays in step across devices.
     // A read mark raised the delivered mark with it (reading implies having received): both go out.
-    const marks = { delivered: by.delivered, read };
-    this.fanout.publish(userTopic(userId), encode({ type: "receipt", conv, by: by.name, ...marks }), fromDevice);
+    this.fanout.publish(userTopic(reader.userId), encode({ type: "receipt", conv, by: reader.name, ...marks }), fromDevice);
     if ((await this.directory.kindOf(conv)) === "group") return this.scheduleGroup(conv);
-    const readerShares = (await this.store.privacyOf(userId)).readReceipts;
-    for (const member of members) {
-      if (member.userId === userId || !(await this.shared(userId, member.userId))) continue;
-      const shared = readerShares && (await this.store.privacyOf(member.userId)).readReceipts;
+    const readerShares = (await this.store.privacyOf(reader.userId)).readReceipts;
+    for (const member of await this.directory.directMembers(conv)) {
+      if (member === reader.userId || !(await this.shared(reader.userId, member))) continue;
+      const shared = readerShares && (await this.store.privacyOf(member)).readReceipts;
       // Reading implies having received: where the read stays private it still counts as ✓✓.
-      this.fanout.publish(userTopic(member.userId), encode({ type: "receipt", conv, by: by.name, ...(shared ? marks : { delivered: by.delivered }) }));
+      this.fanout.publish(userTopic(member), encode({ type: "receipt", conv, by: reader.name, ...(shared ? marks : { delivered: marks.delivered }) }));
     }
   }
 

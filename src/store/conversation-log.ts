@@ -91,8 +91,8 @@ export interface ConversationLog {
   /** Moves device cursors and the owners' delivery watermarks forward; returns the watermarks that moved. */
   saveDelivered(updates: CursorUpdate[]): Promise<Array<{ conv: ConversationId; userId: UserId; delivered: number }>>;
   /**
-   * Moves read watermarks forward, in order, in one commit; returns for each mark the new value, or null
-   * when it did not move or the user is not a member.
+   * Moves read watermarks forward, in order, in one commit (reading implies having received: the delivered mark
+   * follows); returns for each mark the reader's new marks, or null when it did not move or the user is not a member.
    */
-  saveReads(marks: ReadonlyArray<ReadMark>): Promise<Array<number | null>>;
+  saveReads(marks: ReadonlyArray<ReadMark>): Promise<Array<Pick<Watermarks, "delivered" | "read"> | null>>;
 }

@@ -610,24 +610,24 @@ class PostgresStore implements Store {
   }
 
   /** Seen implies delivered: the delivery watermark is raised along with the read one. */
-  async saveReads(marks: ReadonlyArray<ReadMark>): Promise<Array<number | null>> {
+  async saveReads(marks: ReadonlyArray<ReadMark>): Promise<Array<Pick<Watermarks, "delivered" | "read"> | null>> {
     // Rows are locked in one order (conversation, user) whatever the batch's, so two servers' batches cannot deadlock;
     // a stable sort keeps one reader's marks of one conversation in the order they came.
     const order = marks.map((_, index) => index).sort((a, b) => marks[a]!.conv - marks[b]!.conv || marks[a]!.userId - marks[b]!.userId);
     return retryOnConflict(() =>
       this.sql.begin(async (tx) => {
-        const moved = new Array<number | null>(marks.length).fill(null);
+        const moved = new Array<Pick<Watermarks, "delivered" | "read"> | null>(marks.length).fill(null);
         for (const index of order) {
           const { userId, conv, seq } = marks[index]!;
-          const [row] = await tx<{ read: Int8 }[]>`
+          const [row] = await tx<{ read: Int8; delivered: Int8 }[]>`
             UPDATE members m
             SET read = LEAST(${seq}::bigint, c.last_seq),
                 delivered = GREATEST(m.delivered, LEAST(${seq}::bigint, c.last_seq))
             FROM conversations c
             WHERE c.id = m.conv_id AND m.conv_id = ${conv} AND m.user_id = ${userId}
               AND m.read < LEAST(${seq}::bigint, c.last_seq)
-            RETURNING m.read`;
-          moved[index] = row ? Number(row.read) : null;
+            RETURNING m.read, m.delivered`;
+          moved[index] = row ? { read: Number(row.read), delivered: Number(row.delivered) } : null;
         }
         return moved;
       }),

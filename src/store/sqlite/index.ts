@@ -244,11 +244,11 @@ function sqliteStore(db: Database): Store {
        AND EXISTS (SELECT 1 FROM devices WHERE id = ?4 AND user_id = ?2)
      RETURNING delivered_seq AS delivered`,
   );
-  const raiseRead = q<{ read: number }>(
+  const raiseRead = q<{ read: number; delivered: number }>(
     `UPDATE members SET read_seq = min(?3, (SELECT last_seq FROM conversations WHERE id = ?1)),
        delivered_seq = max(delivered_seq, min(?3, (SELECT last_seq FROM conversations WHERE id = ?1)))
      WHERE conv_id = ?1 AND user_id = ?2 AND read_seq < min(?3, (SELECT last_seq FROM conversations WHERE id = ?1))
-     RETURNING read_seq AS read`,
+     RETURNING read_seq AS read, delivered_seq AS delivered`,
   );
 
   const selectPrivacy = q<{ hideLastSeen: number; readReceipts: number; groupAdds: GroupAdds }>(
@@ -473,8 +473,8 @@ function sqliteStore(db: Database): Store {
       });
     },
 
-    async saveReads(marks: ReadonlyArray<ReadMark>): Promise<Array<number | null>> {
-      return inWriteTransaction(db, () => marks.map(({ userId, conv, seq }) => raiseRead.get(conv, userId, seq)?.read ?? null));
+    async saveReads(marks: ReadonlyArray<ReadMark>): Promise<Array<Pick<Watermarks, "delivered" | "read"> | null>> {
+      return inWriteTransaction(db, () => marks.map(({ userId, conv, seq }) => raiseRead.get(conv, userId, seq)));
     },
 
     async conversationInfo(conv: ConversationId): Promise<{ kind: ConversationKind; name: string | null } | null> {
