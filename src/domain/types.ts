@@ -91,6 +91,14 @@ export interface ConversationMarks {
   members: Array<Watermarks & { sharesReadReceipts: boolean }>;
 }
 
+/** A group's lowest marks over all its members: its one receipt. */
+export interface GroupMarks {
+  conv: ConversationId;
+  name: string;
+  delivered: number;
+  read: number;
+}
+
 /** A user has seen a conversation up to `seq`. */
 export interface ReadMark {
   userId: UserId;

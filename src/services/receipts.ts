@@ -1,6 +1,6 @@
 import type { ReceiptFrame } from "../protocol/index.ts";
 import { groupTopic, userTopic } from "../domain/delivery.ts";
-import type { ConversationId, ConversationMarks, DeviceId, UserId, Watermarks } from "../domain/types.ts";
+import type { ConversationId, ConversationMarks, DeviceId, GroupMarks, UserId, Watermarks } from "../domain/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Contacts } from "./contacts.ts";
 import type { Directory } from "./directory.ts";
@@ -83,16 +83,19 @@ export class Receipts {
 
   /** The receipts a device that was away should know of, for these conversations of the viewer's (one store read). */
   async snapshot(viewer: UserId, convs: Set<ConversationId>): Promise<ReceiptFrame[]> {
-    const conversations = (await this.store.conversationMarksOf(viewer)).filter((conversation) => convs.has(conversation.conv));
+    if (convs.size === 0) return [];
+    const [directs, groups] = await Promise.all([this.store.conversationMarksOf(viewer, "direct"), this.store.groupMarksOf(viewer)]);
     const frames = await Promise.all(
-      conversations.map(async (conversation) => {
-        // In a direct conversation with someone who is not a contact, only the viewer's own marks (for their other devices).
-        const other = conversation.kind === "direct" ? conversation.members.find((member) => member.userId !== viewer) : undefined;
-        const shown = other === undefined || (await this.contacts.areContacts(viewer, other.userId)) ? conversation : { ...conversation, members: conversation.members.filter((member) => member !== other) };
-        return receiptsIn(shown, viewer);
-      }),
+      directs
+        .filter((conversation) => convs.has(conversation.conv))
+        .map(async (conversation) => {
+          // With someone who is not a contact, only the viewer's own marks (for their other devices).
+          const other = conversation.members.find((member) => member.userId !== viewer);
+          const shown = other === undefined || (await this.contacts.areContacts(viewer, other.userId)) ? conversation : { ...conversation, members: conversation.members.filter((member) => member !== other) };
+          return directReceipts(shown, viewer);
+        }),
     );
-    return frames.flat();
+    return [...frames.flat(), ...groups.filter((group) => convs.has(group.conv)).map(groupFrame)];
   }
 
   /**
@@ -105,10 +108,10 @@ export class Receipts {
 
   /** Two people just became contacts: each learns how far the other got in their direct conversation, withheld until now. */
   async shareMarks(a: UserId, b: UserId): Promise<void> {
-    const conversations = await this.store.conversationMarksOf(a);
-    const direct = conversations.find((conversation) => conversation.kind === "direct" && conversation.members.some((member) => member.userId === b));
+    const conversations = await this.store.conversationMarksOf(a, "direct");
+    const direct = conversations.find((conversation) => conversation.members.some((member) => member.userId === b));
     if (!direct) return;
-    for (const viewer of [a, b]) for (const frame of receiptsIn(direct, viewer)) this.fanout.publish(userTopic(viewer), encode(frame));
+    for (const viewer of [a, b]) for (const frame of directReceipts(direct, viewer)) this.fanout.publish(userTopic(viewer), encode(frame));
   }
 
   private async flushGroups(): Promise<void> {
@@ -134,19 +137,17 @@ export class Receipts {
   }
 
   private async publishGroup(conv: ConversationId): Promise<void> {
-    const [info, members] = await Promise.all([this.store.conversationInfo(conv), this.store.membersOf(conv)]);
-    if (!info?.name || members.length === 0) return;
-    const frame = groupFrame(conv, info.name, members);
-    const marks = `${frame.delivered}:${frame.read}`;
+    const group = await this.store.groupMarks(conv);
+    if (!group) return;
+    const marks = `${group.delivered}:${group.read}`;
     if (this.lastGroupMarks.get(conv) === marks) return;
     this.lastGroupMarks.set(conv, marks);
-    this.fanout.publish(groupTopic(conv), encode(frame));
+    this.fanout.publish(groupTopic(conv), encode(groupFrame(group)));
   }
 }
 
-/** A group's one receipt; in a direct conversation each member's marks, read only where both share read receipts. */
-function receiptsIn({ conv, kind, name, members }: ConversationMarks, viewer: UserId): ReceiptFrame[] {
-  if (kind === "group") return [groupFrame(conv, name!, members)];
+/** In a direct conversation each member's marks, read only where both share read receipts. */
+function directReceipts({ conv, members }: ConversationMarks, viewer: UserId): ReceiptFrame[] {
   const viewerShares = members.some((member) => member.userId === viewer && member.sharesReadReceipts);
   return members
     .filter((member) => member.delivered > 0 || member.read > 0)
@@ -156,12 +157,7 @@ function receiptsIn({ conv, kind, name, members }: ConversationMarks, viewer: Us
     });
 }
 
-function groupFrame(conv: ConversationId, name: string, members: Watermarks[]): ReceiptFrame {
-  return {
-    type: "receipt",
-    conv,
-    by: `#${name}`,
-    delivered: Math.min(...members.map((member) => member.delivered)),
-    read: Math.min(...members.map((member) => member.read)),
-  };
+/** A group's one receipt: its lowest marks over all members. */
+function groupFrame({ conv, name, delivered, read }: GroupMarks): ReceiptFrame {
+  return { type: "receipt", conv, by: `#${name}`, delivered, read };
 }

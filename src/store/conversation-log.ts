@@ -5,6 +5,7 @@ import type {
   ConversationMarks,
   CursorUpdate,
   DeviceId,
+  GroupMarks,
   ReadMark,
   Membership,
   UserId,
@@ -47,8 +48,12 @@ export interface ConversationLog {
   /** A conversation's kind and, for a group, its current name; null when it does not exist. */
   conversationInfo(conv: ConversationId): Promise<{ kind: ConversationKind; name: string | null } | null>;
   membersOf(conv: ConversationId): Promise<Watermarks[]>;
-  /** Every conversation of the user that has events, with its members' marks (ordered by name): one read on connect. */
-  conversationMarksOf(userId: UserId): Promise<ConversationMarks[]>;
+  /** Every conversation of the user that has events (of `kind` only, when given), with its members' marks (ordered by name). */
+  conversationMarksOf(userId: UserId, kind?: ConversationKind): Promise<ConversationMarks[]>;
+  /** The user's groups that have events, each with its lowest marks over all members: one read on connect, whatever the groups' sizes. */
+  groupMarksOf(userId: UserId): Promise<GroupMarks[]>;
+  /** One group's lowest marks over all members; null for a conversation that is not a group. */
+  groupMarks(conv: ConversationId): Promise<GroupMarks | null>;
 
   appendEvents(batch: NewEvent[], policy: EventPolicy): Promise<AppendResult[]>;
   /** Events of `conv` with seq > after, oldest first; `hidden` as `viewer` sees them. */

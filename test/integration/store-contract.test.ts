@@ -546,6 +546,24 @@ for (const backend of backends) {
           },
         ]);
         expect(await store.conversationMarksOf((await user("dave")).id)).toEqual([]);
+        expect(await store.conversationMarksOf(alice.id, "direct")).toEqual([marks[0]!]);
+        expect(await store.conversationMarksOf(alice.id, "group")).toEqual([marks[1]!]);
+      });
+
+      test("a group's receipt marks are its lowest over every member, for one group or for all of a user's groups with messages", async () => {
+        const { alice, bob, conv } = await aliceAndBob();
+        const carol = await user("carol");
+        const team = (await store.createGroup("team", alice.id, [bob.id, carol.id], 3_000))!;
+        const quiet = (await store.createGroup("quiet", alice.id, [bob.id], 3_000))!;
+        await append([message(conv, alice, "a1"), message(team.conv, alice, "t1"), message(team.conv, alice, "t2")]);
+        await saveRead(store, bob.id, team.conv, 2);
+        await saveRead(store, carol.id, team.conv, 1);
+        const teamMarks = { conv: team.conv, name: "team", delivered: 1, read: 1 };
+        expect(await store.groupMarks(team.conv)).toEqual(teamMarks);
+        expect(await store.groupMarks(quiet.conv)).toEqual({ conv: quiet.conv, name: "quiet", delivered: 0, read: 0 });
+        expect(await store.groupMarks(conv)).toBeNull();
+        // Only groups with messages: the quiet group and the direct conversation are left out.
+        expect(await store.groupMarksOf(bob.id)).toEqual([teamMarks]);
       });
 
       test("a direct conversation is known as such, without a name; an unknown one is not known", async () => {

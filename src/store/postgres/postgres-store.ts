@@ -6,6 +6,7 @@ import type {
   ConversationKind,
   ConversationMarks,
   CursorUpdate,
+  GroupMarks,
   ReadMark,
   Device,
   DeviceId,
@@ -424,12 +425,28 @@ class PostgresStore implements Store {
     return row ? { kind: row.kind, name: row.name } : null;
   }
 
-  async conversationMarksOf(userId: UserId): Promise<ConversationMarks[]> {
+  async groupMarksOf(userId: UserId): Promise<GroupMarks[]> {
+    const rows = await this.sql<{ conv_id: Int8; name: string; delivered: Int8; read: Int8 }[]>`
+      SELECT c.id AS conv_id, c.name, min(m.delivered) AS delivered, min(m.read) AS read
+      FROM members mine JOIN conversations c ON c.id = mine.conv_id AND c.kind = 'group' AND c.last_seq > 0
+        JOIN members m ON m.conv_id = c.id
+      WHERE mine.user_id = ${userId} GROUP BY c.id ORDER BY c.id`;
+    return rows.map(toGroupMarks);
+  }
+
+  async groupMarks(conv: ConversationId): Promise<GroupMarks | null> {
+    const [row] = await this.sql<{ conv_id: Int8; name: string; delivered: Int8; read: Int8 }[]>`
+      SELECT c.id AS conv_id, c.name, min(m.delivered) AS delivered, min(m.read) AS read
+      FROM conversations c JOIN members m ON m.conv_id = c.id WHERE c.id = ${conv} AND c.kind = 'group' GROUP BY c.id`;
+    return row ? toGroupMarks(row) : null;
+  }
+
+  async conversationMarksOf(userId: UserId, kind?: ConversationKind): Promise<ConversationMarks[]> {
     const rows = await this.sql<{ conv_id: Int8; kind: ConversationKind; name: string | null; user_id: Int8; member_name: string; delivered: Int8; read: Int8; read_receipts: boolean }[]>`
       SELECT c.id AS conv_id, c.kind, c.name, u.id AS user_id, ${this.sql.unsafe(SHOWN_NAME)} AS member_name, m.delivered, m.read, u.read_receipts
       FROM members mine JOIN conversations c ON c.id = mine.conv_id AND c.last_seq > 0
         JOIN members m ON m.conv_id = c.id JOIN users u ON u.id = m.user_id
-      WHERE mine.user_id = ${userId}
+      WHERE mine.user_id = ${userId} AND (${kind ?? null}::text IS NULL OR c.kind = ${kind ?? null})
       ORDER BY c.id, u.name COLLATE "C"`;
     return groupByConversation(
       rows.map((row) => ({
@@ -641,4 +658,8 @@ class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.sql.close();
   }
+}
+
+function toGroupMarks(row: { conv_id: Int8; name: string; delivered: Int8; read: Int8 }): GroupMarks {
+  return { conv: Number(row.conv_id), name: row.name, delivered: Number(row.delivered), read: Number(row.read) };
 }

@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import type {
   ConversationId,
   CursorUpdate,
+  GroupMarks,
   ReadMark,
   Device,
   DeviceId,
@@ -219,7 +220,17 @@ function sqliteStore(db: Database): Store {
        m.read_seq AS read, u.read_receipts AS sharesReadReceipts
      FROM members mine JOIN conversations c ON c.id = mine.conv_id AND c.last_seq > 0
        JOIN members m ON m.conv_id = c.id JOIN users u ON u.id = m.user_id
-     WHERE mine.user_id = ?1 ORDER BY c.id, u.name`,
+     WHERE mine.user_id = ?1 AND (?2 IS NULL OR c.kind = ?2) ORDER BY c.id, u.name`,
+  );
+  const selectGroupMarksOf = q<GroupMarks>(
+    `SELECT c.id AS conv, c.name, min(m.delivered_seq) AS delivered, min(m.read_seq) AS read
+     FROM members mine JOIN conversations c ON c.id = mine.conv_id AND c.kind = 'group' AND c.last_seq > 0
+       JOIN members m ON m.conv_id = c.id
+     WHERE mine.user_id = ?1 GROUP BY c.id ORDER BY c.id`,
+  );
+  const selectGroupMarks = q<GroupMarks>(
+    `SELECT c.id AS conv, c.name, min(m.delivered_seq) AS delivered, min(m.read_seq) AS read
+     FROM conversations c JOIN members m ON m.conv_id = c.id WHERE c.id = ?1 AND c.kind = 'group' GROUP BY c.id`,
   );
   const selectMembers = q<Watermarks>(
     `SELECT m.user_id AS userId, ${SHOWN_NAME} AS name, m.delivered_seq AS delivered, m.read_seq AS read
@@ -452,9 +463,17 @@ function sqliteStore(db: Database): Store {
       return selectMembers.all(conv);
     },
 
-    async conversationMarksOf(userId: UserId): Promise<ConversationMarks[]> {
+    async conversationMarksOf(userId: UserId, kind?: ConversationKind): Promise<ConversationMarks[]> {
       if (!selectInAnyConversation.get(userId)) return [];
-      return groupByConversation(selectConversationMarks.all(userId).map((row) => ({ ...row, sharesReadReceipts: row.sharesReadReceipts === 1 })));
+      return groupByConversation(selectConversationMarks.all(userId, kind ?? null).map((row) => ({ ...row, sharesReadReceipts: row.sharesReadReceipts === 1 })));
+    },
+
+    async groupMarksOf(userId: UserId): Promise<GroupMarks[]> {
+      return selectGroupMarksOf.all(userId);
+    },
+
+    async groupMarks(conv: ConversationId): Promise<GroupMarks | null> {
+      return selectGroupMarks.get(conv);
     },
 
     async cursorsOf(device: DeviceId): Promise<Map<ConversationId, number>> {
