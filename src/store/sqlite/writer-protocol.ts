@@ -50,10 +50,14 @@ export const WRITE_METHODS = [
 
 export type WriteMethod = (typeof WRITE_METHODS)[number];
 
-export type ToWriter =
-  | { type: "open"; dataDir: string }
-  | { type: "call"; id: number; method: WriteMethod; argsJson: string }
-  | { type: "close" };
+/** A write, sent on the channel's port (`calls`) so that the writer can take every waiting one at once. */
+export interface WriteCall {
+  id: number;
+  method: WriteMethod;
+  argsJson: string;
+}
+
+export type ToWriter = { type: "open"; dataDir: string; calls: MessagePort } | { type: "close" };
 
 export type FromWriter =
   | { type: "opened" }
