@@ -1,6 +1,6 @@
 import type { Store } from "../store.ts";
 import { openSqliteConnection } from "./index.ts";
-import { type FromWriter, type ToWriter, WRITE_METHODS, type WriteCall, type WriteMethod } from "./writer-protocol.ts";
+import { type FromWriter, type ToWriter, WRITE_METHODS, type WriteMethod } from "./writer-protocol.ts";
 
 const WRITES = new Set<string>(WRITE_METHODS);
 
@@ -59,12 +59,11 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
     }
   };
   const post = (message: ToWriter) => writer.postMessage(message);
-  const calls = new MessageChannel();
 
   try {
     await new Promise((resolve, reject) => {
       whenOpened = { resolve, reject };
-      writer.postMessage({ type: "open", dataDir, calls: calls.port2 } satisfies ToWriter, [calls.port2]);
+      post({ type: "open", dataDir });
     });
   } catch (error) {
     writer.terminate();
@@ -78,7 +77,7 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      calls.port1.postMessage({ id, method, argsJson: JSON.stringify(args) } satisfies WriteCall);
+      post({ type: "call", id, method, argsJson: JSON.stringify(args) });
     });
   };
 
@@ -101,7 +100,6 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
       stop(new Error("The SQLite store is closed."));
     }
     writer.terminate();
-    calls.port1.close();
     await reader.close();
   };
   return store as unknown as Store;

@@ -50,14 +50,10 @@ export const WRITE_METHODS = [
 
 export type WriteMethod = (typeof WRITE_METHODS)[number];
 
-/** A write, sent on the channel's port (`calls`) so that the writer can take every waiting one at once. */
-export interface WriteCall {
-  id: number;
-  method: WriteMethod;
-  argsJson: string;
-}
-
-export type ToWriter = { type: "open"; dataDir: string; calls: MessagePort } | { type: "close" };
+export type ToWriter =
+  | { type: "open"; dataDir: string }
+  | { type: "call"; id: number; method: WriteMethod; argsJson: string }
+  | { type: "close" };
 
 export type FromWriter =
   | { type: "opened" }

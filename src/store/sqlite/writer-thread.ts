@@ -2,21 +2,19 @@
  * The SQLite writer thread: the one connection that writes, so inserts and the
  * commit's fsync run beside the server's thread instead of stopping it.
  *
- * Every call waiting when the thread is free (those that came while it committed: a commit's fsync
- * takes a millisecond or more) runs in one transaction, committed once: messages, delivered and read
- * marks, last-seen times and the rest share one fsync, whichever queue they come from. Each call still
- * gets its own answer, after the commit.
+ * Calls that arrive while the thread is busy (a commit's fsync takes a millisecond or more) are run
+ * together and committed once: messages, delivered and read marks, last-seen times and the rest share
+ * one fsync however many queues they come from. Each call still gets its own answer, sent after the commit.
  */
-import { receiveMessageOnPort } from "node:worker_threads";
 import { openSqliteWriter, type SqliteWriter } from "./index.ts";
-import type { FromWriter, ToWriter, WriteCall } from "./writer-protocol.ts";
+import type { FromWriter, ToWriter } from "./writer-protocol.ts";
 
 declare const self: Worker;
 
+type Call = Extract<ToWriter, { type: "call" }>;
+
 let writer: SqliteWriter | undefined;
-let calls: MessagePort | undefined;
-let waiting: WriteCall[] = [];
-/** Settles when the batches running now are done; undefined while the thread is free. */
+let waiting: Call[] = [];
 let running: Promise<void> | undefined;
 const reply = (message: FromWriter) => self.postMessage(message);
 
@@ -25,15 +23,15 @@ self.onmessage = async ({ data: message }: MessageEvent<ToWriter>) => {
     case "open":
       try {
         writer = openSqliteWriter(message.dataDir);
-        calls = message.calls;
-        calls.onmessage = (event) => {
-          waiting.push(event.data as WriteCall);
-          running ??= runWaiting().finally(() => (running = undefined));
-        };
         reply({ type: "opened" });
       } catch (error) {
         reply({ type: "failed", id: null, message: describe(error) });
       }
+      return;
+    case "call":
+      waiting.push(message);
+      // setImmediate, not a microtask: every call already queued for this thread joins the batch.
+      running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(runWaiting);
       return;
     case "close":
       await running;
@@ -43,27 +41,20 @@ self.onmessage = async ({ data: message }: MessageEvent<ToWriter>) => {
   }
 };
 
-/** Runs batches until no call waits: each takes every call queued on the port by then. */
 async function runWaiting(): Promise<void> {
-  for (;;) {
-    for (let next = receiveMessageOnPort(calls!); next; next = receiveMessageOnPort(calls!)) waiting.push(next.message as WriteCall);
-    if (waiting.length === 0) return;
-    const batch = waiting;
-    waiting = [];
-    await commitBatch(batch);
-  }
-}
-
-async function commitBatch(batch: WriteCall[]): Promise<void> {
-  const store = writer!.store;
+  const calls = waiting;
+  waiting = [];
   const outcomes = await writer!.commitTogether(
-    batch.map(({ method, argsJson }) => () => (store[method] as (...args: unknown[]) => Promise<unknown>).apply(store, JSON.parse(argsJson))),
+    calls.map(({ method, argsJson }) => () => (writer!.store[method] as (...args: unknown[]) => Promise<unknown>).apply(writer!.store, JSON.parse(argsJson))),
   );
   outcomes.forEach((outcome, index) => {
-    const { id } = batch[index]!;
+    const { id } = calls[index]!;
     if (outcome.ok) reply({ type: "result", id, valueJson: outcome.value === undefined ? undefined : JSON.stringify(outcome.value) });
     else reply({ type: "failed", id, message: describe(outcome.error) });
   });
+  running = undefined;
+  // Calls that came while this batch committed go next, as one batch.
+  if (waiting.length > 0) running = new Promise<void>((resolve) => setImmediate(resolve)).then(runWaiting);
 }
 
 function describe(error: unknown): string {
