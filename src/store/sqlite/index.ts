@@ -39,28 +39,12 @@ export const SQLITE_FILE_NAME = "chat.db";
  * one expects that done, and refuses every write.
  */
 export function openSqliteConnection(dataDir: string, access: "read-write" | "read-only"): Store {
-  if (access === "read-write") return openSqliteWriter(dataDir).store;
-  const db = new Database(join(dataDir, SQLITE_FILE_NAME), { readonly: true, strict: true });
-  db.run("PRAGMA busy_timeout = 5000");
-  return sqliteStore(db);
-}
-
-/** What one write call came to: its value, or why it failed. */
-export type WriteOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-/** The writing connection: its store, and a way to commit many calls with one fsync. */
-export interface SqliteWriter {
-  store: Store;
-  /**
-   * Runs the calls one after another inside one transaction and commits once: each call's own
-   * transaction becomes a savepoint, so a call that fails leaves the others standing. When the commit
-   * (or SQLite itself, after an I/O error) gives the whole transaction up, every call failed.
-   */
-  commitTogether(calls: Array<() => Promise<unknown>>): Promise<WriteOutcome[]>;
-}
-
-export function openSqliteWriter(dataDir: string): SqliteWriter {
   const path = join(dataDir, SQLITE_FILE_NAME);
+  if (access === "read-only") {
+    const db = new Database(path, { readonly: true, strict: true });
+    db.run("PRAGMA busy_timeout = 5000");
+    return sqliteStore(db);
+  }
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(path, { create: true, strict: true });
   // WAL lets readers run beside the writer; synchronous=FULL makes every
@@ -73,34 +57,7 @@ export function openSqliteWriter(dataDir: string): SqliteWriter {
   // file, not left in free pages; the WAL's old copies go with the checkpoint that follows.
   db.run("PRAGMA secure_delete = ON");
   migrate(db, path);
-  return { store: withCheckpointAfterDeletes(db, sqliteStore(db)), commitTogether: (calls) => commitTogether(db, calls) };
-}
-
-async function commitTogether(db: Database, calls: Array<() => Promise<unknown>>): Promise<WriteOutcome[]> {
-  const givenUp = (error: unknown): WriteOutcome[] => calls.map(() => ({ ok: false, error }));
-  try {
-    // Waits up to the busy timeout for another process's write (`chat-server admin`), then gives up on the batch.
-    db.run("BEGIN IMMEDIATE");
-  } catch (error) {
-    return givenUp(error);
-  }
-  const outcomes: WriteOutcome[] = [];
-  for (const call of calls) {
-    try {
-      outcomes.push({ ok: true, value: await call() });
-    } catch (error) {
-      outcomes.push({ ok: false, error });
-    }
-    // A full disk or an I/O error makes SQLite roll the whole transaction back: nothing of the batch stands.
-    if (!db.inTransaction) return givenUp(new Error("SQLite rolled the write transaction back"));
-  }
-  try {
-    db.run("COMMIT");
-  } catch (error) {
-    if (db.inTransaction) db.run("ROLLBACK");
-    return givenUp(error);
-  }
-  return outcomes;
+  return withCheckpointAfterDeletes(db, sqliteStore(db));
 }
 
 /** Thrown when the data directory was written by a newer release; its message is one sentence for the operator. */
