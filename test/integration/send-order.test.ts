@@ -111,6 +111,28 @@ test("a message refused for rate holds the later ones of the connection until it
   expect(answers[3]!.type === "error" && answers[3]!.message).toContain("'r3'");
 });
 
+test("a copy of a message already queued, refused, holds nothing: the client has its answer and will not send that id again", async () => {
+  const server = await startTestServer({ config: { userMessageRate: 1, userMessageBurst: 1 } });
+  defer(() => server.cleanup());
+  const alice = await registerUser(server, "alice");
+  await registerUser(server, "bob");
+  const socket = await TestSocket.connect(server.wsUrl, alice.token);
+  defer(() => socket.close());
+  const answer = (id: string) => socket.next<Answer>((frame) => (frame.type === "sent" || frame.type === "error") && frame.id === id);
+  const send = (id: string) => socket.send({ type: "send", id, to: "bob", text: id });
+  // m1 and, at once, a copy of it (a client resending what it has no answer for yet): the copy finds no token left.
+  send("m1");
+  send("m1");
+  // The copy's refusal comes first: the original is answered once it is stored.
+  const refusal = await answer("m1");
+  expect(refusal.type === "error" && refusal.code).toBe("rate_limited");
+  expect((await answer("m1")).type).toBe("sent");
+  await Bun.sleep(refusal.type === "error" ? (refusal.retryAfterMs ?? 1000) : 0);
+  // The next message is not held for the refused copy.
+  send("m2");
+  expect((await answer("m2")).type).toBe("sent");
+});
+
 test("PostgreSQL stopped and started under an SDK sender: every message stored once, in the order sent", async () => {
   const postgres = await startThrowawayPostgres();
   defer(() => postgres.destroy());
