@@ -95,16 +95,24 @@ test("a write that fails with later messages of the conversation in flight: none
   expect(reader.pending().flatMap((frame) => (frame.type === "message" ? [frame.text] : []))).toEqual(all);
 });
 
-test("a message refused for rate holds the later ones of the connection until it comes again", async () => {
-  const server = await startTestServer({ config: { userMessageRate: 1, userMessageBurst: 2 } });
+/** Alice connected to a server that limits each user to one message a second after a burst of `burst`, writing to bob. */
+async function aliceLimited(burst: number) {
+  const server = await startTestServer({ config: { userMessageRate: 1, userMessageBurst: burst } });
   defer(() => server.cleanup());
   const alice = await registerUser(server, "alice");
   await registerUser(server, "bob");
   const socket = await TestSocket.connect(server.wsUrl, alice.token);
   defer(() => socket.close());
-  const answer = (id: string) => socket.next<Answer>((frame) => (frame.type === "sent" || frame.type === "error") && frame.id === id);
+  return {
+    send: (id: string) => socket.send({ type: "send", id, to: "bob", text: id }),
+    answer: (id: string) => socket.next<Answer>((frame) => (frame.type === "sent" || frame.type === "error") && frame.id === id),
+  };
+}
+
+test("a message refused for rate holds the later ones of the connection until it comes again", async () => {
+  const { send, answer } = await aliceLimited(2);
   const ids = ["r1", "r2", "r3", "r4"];
-  for (const id of ids) socket.send({ type: "send", id, to: "bob", text: id });
+  for (const id of ids) send(id);
   const answers = await Promise.all(ids.map(answer));
   expect(answers.map((frame) => (frame.type === "error" ? frame.code : "sent"))).toEqual(["sent", "sent", "rate_limited", "rate_limited"]);
   // r4 was refused because r3 was, not for its own rate: it names r3 and spent no token.
@@ -112,14 +120,7 @@ test("a message refused for rate holds the later ones of the connection until it
 });
 
 test("a copy of a message already queued, refused, holds nothing: the client has its answer and will not send that id again", async () => {
-  const server = await startTestServer({ config: { userMessageRate: 1, userMessageBurst: 1 } });
-  defer(() => server.cleanup());
-  const alice = await registerUser(server, "alice");
-  await registerUser(server, "bob");
-  const socket = await TestSocket.connect(server.wsUrl, alice.token);
-  defer(() => socket.close());
-  const answer = (id: string) => socket.next<Answer>((frame) => (frame.type === "sent" || frame.type === "error") && frame.id === id);
-  const send = (id: string) => socket.send({ type: "send", id, to: "bob", text: id });
+  const { send, answer } = await aliceLimited(1);
   // m1 and, at once, a copy of it (a client resending what it has no answer for yet): the copy finds no token left.
   send("m1");
   send("m1");
