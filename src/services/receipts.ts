@@ -81,7 +81,7 @@ export class Receipts {
     }
   }
 
-  /** The receipts a device that was away should know of, for these conversations of the viewer's (one store read). */
+  /** The receipts a device that was away should know of, for these conversations of the viewer's (two store reads). */
   async snapshot(viewer: UserId, convs: Set<ConversationId>): Promise<ReceiptFrame[]> {
     if (convs.size === 0) return [];
     const [directs, groups] = await Promise.all([this.store.conversationMarksOf(viewer, "direct"), this.store.groupMarksOf(viewer)]);
