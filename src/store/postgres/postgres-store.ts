@@ -426,8 +426,8 @@ class PostgresStore implements Store {
   }
 
   async groupMarksOf(userId: UserId): Promise<GroupMarks[]> {
-    const rows = await this.sql<{ conv_id: Int8; name: string; delivered: Int8; read: Int8 }[]>`
-      SELECT c.id AS conv_id, c.name, min(m.delivered) AS delivered, min(m.read) AS read
+    const rows = await this.sql<GroupMarksRow[]>`
+      SELECT ${this.sql.unsafe(GROUP_MARKS)}
       FROM members mine JOIN conversations c ON c.id = mine.conv_id AND c.kind = 'group' AND c.last_seq > 0
         JOIN members m ON m.conv_id = c.id
       WHERE mine.user_id = ${userId} GROUP BY c.id ORDER BY c.id`;
@@ -435,8 +435,8 @@ class PostgresStore implements Store {
   }
 
   async groupMarks(conv: ConversationId): Promise<GroupMarks | null> {
-    const [row] = await this.sql<{ conv_id: Int8; name: string; delivered: Int8; read: Int8 }[]>`
-      SELECT c.id AS conv_id, c.name, min(m.delivered) AS delivered, min(m.read) AS read
+    const [row] = await this.sql<GroupMarksRow[]>`
+      SELECT ${this.sql.unsafe(GROUP_MARKS)}
       FROM conversations c JOIN members m ON m.conv_id = c.id WHERE c.id = ${conv} AND c.kind = 'group' GROUP BY c.id`;
     return row ? toGroupMarks(row) : null;
   }
@@ -660,6 +660,10 @@ class PostgresStore implements Store {
   }
 }
 
-function toGroupMarks(row: { conv_id: Int8; name: string; delivered: Int8; read: Int8 }): GroupMarks {
+/** A group's one receipt: the lowest marks over all its members. */
+const GROUP_MARKS = "c.id AS conv_id, c.name, min(m.delivered) AS delivered, min(m.read) AS read";
+type GroupMarksRow = { conv_id: Int8; name: string; delivered: Int8; read: Int8 };
+
+function toGroupMarks(row: GroupMarksRow): GroupMarks {
   return { conv: Number(row.conv_id), name: row.name, delivered: Number(row.delivered), read: Number(row.read) };
 }

@@ -222,14 +222,16 @@ function sqliteStore(db: Database): Store {
        JOIN members m ON m.conv_id = c.id JOIN users u ON u.id = m.user_id
      WHERE mine.user_id = ?1 AND (?2 IS NULL OR c.kind = ?2) ORDER BY c.id, u.name`,
   );
+  // A group's one receipt: the lowest marks over all its members.
+  const GROUP_MARKS = "c.id AS conv, c.name, min(m.delivered_seq) AS delivered, min(m.read_seq) AS read";
   const selectGroupMarksOf = q<GroupMarks>(
-    `SELECT c.id AS conv, c.name, min(m.delivered_seq) AS delivered, min(m.read_seq) AS read
+    `SELECT ${GROUP_MARKS}
      FROM members mine JOIN conversations c ON c.id = mine.conv_id AND c.kind = 'group' AND c.last_seq > 0
        JOIN members m ON m.conv_id = c.id
      WHERE mine.user_id = ?1 GROUP BY c.id ORDER BY c.id`,
   );
   const selectGroupMarks = q<GroupMarks>(
-    `SELECT c.id AS conv, c.name, min(m.delivered_seq) AS delivered, min(m.read_seq) AS read
+    `SELECT ${GROUP_MARKS}
      FROM conversations c JOIN members m ON m.conv_id = c.id WHERE c.id = ?1 AND c.kind = 'group' GROUP BY c.id`,
   );
   const selectMembers = q<Watermarks>(
@@ -436,11 +438,11 @@ function sqliteStore(db: Database): Store {
     },
 
     async findDirectConversation(a: UserId, b: UserId): Promise<ConversationId | null> {
-      return selectDirect.get(a < b ? `${a}:${b}` : `${b}:${a}`)?.id ?? null;
+      return selectDirect.get(directKey(a, b))?.id ?? null;
     },
 
     async directConversation(a: UserId, b: UserId, now: number): Promise<ConversationId> {
-      const key = a < b ? `${a}:${b}` : `${b}:${a}`;
+      const key = directKey(a, b);
       const existing = selectDirect.get(key);
       if (existing) return existing.id;
       return inWriteTransaction(db, () => {
@@ -566,4 +568,9 @@ function sqliteStore(db: Database): Store {
       db.close();
     },
   } satisfies Store;
+}
+
+/** A direct conversation's key: its two users, the lower id first. */
+function directKey(a: UserId, b: UserId): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
 }
