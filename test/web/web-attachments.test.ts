@@ -104,6 +104,7 @@ describe("files in the browser", () => {
     await lastInList.filter({ hasText: "dropped.txt" }).waitFor();
     expect(await lastInList.textContent()).toBe("dropped.txt");
     expect(await lastInList.locator("svg").count()).toBe(1);
+    await screenshot(bob.page, "attachment-file-cards");
     expect([...alice.problems, ...bob.problems]).toEqual([]);
     await alice.context.close();
     await bob.context.close();
